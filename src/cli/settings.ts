@@ -1,0 +1,223 @@
+/**
+ * Connection settings of the `rcc` commands, resolved with the precedence flags > environment > config file >
+ * defaults (issue 4). Every key is documented in the README's configuration table.
+ */
+import { readFile } from "node:fs/promises";
+import { CliError, EXIT } from "./exit-codes.js";
+
+/** LSEG's two RDP token endpoints (rcc-protocol.md §1.1). */
+export const AUTH_URLS = {
+  ppe: "https://api.ppe.refinitiv.com/auth/oauth2/v1/token",
+  prod: "https://api.refinitiv.com/auth/oauth2/v1/token",
+} as const;
+
+/** Settings after resolution. */
+export interface Settings {
+  user?: string;
+  password?: string;
+  /** Where the password came from, for the warning about `--password` and for error messages. */
+  passwordSource?: "flag" | "file" | "env" | "config" | "prompt";
+  clientId?: string;
+  clientSecret?: string;
+  authUrl?: string;
+  urls: string[];
+  appId: string;
+  position?: string;
+  service: string;
+  /** Path of a PEM file of extra trusted CAs. */
+  ca?: string;
+  logLevel: string;
+  logFormat: "json" | "pretty";
+}
+
+/** The keys of a config file (JSON object), all optional. */
+export const CONFIG_KEYS = [
+  "user",
+  "password",
+  "passwordFile",
+  "clientId",
+  "clientSecret",
+  "authUrl",
+  "env",
+  "urls",
+  "appId",
+  "position",
+  "service",
+  "ca",
+  "logLevel",
+  "logFormat",
+] as const;
+
+/** Flags as commander parses them (only the connection-related ones). */
+export interface SettingsFlags {
+  user?: string;
+  password?: string;
+  passwordFile?: string;
+  clientid?: string;
+  authUrl?: string;
+  env?: string;
+  url?: string[];
+  appId?: string;
+  position?: string;
+  service?: string;
+  ca?: string;
+  logLevel?: string;
+  logFormat?: string;
+  config?: string;
+}
+
+type Layer = Partial<Record<(typeof CONFIG_KEYS)[number], unknown>>;
+
+function fromEnv(env: NodeJS.ProcessEnv): Layer {
+  const urls = env.RCC_URLS?.split(",")
+    .map((url) => url.trim())
+    .filter((url) => url !== "");
+  return {
+    user: env.RCC_USER,
+    password: env.RCC_PASSWORD,
+    passwordFile: env.RCC_PASSWORD_FILE,
+    clientId: env.RCC_CLIENT_ID,
+    clientSecret: env.RCC_CLIENT_SECRET,
+    authUrl: env.RCC_AUTH_URL,
+    env: env.RCC_ENV,
+    urls: urls && urls.length > 0 ? urls : undefined,
+    appId: env.RCC_APP_ID,
+    position: env.RCC_POSITION,
+    service: env.RCC_SERVICE,
+    ca: env.RCC_CA,
+    logLevel: env.RCC_LOG_LEVEL,
+    logFormat: env.RCC_LOG_FORMAT,
+  };
+}
+
+function fromFlags(flags: SettingsFlags): Layer {
+  return {
+    user: flags.user,
+    password: flags.password,
+    passwordFile: flags.passwordFile,
+    clientId: flags.clientid,
+    authUrl: flags.authUrl,
+    env: flags.env,
+    urls: flags.url && flags.url.length > 0 ? flags.url : undefined,
+    appId: flags.appId,
+    position: flags.position,
+    service: flags.service,
+    ca: flags.ca,
+    logLevel: flags.logLevel,
+    logFormat: flags.logFormat,
+  };
+}
+
+/** Reads and checks a config file. @throws CliError (exit 1) naming the file and the problem. */
+export async function readConfigFile(path: string): Promise<Layer> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new CliError(
+      `cannot read the config file '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      EXIT.usage,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`the config file '${path}' is not valid JSON: ${(error as Error).message}`, EXIT.usage);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new CliError(`the config file '${path}' must hold a JSON object`, EXIT.usage);
+  }
+  const unknown = Object.keys(value).filter((key) => !(CONFIG_KEYS as readonly string[]).includes(key));
+  if (unknown.length > 0) {
+    throw new CliError(
+      `the config file '${path}' has unknown keys: ${unknown.join(", ")} (known: ${CONFIG_KEYS.join(", ")})`,
+      EXIT.usage,
+    );
+  }
+  return value;
+}
+
+function pick(layers: Layer[], key: (typeof CONFIG_KEYS)[number]): { value: unknown; layer: number } | undefined {
+  for (const [index, layer] of layers.entries()) {
+    const value = layer[key];
+    if (value !== undefined && value !== "") return { value, layer: index };
+  }
+  return undefined;
+}
+
+function asString(value: unknown, key: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw new CliError(`'${key}' must be a string`, EXIT.usage);
+  return value;
+}
+
+/**
+ * Resolves settings. The password is read from `passwordFile` when that wins; prompting is left to the caller
+ * (see {@link Settings.passwordSource}).
+ */
+export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
+  const file = flags.config ?? env.RCC_CONFIG;
+  const layers: Layer[] = [fromFlags(flags), fromEnv(env), file === undefined ? {} : await readConfigFile(file)];
+  const sources = ["flag", "env", "config"] as const;
+  const text = (key: (typeof CONFIG_KEYS)[number]) => asString(pick(layers, key)?.value, key);
+
+  const environment = text("env");
+  if (environment !== undefined && environment !== "ppe" && environment !== "prod") {
+    throw new CliError(`--env must be 'ppe' or 'prod', got '${environment}'`, EXIT.usage);
+  }
+  const authPick = pick(layers, "authUrl");
+  const envPick = pick(layers, "env");
+  // The more specific of --auth-url and --env wins when both come from the same layer; otherwise precedence.
+  let authUrl = asString(authPick?.value, "authUrl");
+  if (envPick && (!authPick || envPick.layer < authPick.layer)) authUrl = AUTH_URLS[environment as "ppe" | "prod"];
+
+  const passwordPick = pick(layers, "password");
+  const filePick = pick(layers, "passwordFile");
+  let password: string | undefined;
+  let passwordSource: Settings["passwordSource"];
+  if (filePick && (!passwordPick || filePick.layer <= passwordPick.layer)) {
+    const path = asString(filePick.value, "passwordFile") ?? "";
+    try {
+      password = (await readFile(path, "utf8")).replace(/\r?\n$/, "");
+    } catch (error) {
+      throw new CliError(
+        `cannot read the password file '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+        EXIT.usage,
+      );
+    }
+    passwordSource = "file";
+  } else if (passwordPick) {
+    password = asString(passwordPick.value, "password");
+    passwordSource = sources[passwordPick.layer];
+  }
+
+  const urlsValue = pick(layers, "urls")?.value;
+  if (urlsValue !== undefined && (!Array.isArray(urlsValue) || !urlsValue.every((url) => typeof url === "string"))) {
+    throw new CliError("'urls' must be an array of WebSocket URLs", EXIT.usage);
+  }
+  const logFormat = text("logFormat") ?? (process.stderr.isTTY ? "pretty" : "json");
+  if (logFormat !== "json" && logFormat !== "pretty")
+    throw new CliError(`--log-format must be json or pretty, got '${logFormat}'`, EXIT.usage);
+
+  const settings: Settings = {
+    urls: (urlsValue) ?? [],
+    appId: text("appId") ?? "256",
+    service: text("service") ?? "DDS_TRCE",
+    logLevel: text("logLevel") ?? "warn",
+    logFormat,
+  };
+  const optional = {
+    user: text("user"),
+    clientId: text("clientId"),
+    clientSecret: text("clientSecret"),
+    position: text("position"),
+    ca: text("ca"),
+    authUrl,
+    password,
+    passwordSource,
+  };
+  for (const [key, value] of Object.entries(optional))
+    if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
+  return settings;
+}
