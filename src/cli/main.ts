@@ -5,7 +5,11 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { CliError, EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
+import { registerContribute } from "./commands/contribute.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerPost } from "./commands/post.js";
 import { registerSimulate } from "./commands/simulate.js";
+import { registerToken } from "./commands/token.js";
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
@@ -23,6 +27,10 @@ export function buildProgram(): Command {
     .addHelpText("after", `\n${EXIT_CODES_HELP}\n`)
     .showSuggestionAfterError()
     .exitOverride();
+  registerDemo(program);
+  registerPost(program);
+  registerContribute(program);
+  registerToken(program);
   registerSimulate(program);
   return program;
 }

@@ -201,7 +201,7 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
     throw new CliError(`--log-format must be json or pretty, got '${logFormat}'`, EXIT.usage);
 
   const settings: Settings = {
-    urls: (urlsValue) ?? [],
+    urls: urlsValue ?? [],
     appId: text("appId") ?? "256",
     service: text("service") ?? "DDS_TRCE",
     logLevel: text("logLevel") ?? "warn",

@@ -206,7 +206,7 @@ async function simulate(flags: SimulateFlags): Promise<void> {
 
   if (flags.json) {
     process.stdout.write(
-      `${JSON.stringify({ authUrl: sim.authUrl, wsUrls: sim.wsUrls, adminUrl: sim.adminUrl, accounts: sim.accounts })}\n`,
+      `${JSON.stringify({ authUrl: sim.authUrl, wsUrls: sim.wsUrls, adminUrl: sim.adminUrl, dashboardUrl: sim.dashboardUrl, accounts: sim.accounts })}\n`,
     );
   } else {
     const lines = [
@@ -216,6 +216,7 @@ async function simulate(flags: SimulateFlags): Promise<void> {
         (url, index) => `  RCC WebSocket   ${url}${sim.wsUrls.length > 1 ? `  (listener ${index})` : ""}`,
       ),
       `  admin API       ${sim.adminUrl}/state`,
+      `  dashboard       ${sim.dashboardUrl}${adminToken === undefined ? "" : "?token=<admin token>"}`,
       ...sim.accounts.map(
         (account) =>
           `  account         user ${account.user}  password ${account.password}  client id ${account.clientId}`,

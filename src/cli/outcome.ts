@@ -1,0 +1,57 @@
+/** One contribution's outcome as the CLI prints and reports it. */
+import type { Ack } from "../client/ack-tracker.js";
+import { AckTimeoutError, ContentError, NakError, ValidationError } from "../client/post-errors.js";
+import { EXIT } from "./exit-codes.js";
+
+/** Outcome record (also one line of `--report`). */
+export interface Outcome {
+  ric: string;
+  outcome: "ack" | "nak" | "error" | "timeout" | "invalid" | "failed";
+  postId?: number;
+  latencyMs?: number;
+  nakCode?: string;
+  text?: string;
+}
+
+/** Turns a settled contribute() into an outcome. */
+export function outcomeOf(ric: string, result: { ack: Ack } | { error: unknown }): Outcome {
+  if ("ack" in result)
+    return {
+      ric,
+      outcome: "ack",
+      postId: result.ack.postId,
+      latencyMs: Math.round(result.ack.latencyMs * 1000) / 1000,
+    };
+  const error = result.error;
+  if (error instanceof NakError)
+    return { ric, outcome: "nak", postId: error.postId, nakCode: error.nakCode, text: error.text };
+  if (error instanceof ContentError) return { ric, outcome: "error", postId: error.postId, text: error.text };
+  if (error instanceof AckTimeoutError) return { ric, outcome: "timeout", text: error.message };
+  if (error instanceof ValidationError) return { ric, outcome: "invalid", text: error.message };
+  return { ric, outcome: "failed", text: error instanceof Error ? error.message : String(error) };
+}
+
+/** One readable line for an outcome. */
+export function formatOutcome(outcome: Outcome): string {
+  switch (outcome.outcome) {
+    case "ack":
+      return `ack   ${outcome.ric} post ${outcome.postId ?? "?"} (${outcome.latencyMs ?? 0} ms)`;
+    case "nak":
+      return `nak   ${outcome.ric} post ${outcome.postId ?? "?"}: ${outcome.nakCode ?? ""}${outcome.text ? ` (${outcome.text})` : ""}`;
+    case "error":
+      return `error ${outcome.ric} post ${outcome.postId ?? "?"}: ${outcome.text ?? ""}`;
+    case "timeout":
+    case "invalid":
+    case "failed":
+      return `${outcome.outcome.padEnd(5)} ${outcome.ric}: ${outcome.text ?? ""}`;
+  }
+}
+
+/** The exit code for a set of outcome counts (worst first). */
+export function exitCodeFor(counts: Partial<Record<Outcome["outcome"], number>>, badRows = 0): number {
+  if ((counts.failed ?? 0) > 0) return EXIT.connection;
+  if ((counts.timeout ?? 0) > 0) return EXIT.ackTimeout;
+  if ((counts.nak ?? 0) + (counts.error ?? 0) > 0) return EXIT.nak;
+  if ((counts.invalid ?? 0) + badRows > 0) return EXIT.usage;
+  return EXIT.ok;
+}
