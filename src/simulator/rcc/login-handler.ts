@@ -1,0 +1,145 @@
+/**
+ * Login requests (§2.4–2.6, checklist items 13–15): token validation, the RCC Login Refresh, silent
+ * re-logins, and the rejections that end a connection.
+ */
+import { MAX_MESSAGES_PER_SECOND_ELEMENT } from "../../protocol/messages.js";
+import { ConverterFailure, missingKey, tokenTypeError, unexpectedValue } from "./converter-errors.js";
+import { type JsonObject, readBoolean, readObject } from "./message-keys.js";
+import type { Session } from "./session.js";
+
+/** Login NameType values (§2.3, §4A.7): name → number. */
+const LOGIN_NAME_TYPES: Readonly<Record<string, number>> = {
+  Unspecified: 0,
+  Name: 1,
+  EmailAddress: 2,
+  Token: 3,
+  Cookie: 4,
+  AuthnToken: 5,
+};
+const LOGIN_NAME_TYPE_BY_NUMBER: ReadonlyMap<number, string> = new Map(
+  Object.entries(LOGIN_NAME_TYPES).map(([name, number]) => [number, name]),
+);
+
+/** Status texts for refused tokens (RCC's real texts are undocumented, §2.6 [INF]). */
+const TOKEN_REJECTION_TEXT = {
+  unknown: "Login denied: access token not recognised",
+  expired: "Login denied: access token expired",
+  revoked: "Login denied: access token revoked (session superseded or signed out)",
+} as const;
+
+/** The Login Refresh exactly as RCC sends it (§2.5): note `Private`, `Solicited:false` and the colon element. */
+export function buildLoginRefresh(
+  streamId: number,
+  user: string,
+  maxMessagesPerSecond: number,
+  hostName: string,
+  via: string,
+): object {
+  return {
+    Type: "Refresh",
+    Domain: "Login",
+    ID: streamId,
+    Key: { Name: user, Elements: { [MAX_MESSAGES_PER_SECOND_ELEMENT]: maxMessagesPerSecond } },
+    State: { Stream: "Open", Data: "Ok", Text: `Login accepted by host ${hostName} via ${via}` },
+    Private: true,
+    Solicited: false,
+    ClearCache: false,
+    DoNotCache: true,
+  };
+}
+
+/** A Login Status that closes the login stream, shaped like RCC's "System busy" (§2.6). */
+export function buildLoginStatus(streamId: number, code: string, text: string): object {
+  return {
+    Type: "Status",
+    Domain: "Login",
+    ID: streamId,
+    Private: true,
+    State: { Stream: "Closed", Data: "Suspect", Code: code, Text: text },
+  };
+}
+
+function readLoginNameType(value: unknown, id: number): string | ConverterFailure {
+  // NameType 1 is the default; on the Login domain it means a DACS user name (§4A.7).
+  if (value === undefined) return "Name";
+  if (typeof value === "string")
+    return Object.hasOwn(LOGIN_NAME_TYPES, value) ? value : unexpectedValue(value, "NameType", id);
+  if (typeof value === "number") return LOGIN_NAME_TYPE_BY_NUMBER.get(value) ?? unexpectedValue(value, "NameType", id);
+  if (typeof value === "boolean" || value === null) return unexpectedValue(value, "NameType", id);
+  return tokenTypeError("NameType", "PRIMITIVE", value, id);
+}
+
+function optionalText(value: unknown): string | undefined {
+  return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
+}
+
+/**
+ * Handles `{"Domain":"Login", …}` requests: the first Login of a connection and re-logins on the open
+ * login stream.
+ */
+export function handleLoginRequest(session: Session, message: JsonObject, id: number): void {
+  const { context, tokens, listener } = session.resources;
+  const { config, state } = context;
+  // The converter requires Key on every Request (§4A.1).
+  if (message.Key === undefined) return session.replyError(missingKey("Key"), message);
+  const key = readObject(message.Key, "Key", id);
+  if (key instanceof ConverterFailure) return session.replyError(key, message);
+  const refresh = readBoolean(message.Refresh, "Refresh", true, id);
+  if (refresh instanceof ConverterFailure) return session.replyError(refresh, message);
+  const streaming = readBoolean(message.Streaming, "Streaming", true, id);
+  if (streaming instanceof ConverterFailure) return session.replyError(streaming, message);
+  const nameType = readLoginNameType(key?.NameType, id);
+  if (nameType instanceof ConverterFailure) return session.replyError(nameType, message);
+  const elements = readObject(key?.Elements, "Elements", id);
+  if (elements instanceof ConverterFailure) return session.replyError(elements, message);
+
+  const openStreamId = session.loginStreamId;
+  if (openStreamId !== undefined && id !== openStreamId) {
+    // A second login stream is refused on its own ID; the open session is untouched.
+    session.replyMessage(buildLoginStatus(id, "AlreadyOpen", `A Login stream is already open on ID ${openStreamId}`));
+    return;
+  }
+  const relogin = openStreamId !== undefined;
+  const reject = (code: string, text: string, reason: string): void => {
+    state.counters.loginRejections += 1;
+    session.log.info({ reason, relogin }, "login rejected");
+    session.terminate(code, text, id);
+  };
+
+  if (!streaming) return reject("UsageError", "Login denied: the Login request must be streaming", "not-streaming");
+  if (nameType !== "AuthnToken") {
+    return reject(
+      config.invalidTokenCode,
+      "Login denied: RCC accepts only NameType AuthnToken with an RDP access token",
+      "name-type",
+    );
+  }
+  const token = elements?.AuthenticationToken;
+  if (typeof token !== "string" || token === "") {
+    return reject(config.invalidTokenCode, "Login denied: no AuthenticationToken in Key.Elements", "no-token");
+  }
+  if (!relogin) {
+    // Injected refusals act on new sessions only (item 17's at-login mode); re-logins are not affected.
+    const fault = context.faults.match("reject-logins", { listener, connection: session.info.id });
+    if (fault) return reject(fault.code ?? "NotEntitled", fault.text ?? "Login denied", "fault");
+  }
+  const check = tokens.validateAccessToken(token, context.clock.now());
+  if (!check.ok) return reject(config.invalidTokenCode, TOKEN_REJECTION_TEXT[check.reason], `token-${check.reason}`);
+
+  const position = optionalText(elements?.Position);
+  const applicationId = optionalText(elements?.ApplicationId);
+  session.startSession({
+    streamId: id,
+    user: check.info.user,
+    tokenExpiresAtMs: check.info.expiresAtMs,
+    ...(position === undefined ? {} : { position }),
+    ...(applicationId === undefined ? {} : { applicationId }),
+  });
+  state.counters.logins += 1;
+  session.log.info({ user: check.info.user, position, applicationId, relogin, refresh }, "login accepted");
+  // A token re-login with Refresh:false is answered with nothing (§2.4); a first Login always gets its Refresh.
+  if (relogin && !refresh) return;
+  session.replyMessage(
+    buildLoginRefresh(id, check.info.user, config.maxMessagesPerSecond, config.hostName, session.info.remoteAddress),
+  );
+}

@@ -1,0 +1,80 @@
+/**
+ * What the message handlers (login, post, the rest) may see and do on one connection. The connection
+ * implements it; handlers depend only on this interface, so they stay small and testable.
+ */
+import type { Logger } from "../../util/logger.js";
+import type { ConnectionInfo } from "../state.js";
+import type { FieldDefinition, SimulatorContext, TokenValidator } from "../types.js";
+import type { ConverterFailure } from "./converter-errors.js";
+import type { RicMatcher } from "./ric-matcher.js";
+
+/** Per-listener resources shared by all its connections, built once. */
+export interface ServerResources {
+  readonly context: SimulatorContext;
+  readonly tokens: TokenValidator;
+  /** Listener index (0-based, `wsUrls` order), for fault scopes. */
+  readonly listener: number;
+  /** Field acronym → definition (built-in table plus `config.fields`). */
+  readonly fields: ReadonlyMap<string, FieldDefinition>;
+  /** Known RICs (`config.rics`). */
+  readonly rics: RicMatcher;
+  /** Service names and their ids (`config.services`). */
+  readonly serviceIdsByName: ReadonlyMap<string, number>;
+  readonly serviceIds: ReadonlySet<number>;
+  /** RICs an account may contribute to, or undefined for an account the configuration does not know. */
+  permissionsOf(user: string): RicMatcher | undefined;
+}
+
+/** A session established by an accepted Login (§2.5). */
+export interface LoginDetails {
+  streamId: number;
+  user: string;
+  position?: string;
+  applicationId?: string;
+  /** Expiry of the access token the Login presented, epoch milliseconds (item 16). */
+  tokenExpiresAtMs: number;
+}
+
+/** The rate-limit verdict for the message being handled (§3.4, item 26). */
+export interface RateVerdict {
+  /** Whether this message arrived while the window was already at `maxMessagesPerSecond`. */
+  readonly overLimit: boolean;
+  /** Milliseconds until the window has room again (for the "delay" policy). */
+  delayMs(): number;
+}
+
+/** One WebSocket connection as the handlers see it. */
+export interface Session {
+  readonly resources: ServerResources;
+  readonly info: ConnectionInfo;
+  readonly log: Logger;
+  /** Login stream id while a session is open, else undefined (no stream is open). */
+  readonly loginStreamId: number | undefined;
+  /** The logged-in user's permissions (undefined before login or for an unknown account). */
+  readonly permissions: RicMatcher | undefined;
+  /** Epoch milliseconds at which the current frame arrived. */
+  readonly frameTimeMs: number;
+  /** Rate verdict for the message being handled. */
+  readonly rate: RateVerdict;
+
+  /** Queues one pre-serialised JSON message for the reply frame of the current inbound frame. */
+  reply(json: string): void;
+  /** Queues one message object for the reply frame. */
+  replyMessage(message: object): void;
+  /**
+   * Queues a converter Error (§2.11) for `element`. `countInState` (default true) adds it to the
+   * simulator's error counter; the post handler passes false because `recordPost` counts it.
+   */
+  replyError(failure: ConverterFailure, element: unknown, countInState?: boolean): void;
+  /** Sends one pre-serialised JSON message later, in its own frame (delayed Acks). */
+  replyLater(json: string, delayMs: number): void;
+  /** Opens or renews the login session (items 13 and 15). */
+  startSession(details: LoginDetails): void;
+  /** Drops the login session without a reply (Login Close, item 29); the socket stays open. */
+  endSession(): void;
+  /**
+   * Sends a Login Status Closed/Suspect with `code` (a §2.10 state code name) and `text` on the login stream (or `streamId`), stops
+   * handling input, and closes the socket (items 14, 16, 17, 26).
+   */
+  terminate(code: string, text: string, streamId?: number): void;
+}
