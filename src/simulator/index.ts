@@ -8,11 +8,13 @@ import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import { handleAdmin } from "./admin-api.js";
+import { handleDashboard } from "./dashboard/dashboard-handler.js";
 import { AuthService } from "./auth/auth-service.js";
 import { resolveConfig, type SimulatorConfigInput } from "./config.js";
 import { FaultRegistry } from "./faults.js";
 import { sendJson } from "./http-util.js";
 import { RccServer } from "./rcc/rcc-server.js";
+import { SubscriptionRegistry } from "./rcc/subscription-registry.js";
 import { SimulatorState } from "./state.js";
 import { generateSelfSigned, type TlsMaterial } from "./tls.js";
 import type { SimulatorConfig, SimulatorContext } from "./types.js";
@@ -51,6 +53,8 @@ export interface RunningSimulator {
   wsUrls: string[];
   /** Base URL of the admin API, e.g. `http://127.0.0.1:40001/admin`. */
   adminUrl: string;
+  /** The live dashboard page, e.g. `http://127.0.0.1:40001/` (add `?token=<adminToken>` when one is set). */
+  dashboardUrl: string;
   /** The configured accounts (user, password, clientId) — local test credentials. */
   accounts: { user: string; password: string; clientId: string }[];
   /** PEM certificate clients must trust when TLS is on. */
@@ -128,6 +132,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const host = hostForUrl(config.host);
 
   const auth = new AuthService(context);
+  // One registry for all listeners: a contribution on any of them reaches subscribers on all (§4A.6 rule 5).
+  const subscriptions = new SubscriptionRegistry(config.rics, context.state);
   const ports = wsPorts ?? new Array<number>(listenerCount).fill(0);
   if (ports.length === 0) throw new Error("invalid simulator options: at least one WebSocket listener is needed");
 
@@ -146,6 +152,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       auth.handle(req, res);
     } else if (path === "/admin" || path.startsWith("/admin/")) {
       void handleAdmin({ context, adminToken, listeners: describeListeners }, req, res);
+    } else if (path === "/" || path === "/dashboard" || path.startsWith("/dashboard/")) {
+      handleDashboard({ context, adminToken, listeners: describeListeners }, req, res);
     } else {
       sendJson(res, 404, {
         error: "not_found",
@@ -190,7 +198,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         index,
         port: actual,
         server,
-        rcc: new RccServer(context, auth, index),
+        rcc: new RccServer(context, auth, index, subscriptions),
         url: `${wsScheme}://${host}:${actual}/WebSocket`,
       });
     }
@@ -213,6 +221,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     authUrl: `${base}/auth/oauth2/v1/token`,
     wsUrls: listenerList.map((listener) => listener.url),
     adminUrl: `${base}/admin`,
+    dashboardUrl: `${base}/`,
     accounts: config.accounts.map(({ user, password, clientId }) => ({ user, password, clientId })),
     ...(material ? { certificate: material.cert } : {}),
     config,
@@ -237,7 +246,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       const listener = getListener(index);
       if (listener.server.listening) return;
       listener.server = createListener(index);
-      listener.rcc = new RccServer(context, auth, index);
+      listener.rcc = new RccServer(context, auth, index, subscriptions);
       await listen(listener.server, listener.port, config.host);
       log.info({ listener: index }, "listener started");
     },

@@ -1,13 +1,10 @@
 /**
  * `rcc simulate`: runs the local RCC simulator (token endpoint, RCC WebSocket listeners, admin API) until
- * interrupted. With --json it prints exactly one JSON line on stdout once ready.
+ * interrupted. With --json it prints exactly one JSON line on stdout once ready. The work is in
+ * simulate-run.ts, loaded only when run.
  */
-import { readFile } from "node:fs/promises";
-import { isIP } from "node:net";
-import { Command, InvalidArgumentError, Option } from "commander";
-import { createLogger } from "../../util/logger.js";
-import { FAULT_TYPES, startSimulator, type FaultSpec, type SimulatorOptions } from "../../simulator/index.js";
-import { CliError, EXIT } from "../exit-codes.js";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { FAULT_TYPES, type FaultSpec } from "../../simulator/faults.js";
 
 function positiveInt(name: string) {
   return (raw: string): number => {
@@ -55,28 +52,8 @@ export function parseFault(raw: string, previous: FaultSpec[] = []): FaultSpec[]
   return [...previous, spec as unknown as FaultSpec];
 }
 
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
-}
-
-async function readJsonFile(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new CliError(
-      `cannot read the ${what} file '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      EXIT.usage,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new CliError(`the ${what} file '${path}' is not valid JSON: ${(error as Error).message}`, EXIT.usage);
-  }
-}
-
-interface SimulateFlags {
+/** Flags of `rcc simulate`. */
+export interface SimulateFlags {
   host: string;
   httpPort: number;
   wsPort?: number[];
@@ -90,6 +67,7 @@ interface SimulateFlags {
   maxMessagesPerSecond?: number;
   ratePolicy?: "nak" | "disconnect" | "delay";
   maxMessageBytes?: number;
+  profile?: "rcc" | "ads";
   tls?: boolean;
   cert?: string;
   key?: string;
@@ -132,6 +110,12 @@ export function registerSimulate(program: Command): void {
       ]),
     )
     .option("--max-message-bytes <n>", "largest inbound frame before disconnecting", positiveInt("--max-message-bytes"))
+    .addOption(
+      new Option(
+        "--profile <profile>",
+        "server to imitate: rcc, or ads (an on-site ADS: user-name logins, Source directory, on-stream posts)",
+      ).choices(["rcc", "ads"]),
+    )
     .option("--tls", "serve https:// and wss:// with a generated self-signed certificate")
     .option("--cert <file>", "PEM certificate for TLS (with --key)")
     .option("--key <file>", "PEM private key for TLS (with --cert)")
@@ -154,85 +138,15 @@ Examples:
   rcc simulate --json                  # one JSON line: {"authUrl","wsUrls","adminUrl","accounts"}
   rcc simulate --listeners 2 --tls     # two wss:// endpoints for failover tests
   rcc simulate --token-lifetime 30 --ping-interval 5 --max-messages-per-second 50
-  curl -X POST -d '{"type":"system-busy"}' http://127.0.0.1:<port>/admin/faults`,
+  curl -X POST -d '{"type":"system-busy"}' http://127.0.0.1:<port>/admin/faults
+
+Exit codes:
+  0    stopped with Ctrl+C (SIGINT) or SIGTERM
+  1    bad usage, or the simulator could not start (e.g. a port is taken)`,
     )
     .action(async (flags: SimulateFlags) => {
-      await simulate(flags);
+      const { runSimulate } = await import("./simulate-run.js");
+      await runSimulate(flags);
     });
 }
 
-async function simulate(flags: SimulateFlags): Promise<void> {
-  const fromFile = flags.config === undefined ? {} : ((await readJsonFile(flags.config, "config")) as SimulatorOptions);
-  const adminToken = flags.adminToken ?? process.env.RCC_SIM_ADMIN_TOKEN;
-  if (!isLoopback(flags.host) && adminToken === undefined) {
-    throw new CliError(
-      `binding to ${flags.host} exposes the admin API: pass --admin-token (or RCC_SIM_ADMIN_TOKEN)`,
-      EXIT.usage,
-    );
-  }
-  if ((flags.cert === undefined) !== (flags.key === undefined))
-    throw new CliError("--cert and --key go together", EXIT.usage);
-  const options: SimulatorOptions = {
-    ...fromFile,
-    host: flags.host,
-    httpPort: flags.httpPort,
-    listeners: flags.listeners,
-  };
-  if (flags.wsPort) options.wsPorts = flags.wsPort;
-  if (flags.accounts !== undefined)
-    options.accounts = (await readJsonFile(flags.accounts, "accounts")) as SimulatorOptions["accounts"];
-  if (flags.tokenLifetime !== undefined) options.accessTokenLifetimeSec = flags.tokenLifetime;
-  if (flags.refreshLifetime !== undefined) options.refreshTokenLifetimeSec = flags.refreshLifetime;
-  if (flags.sessionLifetime !== undefined) options.sessionLifetimeSec = flags.sessionLifetime;
-  if (flags.pingInterval !== undefined) options.pingIntervalMs = flags.pingInterval * 1000;
-  if (flags.maxMessagesPerSecond !== undefined) options.maxMessagesPerSecond = flags.maxMessagesPerSecond;
-  if (flags.ratePolicy !== undefined) options.ratePolicy = flags.ratePolicy;
-  if (flags.maxMessageBytes !== undefined) options.maxMessageBytes = flags.maxMessageBytes;
-  if (flags.cert !== undefined && flags.key !== undefined) {
-    options.tls = { cert: await readFile(flags.cert, "utf8"), key: await readFile(flags.key, "utf8") };
-  } else if (flags.tls) {
-    options.tls = true;
-  }
-  if (adminToken !== undefined) options.adminToken = adminToken;
-  options.log = createLogger({ level: flags.logLevel, name: "rcc-sim" });
-
-  let sim;
-  try {
-    sim = await startSimulator(options);
-  } catch (error) {
-    throw new CliError(`the simulator could not start: ${(error as Error).message}`, EXIT.usage);
-  }
-  for (const fault of flags.fault ?? []) sim.faults.add(fault);
-
-  if (flags.json) {
-    process.stdout.write(
-      `${JSON.stringify({ authUrl: sim.authUrl, wsUrls: sim.wsUrls, adminUrl: sim.adminUrl, dashboardUrl: sim.dashboardUrl, accounts: sim.accounts })}\n`,
-    );
-  } else {
-    const lines = [
-      "RCC simulator ready (Ctrl+C to stop)",
-      `  token endpoint  ${sim.authUrl}`,
-      ...sim.wsUrls.map(
-        (url, index) => `  RCC WebSocket   ${url}${sim.wsUrls.length > 1 ? `  (listener ${index})` : ""}`,
-      ),
-      `  admin API       ${sim.adminUrl}/state`,
-      `  dashboard       ${sim.dashboardUrl}${adminToken === undefined ? "" : "?token=<admin token>"}`,
-      ...sim.accounts.map(
-        (account) =>
-          `  account         user ${account.user}  password ${account.password}  client id ${account.clientId}`,
-      ),
-      "  known RICs      " + sim.config.rics.join(", "),
-    ];
-    process.stdout.write(`${lines.join("\n")}\n`);
-  }
-
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      void sim.close().then(resolve);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
-}
