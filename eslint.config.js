@@ -3,13 +3,15 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "test-results/", "src/simulator/dashboard/public/"] },
+  {
+    ignores: ["dist/", "node_modules/", "coverage/", "test-results/", ".tmp-bench/", "src/simulator/dashboard/public/"],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["bin/*.js", "scripts/*.mjs"] },
+        projectService: { allowDefaultProject: ["bin/*.js", "scripts/*.mjs", "eslint.config.js"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -31,6 +33,15 @@ export default tseslint.config(
       "@typescript-eslint/no-unsafe-call": "off",
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-floating-promises": "off",
+    },
+  },
+  {
+    // Plain JavaScript entry points: Node globals, and no type-aware rules (they are not TypeScript).
+    files: ["**/*.js", "**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: "readonly", URL: "readonly", console: "readonly", Buffer: "readonly" },
     },
   },
 );

@@ -1,4 +1,3 @@
-/* global process, URL */
 // Build step after `tsc`: copies the dashboard's static files (HTML, CSS, ES modules) next to the compiled
 // handler, because tsc compiles only .ts files. The handler looks in dist/simulator/dashboard/public first.
 import { cpSync, rmSync } from "node:fs";

@@ -92,7 +92,7 @@ export type Domain = keyof typeof DOMAINS;
 
 /** Reverse lookup of an enum table: integer → name, or undefined. */
 export function nameOf<T extends Record<string, number>>(table: T, value: number): keyof T | undefined {
-  for (const [name, number] of Object.entries(table)) if (number === value) return name as keyof T;
+  for (const [name, number] of Object.entries(table)) if (number === value) return name;
   return undefined;
 }
 
@@ -101,7 +101,7 @@ export function nameOf<T extends Record<string, number>>(table: T, value: number
  * @returns the wire name, or undefined when the value is neither a known name nor a known number.
  */
 export function enumName<T extends Record<string, number>>(table: T, value: unknown): keyof T | undefined {
-  if (typeof value === "string") return Object.hasOwn(table, value) ? (value as keyof T) : undefined;
+  if (typeof value === "string") return Object.hasOwn(table, value) ? value : undefined;
   if (typeof value === "number") return nameOf(table, value);
   return undefined;
 }

@@ -149,5 +149,5 @@ async function readFault(req: IncomingMessage, res: ServerResponse): Promise<Fau
     problem(res, 400, "bad_request", `invalid fault: ${details.join("; ")}`);
     return undefined;
   }
-  return parsed.data as FaultSpec;
+  return parsed.data;
 }

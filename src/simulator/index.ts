@@ -124,9 +124,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     log,
   };
   const makeServer = (handler: (req: IncomingMessage, res: ServerResponse) => void): Server =>
-    material
-      ? (createHttpsServer({ cert: material.cert, key: material.key }, handler) as unknown as Server)
-      : createHttpServer(handler);
+    material ? createHttpsServer({ cert: material.cert, key: material.key }, handler) : createHttpServer(handler);
   const httpScheme = material ? "https" : "http";
   const wsScheme = material ? "wss" : "ws";
   const host = hostForUrl(config.host);

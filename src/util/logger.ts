@@ -76,7 +76,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       base: undefined,
     },
     options.destination ?? process.stderr,
-  ) as unknown as Logger;
+  );
 }
 
 const SECRET_PATTERNS: RegExp[] = [
