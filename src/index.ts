@@ -23,5 +23,6 @@ export * from "./protocol/codes.js";
 export * from "./protocol/messages.js";
 export { type Clock, type TimerHandle, systemClock, ManualClock } from "./util/clock.js";
 export { type Logger, createLogger, silentLogger } from "./util/logger.js";
-export { RccError } from "./client/errors.js";
-export type { AuthProvider, AccessToken } from "./client/auth-provider.js";
+export * from "./client/index.js";
+export { EndpointPool } from "./client/endpoint-pool.js";
+export { refreshAtMs } from "./client/token-schedule.js";

@@ -1,0 +1,185 @@
+/**
+ * Posts in flight, keyed by PostID, and the one place a post's promise settles (exactly once). Ack
+ * timeouts come from a coarse periodic sweep, not one timer per post: entries are kept in send order, so a
+ * sweep stops at the first post that is still within its time (issue 3, performance notes).
+ */
+import type { Clock, TimerHandle } from "../util/clock.js";
+
+/** A positive acknowledgement: what `contribute()` resolves with. */
+export interface Ack {
+  /** PostID the post carried on its last send. */
+  postId: number;
+  /** From the frame carrying the post being written to the Ack arriving, milliseconds. */
+  latencyMs: number;
+  ric: string;
+}
+
+/** One post from `contribute()` to its settlement. Mutable, owned by the pipeline. */
+export interface PostEntry {
+  readonly ric: string;
+  /** `JSON.stringify(ric)`, computed once. */
+  readonly ricJson: string;
+  /** `JSON.stringify` of the fields (merged ones, when conflated): the post's content, fixed at submit. */
+  fieldsJson: string;
+  /** Wire size without the PostID digits, bytes. */
+  sizeWithoutPostId: number;
+  /** Whether later posts to the same RIC may merge into this one while it is queued. */
+  readonly conflate: boolean;
+  /** PostID of the last send; 0 while never sent. */
+  postId: number;
+  /** Monotonic ms of the last send. */
+  sentAtMs: number;
+  /** Times sent (re-sends after a reconnect included). */
+  sends: number;
+  settled: boolean;
+  readonly promise: Promise<Ack>;
+  readonly resolve: (ack: Ack) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Creates an unsent entry with its promise. */
+export function createPostEntry(
+  ric: string,
+  ricJson: string,
+  fieldsJson: string,
+  sizeWithoutPostId: number,
+  conflate: boolean,
+): PostEntry {
+  let resolve!: (ack: Ack) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<Ack>((onResolve, onReject) => {
+    resolve = onResolve;
+    reject = onReject;
+  });
+  return {
+    ric,
+    ricJson,
+    fieldsJson,
+    sizeWithoutPostId,
+    conflate,
+    postId: 0,
+    sentAtMs: 0,
+    sends: 0,
+    settled: false,
+    promise,
+    resolve,
+    reject,
+  };
+}
+
+/** Resolves a post unless it already settled. @returns whether this call settled it. */
+export function resolvePost(entry: PostEntry, ack: Ack): boolean {
+  if (entry.settled) return false;
+  entry.settled = true;
+  entry.resolve(ack);
+  return true;
+}
+
+/** Rejects a post unless it already settled. @returns whether this call settled it. */
+export function rejectPost(entry: PostEntry, error: Error): boolean {
+  if (entry.settled) return false;
+  entry.settled = true;
+  entry.reject(error);
+  return true;
+}
+
+/** Options of {@link AckTracker}. */
+export interface AckTrackerOptions {
+  clock: Clock;
+  /** A post without an Ack this long after its send times out, milliseconds. @default 15_000 */
+  ackTimeoutMs: number;
+  /** Period of the timeout sweep, milliseconds. @default ackTimeoutMs / 10, clamped to 1–1000 */
+  sweepIntervalMs?: number;
+  /** Called once per post that timed out (already removed from the tracker). */
+  onTimeout: (entry: PostEntry) => void;
+}
+
+/** In-flight posts by PostID, with a coarse timeout sweep. */
+export class AckTracker {
+  readonly #clock: Clock;
+  readonly #ackTimeoutMs: number;
+  readonly #sweepIntervalMs: number;
+  readonly #onTimeout: (entry: PostEntry) => void;
+  readonly #byPostId = new Map<number, PostEntry>();
+  #timer: TimerHandle | undefined;
+
+  constructor(options: AckTrackerOptions) {
+    this.#clock = options.clock;
+    this.#ackTimeoutMs = options.ackTimeoutMs;
+    this.#sweepIntervalMs = options.sweepIntervalMs ?? Math.min(1000, Math.max(1, options.ackTimeoutMs / 10));
+    this.#onTimeout = options.onTimeout;
+  }
+
+  /** Posts awaiting an Ack. */
+  get size(): number {
+    return this.#byPostId.size;
+  }
+
+  /** Tracks a post just sent (its `postId` and `sentAtMs` set). */
+  add(entry: PostEntry): void {
+    this.#byPostId.set(entry.postId, entry);
+    this.#timer ??= this.#clock.setTimeout(() => this.#onSweepTimer(), this.#sweepIntervalMs).unref();
+  }
+
+  /** Looks up a post by PostID without removing it. */
+  get(postId: number): PostEntry | undefined {
+    return this.#byPostId.get(postId);
+  }
+
+  /** Removes and returns the post with this PostID (an Ack, Nak or matched Error arrived). */
+  take(postId: number): PostEntry | undefined {
+    const entry = this.#byPostId.get(postId);
+    if (entry !== undefined) this.#byPostId.delete(postId);
+    if (this.#byPostId.size === 0) this.#stopTimer();
+    return entry;
+  }
+
+  /** Removes and returns every post in flight, oldest first (the connection was lost). */
+  takeAll(): PostEntry[] {
+    const entries = [...this.#byPostId.values()];
+    this.#byPostId.clear();
+    this.#stopTimer();
+    return entries;
+  }
+
+  /** The posts in flight, oldest first (read-only view for Error matching). */
+  values(): IterableIterator<PostEntry> {
+    return this.#byPostId.values();
+  }
+
+  /**
+   * Times out every post sent `ackTimeoutMs` or more before `nowMs`. @returns how many timed out.
+   * Called by the sweep timer; public so tests can drive it.
+   */
+  sweep(nowMs: number = this.#clock.monotonic()): number {
+    const deadline = nowMs - this.#ackTimeoutMs;
+    const expired: PostEntry[] = [];
+    for (const entry of this.#byPostId.values()) {
+      if (entry.sentAtMs > deadline) break; // send order: everything after is younger
+      expired.push(entry);
+    }
+    for (const entry of expired) {
+      this.#byPostId.delete(entry.postId);
+      this.#onTimeout(entry);
+    }
+    return expired.length;
+  }
+
+  /** Cancels the sweep timer (the posts stay tracked). */
+  stop(): void {
+    this.#stopTimer();
+  }
+
+  #onSweepTimer(): void {
+    this.#timer = undefined;
+    this.sweep();
+    if (this.#byPostId.size > 0) {
+      this.#timer = this.#clock.setTimeout(() => this.#onSweepTimer(), this.#sweepIntervalMs).unref();
+    }
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

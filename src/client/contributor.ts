@@ -1,0 +1,215 @@
+/**
+ * The public client: `new Contributor(options)`, `connect()`, `contribute(ric, fields)`, `close()`. It wires
+ * the self-healing {@link Session} (connection, login, heartbeat, reconnect, failover) to the {@link
+ * PostPipeline} (queue, batching, rate governor, acks) and publishes lifecycle events three ways: typed
+ * EventEmitter events, the `status()` async iterator and the `closed()` promise (STYLE habit 3).
+ */
+import { EventEmitter } from "node:events";
+import { systemClock, type Clock } from "../util/clock.js";
+import { silentLogger, type Logger } from "../util/logger.js";
+import type { Ack } from "./ack-tracker.js";
+import { type AuthOptions, type ResolvedAuth, resolveAuth } from "./contributor-auth.js";
+import { buildStats, type ContributorStats } from "./contributor-stats.js";
+import type { FieldsInput } from "./field-validation.js";
+import { type PipelineOptions, type SessionOptions, resolvePipelineOptions, resolveSessionOptions } from "./options.js";
+import { type ContributeOptions, PostPipeline } from "./post-pipeline.js";
+import { SessionClosedError } from "./post-errors.js";
+import { RateGovernor } from "./rate-governor.js";
+import { Session } from "./session.js";
+import type { ContributorEvents, SessionState, StatusEvent } from "./session-state.js";
+import { StatusHub } from "./status-stream.js";
+
+/** Injectable collaborators, for tests and embedding. */
+export interface ContributorDeps {
+  /** Time source for every timer and measurement. @default systemClock */
+  clock?: Clock;
+  /** Uniform [0, 1) source for backoff jitter. @default Math.random */
+  random?: () => number;
+  /** Logger; tokens and passwords are never logged. @default silentLogger (nothing logged) */
+  log?: Logger;
+}
+
+/**
+ * Everything a contributor takes: the session and pipeline options, and either `auth` (an
+ * {@link AuthProvider}) or the token-manager fields (`authUrl`, `user`, `password`, `clientId`, …).
+ */
+export type ContributorOptions = SessionOptions & PipelineOptions & ContributorDeps & AuthOptions;
+
+/** Contributes to RCC over one self-healing WebSocket session. */
+export class Contributor extends EventEmitter<ContributorEvents> {
+  readonly #session: Session;
+  readonly #pipeline: PostPipeline;
+  readonly #hub = new StatusHub();
+  readonly #auth: ResolvedAuth;
+  readonly #drainTimeoutMs: number;
+  #accepting = true;
+  #connecting: Promise<void> | undefined;
+  #connectSettle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  #closing: Promise<void> | undefined;
+  #resolveClosed!: (result: Error | undefined) => void;
+  readonly #closed = new Promise<Error | undefined>((resolve) => (this.#resolveClosed = resolve));
+
+  /** @throws RccError "RCC_INVALID_OPTIONS" naming each invalid option (values are never echoed). */
+  constructor(options: ContributorOptions) {
+    super();
+    const clock = options.clock ?? systemClock;
+    const random = options.random ?? Math.random;
+    const log = (options.log ?? silentLogger).child({ component: "contributor" });
+    const sessionOptions = resolveSessionOptions(options);
+    const pipelineOptions = resolvePipelineOptions(options);
+    this.#drainTimeoutMs = pipelineOptions.drainTimeoutMs;
+    this.#auth = resolveAuth(options, { clock, random, log, proxy: sessionOptions.proxy, tls: sessionOptions.tls });
+    const governor = new RateGovernor({
+      maxMessagesPerSecond: sessionOptions.defaultMaxMessagesPerSecond,
+      safetyFactor: sessionOptions.safetyFactor,
+      windowMs: 1000 + sessionOptions.rateWindowMarginMs,
+      paceBurstMs: sessionOptions.rateBurstMs,
+    });
+    this.#pipeline = new PostPipeline(pipelineOptions, {
+      clock,
+      log,
+      sink: {
+        postCapacity: (nowMs) => this.#session.postCapacity(nowMs),
+        postWaitMs: (nowMs) => governor.waitMs(nowMs, 1, "post"),
+        sendPosts: (text, count) => this.#session.sendPosts(text, count),
+      },
+      onNak: (error) => this.#publish({ type: "nak", error }),
+    });
+    this.#session = new Session(sessionOptions, {
+      auth: this.#auth.auth,
+      clock,
+      random,
+      log,
+      governor,
+      pipeline: this.#pipeline,
+      publish: (event) => this.#publish(event),
+    });
+  }
+
+  /** The session's state. */
+  get state(): SessionState {
+    return this.#session.state;
+  }
+
+  /**
+   * Starts the session. Resolves when first ready; rejects on a fatal failure before that (e.g.
+   * `LoginRefusedError`, `InvalidCredentialsError`, reconnecting gave up) or if closed first. Idempotent.
+   */
+  connect(): Promise<void> {
+    if (this.#connecting) return this.#connecting;
+    if (!this.#accepting) return Promise.reject(new SessionClosedError("connect() after close()"));
+    this.#connecting = new Promise<void>((resolve, reject) => (this.#connectSettle = { resolve, reject }));
+    this.#auth.auth.start();
+    this.#session.start();
+    return this.#connecting;
+  }
+
+  /**
+   * Contributes `fields` to `ric` (an off-stream Post with Ack, §2.8). Settles exactly once: resolves with
+   * the Ack; rejects with ValidationError (nothing sent), QueueFullError (`{ wait: false }` and the queue is
+   * full), NakError, ContentError, AckTimeoutError, ConnectionLostError (`resendInFlight: false`) or
+   * SessionClosedError. Posts made before `connect()` wait in the queue.
+   */
+  contribute(ric: string, fields: FieldsInput, options?: ContributeOptions): Promise<Ack> {
+    if (!this.#accepting) return Promise.reject(new SessionClosedError("the contributor is closing or closed"));
+    return this.#pipeline.submit(ric, fields, options);
+  }
+
+  /**
+   * Stops accepting posts, waits up to `drainTimeoutMs` for queued and in-flight posts to settle, rejects
+   * the rest with SessionClosedError, sends the Login Close and closes the socket. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Resolves once closed: with undefined after `close()`, or with the error that stopped the session. */
+  closed(): Promise<Error | undefined> {
+    return this.#closed;
+  }
+
+  /** Async iterator of status events from now until the contributor is closed. */
+  status(): AsyncIterableIterator<StatusEvent> {
+    return this.#hub.subscribe();
+  }
+
+  /** A snapshot of counters, queue sizes and Ack latency percentiles. */
+  stats(): ContributorStats {
+    const pipeline = this.#pipeline;
+    return buildStats({
+      state: this.#session.state,
+      url: this.#session.url,
+      maxMessagesPerSecond: this.#session.maxMessagesPerSecond,
+      counters: pipeline.counters,
+      inFlight: pipeline.inFlight,
+      queued: pipeline.queued,
+      waiting: pipeline.waiting,
+      reconnects: this.#session.counters.reconnects,
+      tokenRefreshes: this.#session.counters.tokenRefreshes,
+      latency: pipeline.latency.summary(),
+    });
+  }
+
+  async #close(): Promise<void> {
+    this.#accepting = false;
+    const state = this.#session.state;
+    if (state !== "idle" && state !== "closed") await this.#pipeline.drain(this.#drainTimeoutMs);
+    this.#pipeline.rejectAll(
+      (entry) => new SessionClosedError(`closed before the post to ${entry.ric} was acknowledged`),
+    );
+    await this.#session.close();
+    await this.#closed;
+  }
+
+  #publish(event: StatusEvent): void {
+    this.#hub.publish(event);
+    switch (event.type) {
+      case "state": {
+        const { type: _type, ...change } = event;
+        this.emit("state", change);
+        break;
+      }
+      case "ready": {
+        const { type: _type, ...info } = event;
+        this.#connectSettle?.resolve();
+        this.#connectSettle = undefined;
+        this.emit("ready", info);
+        break;
+      }
+      case "reconnecting": {
+        const { type: _type, ...info } = event;
+        this.emit("reconnecting", info);
+        break;
+      }
+      case "token-refreshed":
+        this.emit("token-refreshed", { expiresAtMs: event.expiresAtMs });
+        break;
+      case "nak":
+        this.emit("nak", event.error);
+        break;
+      case "error":
+        // An "error" event without a listener would throw; the error is in status() and the logs anyway.
+        if (this.listenerCount("error") > 0) this.emit("error", event.error);
+        break;
+      case "closed":
+        void this.#finish(event.error);
+        break;
+    }
+  }
+
+  /** The session ended (after close() or a fatal failure): settle everything, release the auth provider. */
+  async #finish(error: Error | undefined): Promise<void> {
+    this.#accepting = false;
+    this.#pipeline.rejectAll(
+      (entry) =>
+        new SessionClosedError(`session ended before the post to ${entry.ric} was acknowledged`, { cause: error }),
+    );
+    this.#connectSettle?.reject(error ?? new SessionClosedError("closed before the session was ready"));
+    this.#connectSettle = undefined;
+    await this.#auth.dispose();
+    this.#hub.end();
+    this.emit("closed", error);
+    this.#resolveClosed(error);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The client library's public surface (STYLE habit 9); the package barrel (src/index.ts) re-exports it.
+ * Everything not exported here is internal.
+ */
+export { Contributor, type ContributorOptions, type ContributorDeps } from "./contributor.js";
+export type { AuthOptions, TokenManagerFields } from "./contributor-auth.js";
+export type { ContributorStats } from "./contributor-stats.js";
+export type { ContributeOptions } from "./post-pipeline.js";
+export type { Ack } from "./ack-tracker.js";
+export type { SessionOptions, PipelineOptions, TlsOptions, PemInput } from "./options.js";
+export type {
+  SessionState,
+  StateChange,
+  ReadyInfo,
+  ReconnectInfo,
+  TokenRefreshInfo,
+  StatusEvent,
+  ContributorEvents,
+} from "./session-state.js";
+export type { LatencySummary } from "./latency.js";
+export {
+  type FieldInput,
+  type FieldsInput,
+  normalizeFields,
+  validateRic,
+  toRccDate,
+  toRccDateTime,
+  toRccTime,
+} from "./field-validation.js";
+export {
+  POST_ERROR_CODES,
+  NakError,
+  ContentError,
+  AckTimeoutError,
+  QueueFullError,
+  ConnectionLostError,
+  ValidationError,
+  SessionClosedError,
+  LoginRefusedError,
+  type PostRef,
+} from "./post-errors.js";
+export { RccError } from "./errors.js";
+export type { AuthProvider, AccessToken } from "./auth-provider.js";
+export { TokenManager, type TokenManagerOptions, type TokenManagerStats } from "./token-manager.js";
+export {
+  AuthError,
+  InvalidCredentialsError,
+  AuthForbiddenError,
+  AuthUnavailableError,
+  AUTH_ERROR_CODES,
+} from "./auth-errors.js";
+export { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs } from "./backoff.js";
+export { RateGovernor, type RateGovernorOptions } from "./rate-governor.js";

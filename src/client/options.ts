@@ -1,0 +1,215 @@
+/**
+ * Options of the session and of the post pipeline, one type per component, validated once with zod and
+ * read-only afterwards (STYLE habit 8). `ContributorOptions` (contributor.ts) combines them with the
+ * authentication options.
+ */
+import { z } from "zod";
+import type { BackoffPolicy } from "./backoff.js";
+import { resolveBackoffPolicy } from "./backoff.js";
+import { assertWebSocketUrl } from "./endpoint-pool.js";
+import { RccError } from "./errors.js";
+
+/** A PEM string or buffer, or a list of them (Node's TLS option shape). */
+export type PemInput = string | Buffer | (string | Buffer)[];
+
+/** TLS settings of the WebSocket (and, when the contributor builds the token manager, the token) connection. */
+export interface TlsOptions {
+  /** Extra trusted CA certificates, PEM. @default undefined (Node's bundled roots) */
+  ca?: PemInput;
+  /** Client certificate, PEM. @default undefined */
+  cert?: PemInput;
+  /** Client private key, PEM. @default undefined */
+  key?: PemInput;
+  /** Verify the server certificate. Only an explicit `false` turns it off. @default true */
+  rejectUnauthorized?: boolean;
+}
+
+/** Options of the WebSocket session (connection, login, heartbeat, reconnect, failover). */
+export interface SessionOptions {
+  /** RCC WebSocket endpoints (`wss://host/WebSocket`) in failover order (§3.2, §3.6). */
+  urls: readonly string[];
+  /** DACS application id sent in the Login, a numeric string (§2.4). @default "256" */
+  applicationId?: string;
+  /** Login `Position`, "ip/hostname" (§2.4). @default first non-internal IPv4 + "/" + os.hostname() */
+  position?: string;
+  /** Time allowed from opening the socket to the Login Refresh, milliseconds. @default 10_000 */
+  loginTimeoutMs?: number;
+  /** Time allowed for the TCP/TLS/WebSocket handshake, milliseconds. @default 10_000 */
+  connectTimeoutMs?: number;
+  /** The server's ping interval (RCC: 20 s, §2.7), milliseconds. @default 20_000 */
+  pingIntervalMs?: number;
+  /** Ping intervals without any inbound message after which the link is declared dead (§2.7). @default 3 */
+  missedPings?: number;
+  /** Rate limit used when the Login Refresh carries no `TRCE:MaxMessagesPerSecond` (§3.3), msg/s. @default 1000 */
+  defaultMaxMessagesPerSecond?: number;
+  /** Fraction of the advertised rate actually used, (0, 1]. @default 1 */
+  safetyFactor?: number;
+  /**
+   * Extra milliseconds added to the one-second rate window, absorbing network jitter between our clock and
+   * the server's (a frame delayed in transit must not make two windows' worth look like one). @default 5
+   */
+  rateWindowMarginMs?: number;
+  /**
+   * Posts go out in bursts of at most this many milliseconds' worth of the allowed rate, spread over the
+   * window rather than all at its start (lower Ack latency at the same throughput); 0 = no pacing. @default 20
+   */
+  rateBurstMs?: number;
+  /** Reconnect policy: exponential, capped, full jitter. @default { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, maxAttempts: Infinity } */
+  backoff?: Partial<BackoffPolicy>;
+  /** Time "ready" after which the reconnect attempt counter resets, milliseconds. @default 30_000 */
+  stableAfterMs?: number;
+  /** A (re)connect asks the auth provider for a token valid at least this long, milliseconds (§3.6). @default 60_000 */
+  tokenMinValidityMs?: number;
+  /**
+   * HTTP(S) proxy URL for the WebSocket (HTTP CONNECT) and, when the contributor builds the token manager,
+   * for token requests; `false` ignores the HTTPS_PROXY / HTTP_PROXY environment. Loopback hosts and hosts
+   * matching NO_PROXY bypass environment proxies.
+   * @default undefined (from the environment)
+   */
+  proxy?: string | false;
+  /** TLS settings; certificate verification is on unless `rejectUnauthorized: false`. @default {} */
+  tls?: TlsOptions;
+}
+
+/** Options of the post pipeline (batching, acks, backpressure). */
+export interface PipelineOptions {
+  /** `Key.Service` of every post, a name or numeric id (§3.1). @default "DDS_TRCE" */
+  service?: string | number;
+  /** A post without an Ack this long after sending rejects with `AckTimeoutError`, milliseconds. @default 15_000 */
+  ackTimeoutMs?: number;
+  /** Posts sent and awaiting an Ack, at most. @default 1000 */
+  maxInFlight?: number;
+  /** Posts accepted but not yet sent, at most; then `contribute()` waits (or rejects with `{ wait: false }`). @default 10_000 */
+  maxQueued?: number;
+  /** Largest WebSocket frame sent, bytes (§2.2). @default 61_440 */
+  maxFrameBytes?: number;
+  /** Re-send posts in flight when a connection drops (new PostIDs); `false` rejects them with `ConnectionLostError`. @default true */
+  resendInFlight?: boolean;
+  /** Merge a post into a still-queued post to the same RIC (default for every `contribute()`). @default false */
+  conflate?: boolean;
+  /** `close()` waits this long for queued and in-flight posts to be acknowledged, milliseconds. @default 5_000 */
+  drainTimeoutMs?: number;
+  /** Optional `PostUserInfo` on every post (§2.8): dotted IPv4 `address` and numeric `userId`. @default undefined */
+  postUserInfo?: { address: string; userId: number };
+}
+
+/** {@link SessionOptions} with defaults applied (the backoff policy completed). */
+export type ResolvedSessionOptions = Readonly<
+  Required<Omit<SessionOptions, "position" | "proxy" | "backoff" | "tls">> & {
+    position: string | undefined;
+    proxy: string | false | undefined;
+    backoff: BackoffPolicy;
+    tls: TlsOptions;
+  }
+>;
+
+/** {@link PipelineOptions} with defaults applied. */
+export type ResolvedPipelineOptions = Readonly<
+  Required<Omit<PipelineOptions, "postUserInfo">> & { postUserInfo: PipelineOptions["postUserInfo"] }
+>;
+
+const positiveMs = z.number().int().positive();
+const pem = z.custom<PemInput>(
+  (value) =>
+    typeof value === "string" ||
+    Buffer.isBuffer(value) ||
+    (Array.isArray(value) && value.every((item) => typeof item === "string" || Buffer.isBuffer(item))),
+  "must be a PEM string, a Buffer or an array of them",
+);
+
+const sessionSchema = z.object({
+  urls: z
+    .array(z.string())
+    .min(1)
+    .refine((urls) => urls.every(isWebSocketUrl), "every URL must be ws:// or wss://"),
+  applicationId: z
+    .string()
+    .regex(/^\d{1,5}$/, "must be a numeric string")
+    .default("256"),
+  position: z.string().min(1).optional(),
+  loginTimeoutMs: positiveMs.default(10_000),
+  connectTimeoutMs: positiveMs.default(10_000),
+  pingIntervalMs: positiveMs.default(20_000),
+  missedPings: z.number().int().min(1).default(3),
+  defaultMaxMessagesPerSecond: z.number().int().positive().default(1000),
+  safetyFactor: z.number().gt(0).max(1).default(1),
+  rateWindowMarginMs: z.number().min(0).max(1000).default(5),
+  rateBurstMs: z.number().min(0).max(1000).default(20),
+  stableAfterMs: positiveMs.default(30_000),
+  tokenMinValidityMs: z.number().int().min(0).default(60_000),
+  proxy: z.union([z.url(), z.literal(false)]).optional(),
+  tls: z
+    .object({
+      ca: pem.optional(),
+      cert: pem.optional(),
+      key: pem.optional(),
+      rejectUnauthorized: z.boolean().optional(),
+    })
+    .default({}),
+});
+
+const pipelineSchema = z.object({
+  service: z.union([z.string().min(1), z.number().int().min(0).max(65_535)]).default("DDS_TRCE"),
+  ackTimeoutMs: positiveMs.default(15_000),
+  maxInFlight: z.number().int().positive().default(1000),
+  maxQueued: z.number().int().positive().default(10_000),
+  maxFrameBytes: z.number().int().min(256).default(61_440),
+  resendInFlight: z.boolean().default(true),
+  conflate: z.boolean().default(false),
+  drainTimeoutMs: z.number().int().min(0).default(5_000),
+  postUserInfo: z
+    .object({
+      address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "must be a dotted IPv4"),
+      userId: z.number().int().min(0),
+    })
+    .optional(),
+});
+
+function isWebSocketUrl(url: string): boolean {
+  try {
+    assertWebSocketUrl(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Turns zod issues into one error naming every bad key (values are never echoed: they may be secrets). */
+function invalid(component: string, error: z.ZodError): RccError {
+  const problems = error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  return new RccError("RCC_INVALID_OPTIONS", `invalid ${component} options: ${problems.join("; ")}`);
+}
+
+/**
+ * Validates session options and applies defaults.
+ * @throws RccError code "RCC_INVALID_OPTIONS" naming each bad key.
+ */
+export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
+  const parsed = sessionSchema.safeParse(options);
+  if (!parsed.success) throw invalid("session", parsed.error);
+  let backoff: BackoffPolicy;
+  try {
+    backoff = resolveBackoffPolicy(options.backoff);
+  } catch (error) {
+    throw new RccError("RCC_INVALID_OPTIONS", `invalid session options: backoff: ${(error as Error).message}`);
+  }
+  const { tls, ...rest } = parsed.data;
+  return Object.freeze({
+    ...rest,
+    position: rest.position,
+    proxy: rest.proxy,
+    urls: Object.freeze([...rest.urls]),
+    backoff,
+    tls: Object.freeze({ ...tls }),
+  });
+}
+
+/**
+ * Validates pipeline options and applies defaults.
+ * @throws RccError code "RCC_INVALID_OPTIONS" naming each bad key.
+ */
+export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipelineOptions {
+  const parsed = pipelineSchema.safeParse(options);
+  if (!parsed.success) throw invalid("pipeline", parsed.error);
+  return Object.freeze({ ...parsed.data, postUserInfo: parsed.data.postUserInfo });
+}

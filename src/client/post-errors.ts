@@ -1,0 +1,175 @@
+/**
+ * Errors of the session and of `contribute()`. Every class has a stable `code` (callers branch on it, never
+ * on message text), a fixed or computed `retriable` flag and, where there is one, a `cause` (STYLE habit 4).
+ */
+import { NAK_CODES, RETRIABLE_NAK_CODES, type NakCode, nameOf } from "../protocol/codes.js";
+import { RccError } from "./errors.js";
+
+/** Stable codes of the errors in this file. */
+export const POST_ERROR_CODES = {
+  nak: "RCC_NAK",
+  content: "RCC_CONTENT_ERROR",
+  ackTimeout: "RCC_ACK_TIMEOUT",
+  queueFull: "RCC_QUEUE_FULL",
+  connectionLost: "RCC_CONNECTION_LOST",
+  validation: "RCC_VALIDATION",
+  sessionClosed: "RCC_SESSION_CLOSED",
+  loginRefused: "RCC_LOGIN_REFUSED",
+} as const;
+
+/** Identifies the post an error is about. */
+export interface PostRef {
+  /** The RIC that was posted to. */
+  ric: string;
+  /** The PostID the post carried on the wire (unique within one connection). */
+  postId: number;
+}
+
+/** A NakCode as its wire name: numbers through the code table (§2.9), unknown values as text. */
+export function nakCodeName(nak: unknown): string {
+  if (typeof nak === "number") return nameOf(NAK_CODES, nak) ?? String(nak);
+  return typeof nak === "string" ? nak : JSON.stringify(nak);
+}
+
+/**
+ * The server refused a post with an Ack carrying a `NakCode` (§2.9). `retriable` is true for the codes of
+ * {@link RETRIABLE_NAK_CODES} (NoResources, NoResponse, SourceDown, GatewayDown).
+ */
+export class NakError extends RccError {
+  /** The wire Nak code (a {@link NakCode} such as "SymbolUnknown"); an unknown number or string is kept as a string. */
+  readonly nakCode: string;
+  /** The server's text, trimmed (RCC texts may end with a newline); empty when absent. */
+  readonly text: string;
+  readonly ric: string;
+  readonly postId: number;
+
+  constructor(nakCode: string, text: string, post: PostRef) {
+    const trimmed = text.trim();
+    super(
+      POST_ERROR_CODES.nak,
+      `post ${post.postId} to ${post.ric} refused: ${nakCode}${trimmed ? ` (${trimmed})` : ""}`,
+      {
+        retriable: RETRIABLE_NAK_CODES.has(nakCode as NakCode),
+      },
+    );
+    this.nakCode = nakCode;
+    this.text = trimmed;
+    this.ric = post.ric;
+    this.postId = post.postId;
+  }
+}
+
+/**
+ * The server answered a post with a converter `Error` message instead of an Ack (§2.11), e.g. for an
+ * unknown field acronym ("JSON Unexpected FID"). Not retriable: the same content fails again.
+ */
+export class ContentError extends RccError {
+  /** The Error's `Text`, trimmed. */
+  readonly text: string;
+  readonly ric: string;
+  readonly postId: number;
+
+  constructor(text: string, post: PostRef) {
+    const trimmed = text.trim();
+    super(POST_ERROR_CODES.content, `post ${post.postId} to ${post.ric} rejected by the server: ${trimmed}`);
+    this.text = trimmed;
+    this.ric = post.ric;
+    this.postId = post.postId;
+  }
+}
+
+/**
+ * No Ack arrived within `ackTimeoutMs`. The outcome is unknown (the post may have been applied), so it is
+ * flagged retriable only in the sense that re-sending may succeed; re-send only if that is idempotent for you.
+ */
+export class AckTimeoutError extends RccError {
+  readonly ric: string;
+  readonly postId: number;
+  /** The timeout that elapsed, milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(post: PostRef, timeoutMs: number) {
+    super(POST_ERROR_CODES.ackTimeout, `no Ack for post ${post.postId} to ${post.ric} within ${timeoutMs} ms`, {
+      retriable: true,
+    });
+    this.ric = post.ric;
+    this.postId = post.postId;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** `contribute(…, { wait: false })` found the queue full (`maxQueued`). Retriable once the queue drains. */
+export class QueueFullError extends RccError {
+  readonly ric: string;
+  /** The configured queue bound. */
+  readonly maxQueued: number;
+
+  constructor(ric: string, maxQueued: number) {
+    super(POST_ERROR_CODES.queueFull, `queue full (${maxQueued} posts waiting); post to ${ric} not accepted`, {
+      retriable: true,
+    });
+    this.ric = ric;
+    this.maxQueued = maxQueued;
+  }
+}
+
+/**
+ * The connection was lost: for a post that was in flight (with `resendInFlight: false`; its outcome is
+ * unknown), or for the session when reconnecting gave up.
+ */
+export class ConnectionLostError extends RccError {
+  /** The post, when the error is about one. */
+  readonly ric?: string;
+  readonly postId?: number;
+
+  constructor(message: string, options: { cause?: unknown; post?: PostRef; retriable?: boolean } = {}) {
+    super(POST_ERROR_CODES.connectionLost, message, { retriable: options.retriable ?? true, cause: options.cause });
+    if (options.post) {
+      this.ric = options.post.ric;
+      this.postId = options.post.postId;
+    }
+  }
+}
+
+/** A post failed validation before anything was sent (bad RIC, field name or value). Not retriable. */
+export class ValidationError extends RccError {
+  /** The offending field name, when the problem is one field. */
+  readonly field?: string;
+
+  constructor(message: string, field?: string) {
+    super(POST_ERROR_CODES.validation, message);
+    if (field !== undefined) this.field = field;
+  }
+}
+
+/** The contributor is closing or closed: the post was not accepted or could not be delivered. */
+export class SessionClosedError extends RccError {
+  constructor(message = "the contributor is closed", options: { cause?: unknown } = {}) {
+    super(POST_ERROR_CODES.sessionClosed, message, { cause: options.cause });
+  }
+}
+
+/**
+ * The server refused or ended the login (Login Status/Refresh with a closed stream state, §2.6, §2.10).
+ * Fatal refusals (e.g. NotEntitled on a freshly obtained token) stop the session; others are retriable.
+ */
+export class LoginRefusedError extends RccError {
+  /** `State.Stream` of the refusal, e.g. "Closed". */
+  readonly streamState: string;
+  /** `State.Code` (a StateCode such as "NotEntitled" or "NoResources"), when present. */
+  readonly stateCode?: string;
+  /** `State.Text`, trimmed. */
+  readonly text: string;
+
+  constructor(streamState: string, stateCode: string | undefined, text: string, retriable: boolean) {
+    const trimmed = text.trim();
+    super(
+      POST_ERROR_CODES.loginRefused,
+      `login ${retriable ? "ended" : "refused"}: ${streamState}/${stateCode ?? "None"}${trimmed ? ` (${trimmed})` : ""}`,
+      { retriable },
+    );
+    this.streamState = streamState;
+    if (stateCode !== undefined) this.stateCode = stateCode;
+    this.text = trimmed;
+  }
+}

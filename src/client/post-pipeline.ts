@@ -1,0 +1,278 @@
+/**
+ * The path of a post (issue 3): validate → queue (bounded, optional conflation) → frame (batched, ≤
+ * maxFrameBytes, within the rate governor's budget) → in flight (bounded) → Ack/Nak/Error/timeout → settle
+ * exactly once. Posts in flight when a connection drops are re-sent with new PostIDs or rejected. The hot
+ * path does one JSON.stringify per post (its fields) and no per-post logging.
+ */
+import type { Clock, TimerHandle } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+import { redactSecrets } from "../util/logger.js";
+import { type Ack, AckTracker, type PostEntry, rejectPost, resolvePost } from "./ack-tracker.js";
+import { FrameBuilder, PostFormat, digitCount } from "./batcher.js";
+import { DrainSignal } from "./drain-signal.js";
+import type { FieldsInput } from "./field-validation.js";
+import { LatencyHistogram } from "./latency.js";
+import type { ResolvedPipelineOptions } from "./options.js";
+import {
+  AckTimeoutError,
+  ConnectionLostError,
+  ContentError,
+  NakError,
+  QueueFullError,
+  nakCodeName,
+} from "./post-errors.js";
+import { type PrepareContext, createEntry, mergeInto, validatePost } from "./post-prepare.js";
+import { PostQueue } from "./post-queue.js";
+import type { SessionPipeline } from "./session-state.js";
+import type { InboundMessage } from "./session-link.js";
+import { errorDetails, matchServerError } from "./server-error-match.js";
+import { type PipelineCounters, newPipelineCounters } from "./contributor-stats.js";
+
+/** Per-call options of `contribute()`. */
+export interface ContributeOptions {
+  /** When the queue is full: `true` waits for room, `false` rejects with QueueFullError. @default true */
+  wait?: boolean;
+  /** Merge into a still-queued post to the same RIC. @default the contributor's `conflate` option */
+  conflate?: boolean;
+}
+
+/** Where posts go out: the session. */
+export interface PostSink {
+  /** Posts that may be sent now (rate budget, connection ready). */
+  postCapacity(nowMs: number): number;
+  /** Milliseconds until a post slot frees up in the rate window. */
+  postWaitMs(nowMs: number): number;
+  sendPosts(text: string, count: number): void;
+}
+
+/** Collaborators of a {@link PostPipeline}. */
+export interface PipelineDeps {
+  clock: Clock;
+  log: Logger;
+  sink: PostSink;
+  onNak: (error: NakError) => void;
+}
+
+/** Queue, batching, acks and backpressure of one contributor. */
+export class PostPipeline implements SessionPipeline {
+  readonly counters: PipelineCounters = newPipelineCounters();
+  readonly latency = new LatencyHistogram();
+  readonly #options: ResolvedPipelineOptions;
+  readonly #deps: PipelineDeps;
+  readonly #format: PostFormat;
+  readonly #prepare: PrepareContext;
+  readonly #frame: FrameBuilder;
+  readonly #queue: PostQueue;
+  readonly #tracker: AckTracker;
+  #ready = false;
+  #nextPostId = 1;
+  #flushScheduled = false;
+  #rateTimer: TimerHandle | undefined;
+  readonly #drained: DrainSignal;
+
+  constructor(options: ResolvedPipelineOptions, deps: PipelineDeps) {
+    this.#options = options;
+    this.#deps = deps;
+    const info = options.postUserInfo;
+    this.#format = new PostFormat({
+      service: options.service,
+      ...(info ? { postUserInfo: { Address: info.address, UserID: info.userId } } : {}),
+    });
+    this.#frame = new FrameBuilder(options.maxFrameBytes);
+    this.#prepare = { format: this.#format, maxFrameBytes: options.maxFrameBytes };
+    this.#queue = new PostQueue(options.maxQueued);
+    this.#drained = new DrainSignal(deps.clock, () => this.#tracker.size === 0 && this.#queue.empty);
+    this.#tracker = new AckTracker({
+      clock: deps.clock,
+      ackTimeoutMs: options.ackTimeoutMs,
+      onTimeout: (entry) => {
+        this.counters.ackTimeouts += 1;
+        rejectPost(entry, new AckTimeoutError(entry, options.ackTimeoutMs));
+        this.#afterSettle();
+      },
+    });
+  }
+
+  /** Posts sent and awaiting an Ack. */
+  get inFlight(): number {
+    return this.#tracker.size;
+  }
+
+  /** Posts accepted and not yet sent. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Callers waiting for room in the queue. */
+  get waiting(): number {
+    return this.#queue.waiting;
+  }
+
+  /** Validates and enqueues a post; the promise settles exactly once. */
+  submit(ric: string, fields: FieldsInput, options: ContributeOptions = {}): Promise<Ack> {
+    const conflate = options.conflate ?? this.#options.conflate;
+    let entry: PostEntry;
+    try {
+      const post = validatePost(ric, fields);
+      const target = conflate ? this.#queue.conflatable(ric) : undefined;
+      if (target !== undefined && mergeInto(target, post.fields, this.#prepare)) {
+        this.counters.conflated += 1;
+        return target.promise; // both callers settle with the merged post's outcome
+      }
+      entry = createEntry(post, conflate, this.#prepare);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const result = this.#queue.offer(entry, options.wait ?? true);
+    if (result === "full") {
+      this.counters.queueFull += 1;
+      return Promise.reject(new QueueFullError(ric, this.#options.maxQueued));
+    }
+    if (result === "queued") this.#scheduleFlush();
+    return entry.promise;
+  }
+
+  onReady = (): void => {
+    this.#ready = true;
+    this.#nextPostId = 1; // PostIDs are per connection; the old connection's are gone with it
+    this.#scheduleFlush();
+  };
+
+  onDisconnected = (cause: Error): void => {
+    this.#ready = false;
+    this.#clearRateTimer();
+    const lost = this.#tracker.takeAll();
+    if (lost.length === 0) return;
+    if (this.#options.resendInFlight) {
+      this.counters.resent += lost.length;
+      this.#queue.unshiftAll(lost);
+      return;
+    }
+    for (const entry of lost) {
+      this.counters.connectionLost += 1;
+      rejectPost(
+        entry,
+        new ConnectionLostError(`connection lost before the Ack of post ${entry.postId} to ${entry.ric}`, {
+          cause,
+          post: entry,
+        }),
+      );
+    }
+    this.#afterSettle();
+  };
+
+  onAck = (message: InboundMessage, nowMs: number): void => {
+    const ackId = typeof message.AckID === "number" ? message.AckID : Number(message.AckID);
+    const entry = this.#tracker.take(ackId);
+    if (entry === undefined) {
+      this.counters.unmatchedAcks += 1; // late (after a timeout), duplicate or foreign
+      return;
+    }
+    const nak = message.NakCode;
+    if (nak === undefined || nak === null || nak === "None" || nak === 0) {
+      const latencyMs = nowMs - entry.sentAtMs;
+      this.latency.record(latencyMs);
+      this.counters.acked += 1;
+      resolvePost(entry, { postId: entry.postId, latencyMs, ric: entry.ric });
+    } else {
+      const code = nakCodeName(nak);
+      const error = new NakError(code, typeof message.Text === "string" ? message.Text : "", entry);
+      this.counters.naked[code] = (this.counters.naked[code] ?? 0) + 1;
+      rejectPost(entry, error);
+      this.#deps.onNak(error);
+    }
+    this.#afterSettle();
+  };
+
+  onServerError = (message: InboundMessage): void => {
+    const entry = matchServerError(message, this.#tracker);
+    const { text } = errorDetails(message);
+    if (entry === undefined) {
+      this.counters.unmatchedErrors += 1;
+      this.#deps.log.warn({ text: redactSecrets(text), id: message.ID }, "server Error not matched to a post");
+      return;
+    }
+    this.#tracker.take(entry.postId);
+    this.counters.contentErrors += 1;
+    rejectPost(entry, new ContentError(text, entry));
+    this.#afterSettle();
+  };
+
+  onWritable = (): void => this.#scheduleFlush();
+
+  /** Resolves true once nothing is queued, waiting or in flight; false after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.#drained.wait(timeoutMs);
+  }
+
+  /** Rejects every post not yet settled (closing, or the session failed) and stops timers. */
+  rejectAll(makeError: (entry: PostEntry) => Error): void {
+    this.#ready = false;
+    this.#clearRateTimer();
+    for (const entry of [...this.#tracker.takeAll(), ...this.#queue.clear()]) rejectPost(entry, makeError(entry));
+    this.#tracker.stop();
+    this.#drained.check();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || !this.#ready) return;
+    this.#flushScheduled = true;
+    // Posts submitted in the same turn of the event loop go out together in one frame.
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
+  }
+
+  #flush(): void {
+    const { clock, sink } = this.#deps;
+    const maxInFlight = this.#options.maxInFlight;
+    while (this.#ready && this.#queue.length > 0 && this.#tracker.size < maxInFlight) {
+      const now = clock.monotonic();
+      const budget = Math.min(sink.postCapacity(now), maxInFlight - this.#tracker.size);
+      if (budget <= 0) {
+        this.#waitForRate(now);
+        break;
+      }
+      const batch: PostEntry[] = [];
+      for (let entry = this.#queue.peek(); entry !== undefined && batch.length < budget; entry = this.#queue.peek()) {
+        const postId = this.#nextPostId;
+        const bytes = entry.sizeWithoutPostId + digitCount(postId);
+        if (!this.#frame.fits(bytes)) break;
+        this.#queue.shift();
+        this.#nextPostId += 1;
+        entry.postId = postId;
+        this.#frame.add(this.#format.render(postId, entry.ricJson, entry.fieldsJson), bytes);
+        batch.push(entry);
+      }
+      if (batch.length === 0) break; // unreachable: submit() checked every post fits an empty frame
+      sink.sendPosts(this.#frame.take(), batch.length);
+      for (const entry of batch) {
+        entry.sentAtMs = now;
+        entry.sends += 1;
+        this.#tracker.add(entry);
+      }
+      this.counters.sent += batch.length;
+    }
+    if (this.#queue.waiting > 0 && this.#queue.admitWaiting() > 0 && this.#queue.length > 0) this.#scheduleFlush();
+  }
+
+  #waitForRate(nowMs: number): void {
+    if (this.#rateTimer !== undefined) return;
+    const waitMs = Math.max(1, this.#deps.sink.postWaitMs(nowMs));
+    this.#rateTimer = this.#deps.clock.setTimeout(() => {
+      this.#rateTimer = undefined;
+      this.#scheduleFlush();
+    }, waitMs);
+  }
+
+  #clearRateTimer(): void {
+    if (this.#rateTimer !== undefined) this.#deps.clock.clearTimeout(this.#rateTimer);
+    this.#rateTimer = undefined;
+  }
+
+  #afterSettle(): void {
+    if (this.#queue.length > 0 || this.#queue.waiting > 0) this.#scheduleFlush();
+    else if (this.#tracker.size === 0) this.#drained.check();
+  }
+}

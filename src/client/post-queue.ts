@@ -1,0 +1,115 @@
+/**
+ * Posts accepted but not yet sent: a bounded FIFO queue (`maxQueued`), an overflow list of callers that
+ * chose to wait for room (backpressure), and the per-RIC index used by opt-in conflation. Pure data
+ * structure; the pipeline decides when entries move.
+ */
+import type { PostEntry } from "./ack-tracker.js";
+
+/** Where {@link PostQueue.offer} put an entry. */
+export type OfferResult = "queued" | "waiting" | "full";
+
+/** FIFO of unsent posts with a waiting room and a conflation index. */
+export class PostQueue {
+  readonly #maxQueued: number;
+  #items: PostEntry[] = [];
+  #head = 0;
+  #waiting: PostEntry[] = [];
+  #waitingHead = 0;
+  /** RIC → the newest unsent conflatable entry (queued or waiting). */
+  readonly #conflatable = new Map<string, PostEntry>();
+
+  /** @param maxQueued queued posts at most; more callers wait (or are refused). */
+  constructor(maxQueued: number) {
+    this.#maxQueued = maxQueued;
+  }
+
+  /** Posts queued (not counting the waiting room). */
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** Callers waiting for room in the queue. */
+  get waiting(): number {
+    return this.#waiting.length - this.#waitingHead;
+  }
+
+  /** Whether nothing is queued or waiting. */
+  get empty(): boolean {
+    return this.length === 0 && this.waiting === 0;
+  }
+
+  /**
+   * Adds a new entry: into the queue when there is room and nobody waits before it (FIFO), else into the
+   * waiting room when `wait`, else refuses.
+   */
+  offer(entry: PostEntry, wait: boolean): OfferResult {
+    let result: OfferResult;
+    if (this.waiting === 0 && this.length < this.#maxQueued) {
+      this.#items.push(entry);
+      result = "queued";
+    } else if (wait) {
+      this.#waiting.push(entry);
+      result = "waiting";
+    } else {
+      return "full";
+    }
+    if (entry.conflate) this.#conflatable.set(entry.ric, entry);
+    return result;
+  }
+
+  /** The unsent conflatable entry for `ric`, if any (a later post may merge into it). */
+  conflatable(ric: string): PostEntry | undefined {
+    return this.#conflatable.get(ric);
+  }
+
+  /** The oldest queued entry, without removing it. */
+  peek(): PostEntry | undefined {
+    return this.#items[this.#head];
+  }
+
+  /** Removes and returns the oldest queued entry; it is no longer a conflation target. */
+  shift(): PostEntry | undefined {
+    const entry = this.#items[this.#head];
+    if (entry === undefined) return undefined;
+    this.#head += 1;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    if (entry.conflate && this.#conflatable.get(entry.ric) === entry) this.#conflatable.delete(entry.ric);
+    return entry;
+  }
+
+  /** Puts entries back at the front, in order (posts in flight when a connection dropped, re-sent first). */
+  unshiftAll(entries: readonly PostEntry[]): void {
+    if (entries.length === 0) return;
+    this.#items = [...entries, ...this.#items.slice(this.#head)];
+    this.#head = 0;
+  }
+
+  /** Moves waiting entries into the queue while there is room. @returns how many moved. */
+  admitWaiting(): number {
+    let moved = 0;
+    while (this.waiting > 0 && this.length < this.#maxQueued) {
+      this.#items.push(this.#waiting[this.#waitingHead] as PostEntry);
+      this.#waitingHead += 1;
+      moved += 1;
+    }
+    if (this.#waitingHead > 0 && this.waiting === 0) {
+      this.#waiting = [];
+      this.#waitingHead = 0;
+    }
+    return moved;
+  }
+
+  /** Removes and returns everything, queued then waiting (to reject them). */
+  clear(): PostEntry[] {
+    const all = [...this.#items.slice(this.#head), ...this.#waiting.slice(this.#waitingHead)];
+    this.#items = [];
+    this.#head = 0;
+    this.#waiting = [];
+    this.#waitingHead = 0;
+    this.#conflatable.clear();
+    return all;
+  }
+}

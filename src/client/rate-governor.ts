@@ -1,0 +1,196 @@
+/**
+ * The client side of `TRCE:MaxMessagesPerSecond` (§3.3, §3.4): a sliding-window log that guarantees no
+ * more than the limit in ANY window of `windowMs`, counting every message sent (posts, pongs, logins,
+ * closes). Pure: every method takes the current monotonic time, so tests drive it with numbers
+ * (STYLE habit 5).
+ *
+ * A message sent at `t` occupies the window until `t + windowMs` (exclusive): at `now` it counts iff
+ * `now - t < windowMs`. Bursts up to the limit are allowed; then senders wait until the oldest messages
+ * leave the window.
+ *
+ * A few slots are reserved for control messages (Pong, Login, Close) so that a post backlog can never hold
+ * back the answer to a server Ping (§2.7).
+ *
+ * Posts are also paced by a token bucket refilled at the window's post rate and holding `paceBurstMs` worth
+ * of posts: a saturated sender then sends small groups all through the window instead of the whole
+ * window's worth at once, which keeps Ack latency low without lowering throughput (the bucket's rate is the
+ * window's rate).
+ */
+
+/** Rounding slack of the pacing bucket, in posts (refills are fractional). */
+const TOKEN_EPSILON = 1e-9;
+
+/** `ms` rounded up to a whole microsecond, at least one: a shorter wait might not move a clock at all. */
+function roundUpToMicros(ms: number): number {
+  return Math.max(0.001, Math.ceil(ms * 1000) / 1000);
+}
+
+/** Message classes: posts may not use the reserved slots, control messages may. */
+export type MessageKind = "post" | "control";
+
+/** Options of {@link RateGovernor}. */
+export interface RateGovernorOptions {
+  /** The advertised `TRCE:MaxMessagesPerSecond` (or the configured default), messages per window. */
+  maxMessagesPerSecond: number;
+  /** Fraction of the limit actually used (0 < f ≤ 1). @default 1 */
+  safetyFactor?: number;
+  /** Window length, milliseconds. @default 1000 */
+  windowMs?: number;
+  /**
+   * Slots of each window posts may not use, kept for control messages. `undefined` = 2 when the limit is
+   * ≥ 20, 1 when ≥ 5, else 0.
+   * @default undefined
+   */
+  reservedControlSlots?: number;
+  /** Largest burst of posts, as milliseconds' worth of the window's post rate; 0 turns pacing off. @default 20 */
+  paceBurstMs?: number;
+}
+
+/** Sliding-window rate limiter over all outbound messages. */
+export class RateGovernor {
+  readonly #safetyFactor: number;
+  readonly #windowMs: number;
+  readonly #reservedOption: number | undefined;
+  readonly #paceBurstMs: number;
+  #limit = 1;
+  #reserved = 0;
+  // Pacing bucket: posts allowed now, its cap, its refill rate (posts per ms) and last refill time.
+  #tokens = Number.POSITIVE_INFINITY;
+  #burst = Number.POSITIVE_INFINITY;
+  #tokensPerMs = 0;
+  #refilledAtMs = Number.NEGATIVE_INFINITY;
+  // The log: parallel arrays of send times and message counts, oldest first from #head.
+  #times: number[] = [];
+  #counts: number[] = [];
+  #head = 0;
+  #total = 0;
+
+  /** @throws RangeError on a non-positive limit, window or safety factor. */
+  constructor(options: RateGovernorOptions) {
+    const safety = options.safetyFactor ?? 1;
+    if (!(safety > 0 && safety <= 1)) throw new RangeError("safetyFactor must be in (0, 1]");
+    const windowMs = options.windowMs ?? 1000;
+    if (!(windowMs > 0)) throw new RangeError("windowMs must be > 0");
+    this.#safetyFactor = safety;
+    this.#windowMs = windowMs;
+    this.#reservedOption = options.reservedControlSlots;
+    this.#paceBurstMs = Math.max(0, options.paceBurstMs ?? 20);
+    this.setLimit(options.maxMessagesPerSecond);
+  }
+
+  /**
+   * Changes the advertised limit (a new Login Refresh, §3.3). Messages already in the window still count.
+   * @throws RangeError when the limit is not a positive number.
+   */
+  setLimit(maxMessagesPerSecond: number): void {
+    if (!(maxMessagesPerSecond > 0) || !Number.isFinite(maxMessagesPerSecond)) {
+      throw new RangeError("maxMessagesPerSecond must be a positive number");
+    }
+    this.#limit = Math.max(1, Math.floor(maxMessagesPerSecond * this.#safetyFactor));
+    const defaultReserved = this.#limit >= 20 ? 2 : this.#limit >= 5 ? 1 : 0;
+    this.#reserved = Math.min(this.#limit - 1, Math.max(0, this.#reservedOption ?? defaultReserved));
+    const postsPerWindow = this.#limit - this.#reserved;
+    this.#tokensPerMs = postsPerWindow / this.#windowMs;
+    this.#burst =
+      this.#paceBurstMs > 0 ? Math.max(1, Math.ceil(this.#tokensPerMs * this.#paceBurstMs)) : Number.POSITIVE_INFINITY;
+    this.#tokens = Math.min(this.#tokens, this.#burst);
+  }
+
+  /** Messages allowed per window after the safety factor. */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** Window length, milliseconds. */
+  get windowMs(): number {
+    return this.#windowMs;
+  }
+
+  /** Messages of `kind` that may be sent at `nowMs` without exceeding the limit. */
+  available(nowMs: number, kind: MessageKind = "post"): number {
+    this.#expire(nowMs);
+    const inWindow = Math.max(0, this.#capacity(kind) - this.#total);
+    if (kind === "control") return inWindow;
+    this.#refill(nowMs);
+    return Math.min(inWindow, Math.floor(this.#tokens + TOKEN_EPSILON));
+  }
+
+  /** Messages counted in the window ending at `nowMs`. */
+  inWindow(nowMs: number): number {
+    this.#expire(nowMs);
+    return this.#total;
+  }
+
+  /**
+   * Milliseconds from `nowMs` until `count` messages of `kind` may be sent at once (0 = now).
+   * A `count` above the kind's capacity is treated as the capacity (callers split larger batches).
+   */
+  waitMs(nowMs: number, count = 1, kind: MessageKind = "post"): number {
+    this.#expire(nowMs);
+    const capacity = this.#capacity(kind);
+    const wanted = Math.min(Math.max(1, count), capacity);
+    let paceWaitMs = 0;
+    if (kind === "post") {
+      this.#refill(nowMs);
+      const short = Math.min(wanted, this.#burst) - this.#tokens;
+      // Rounded up to whole microseconds: a wait too small to move a clock would never refill the bucket.
+      if (short > TOKEN_EPSILON) paceWaitMs = roundUpToMicros(short / this.#tokensPerMs);
+    }
+    const mustLeave = this.#total + wanted - capacity;
+    if (mustLeave <= 0) return paceWaitMs;
+    let left = 0;
+    for (let index = this.#head; index < this.#times.length; index++) {
+      left += this.#counts[index] ?? 0;
+      if (left >= mustLeave) {
+        // Same arithmetic as #expire, rounded up to whole microseconds so the wait really moves past it.
+        const windowWaitMs = this.#windowMs - (nowMs - (this.#times[index] ?? nowMs));
+        return Math.max(paceWaitMs, roundUpToMicros(windowWaitMs));
+      }
+    }
+    return this.#windowMs; // unreachable while the log and #total agree
+  }
+
+  /** Records `count` messages of `kind` sent at `nowMs` (call after every send, control messages included). */
+  record(nowMs: number, count = 1, kind: MessageKind = "post"): void {
+    if (count <= 0) return;
+    this.#expire(nowMs);
+    if (kind === "post") {
+      this.#refill(nowMs);
+      this.#tokens -= count;
+    }
+    const last = this.#times.length - 1;
+    if (last >= this.#head && this.#times[last] === nowMs) {
+      this.#counts[last] = (this.#counts[last] ?? 0) + count;
+    } else {
+      this.#times.push(nowMs);
+      this.#counts.push(count);
+    }
+    this.#total += count;
+  }
+
+  #refill(nowMs: number): void {
+    if (nowMs <= this.#refilledAtMs) return;
+    if (this.#refilledAtMs !== Number.NEGATIVE_INFINITY) {
+      this.#tokens = Math.min(this.#burst, this.#tokens + (nowMs - this.#refilledAtMs) * this.#tokensPerMs);
+    }
+    this.#refilledAtMs = nowMs;
+  }
+
+  #capacity(kind: MessageKind): number {
+    return kind === "control" ? this.#limit : this.#limit - this.#reserved;
+  }
+
+  #expire(nowMs: number): void {
+    const times = this.#times;
+    while (this.#head < times.length && nowMs - (times[this.#head] ?? nowMs) >= this.#windowMs) {
+      this.#total -= this.#counts[this.#head] ?? 0;
+      this.#head += 1;
+    }
+    // Compact now and then so the arrays stay as small as the window.
+    if (this.#head > 1024 && this.#head * 2 > times.length) {
+      this.#times = times.slice(this.#head);
+      this.#counts = this.#counts.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * One open WebSocket connection: inbound frames split and dispatched by a handler table keyed on `Type`
+ * (STYLE habit 7), Pings answered at once (§2.7), the heartbeat, and every outbound message counted by the
+ * rate governor (§3.4). The session above owns login and reconnect policy; this class owns only the socket.
+ */
+import type { WebSocket } from "ws";
+import type { TlsOptions } from "./options.js";
+import { openWebSocket, proxyFor } from "./session-socket.js";
+import { MESSAGE_TYPES, nameOf } from "../protocol/codes.js";
+import { LOGIN_STREAM_ID, PONG, parseFrame } from "../protocol/messages.js";
+import type { Clock, TimerHandle } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+import { Heartbeat } from "./heartbeat.js";
+import { ConnectionLostError } from "./post-errors.js";
+import type { RateGovernor } from "./rate-governor.js";
+
+/** An inbound message as parsed JSON; fields are checked by their consumers. */
+export type InboundMessage = Record<string, unknown>;
+
+/** What the link reports upwards. */
+export interface LinkHandlers {
+  /** A Refresh or Status on the login stream (§2.5, §2.6). */
+  onLogin(message: InboundMessage): void;
+  /** An Ack or Nak (§2.9), with the monotonic arrival time of its frame. Hot path. */
+  onAck(message: InboundMessage, nowMs: number): void;
+  /** A converter Error (§2.11). */
+  onServerError(message: InboundMessage): void;
+  /** The link is gone (closed by either side, or declared dead); called once. */
+  onClosed(cause: Error): void;
+  /** Control messages held back by the rate governor have all been sent. */
+  onWritable(): void;
+}
+
+/** Options of {@link Link}. */
+export interface LinkOptions {
+  clock: Clock;
+  log: Logger;
+  governor: RateGovernor;
+  pingIntervalMs: number;
+  missedPings: number;
+  handlers: LinkHandlers;
+}
+
+type Dispatch = (link: Link, message: InboundMessage, nowMs: number) => void;
+
+/** Inbound handler table (§2.3, §2.7, §2.9, §2.11); unknown types are logged and counted, never fatal. */
+const DISPATCH: Readonly<Record<string, Dispatch>> = {
+  Ping: (link) => link.sendControl(PONG),
+  Pong: () => undefined,
+  Ack: (link, message, nowMs) => link.handlers.onAck(message, nowMs),
+  Error: (link, message) => link.handlers.onServerError(message),
+  Refresh: (link, message) => link.loginOrUnknown(message),
+  Status: (link, message) => link.loginOrUnknown(message),
+};
+
+/** A live WebSocket connection. */
+export class Link {
+  readonly handlers: LinkHandlers;
+  readonly #ws: WebSocket;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #governor: RateGovernor;
+  readonly #heartbeat: Heartbeat;
+  readonly #controlQueue: string[] = [];
+  #controlTimer: TimerHandle | undefined;
+  #closed = false;
+  /** Inbound messages whose type or stream was not understood (logged at debug). */
+  unknownMessages = 0;
+  /** Inbound frames that were not JSON. */
+  unparseableFrames = 0;
+
+  constructor(ws: WebSocket, options: LinkOptions) {
+    this.#ws = ws;
+    this.#clock = options.clock;
+    this.#log = options.log;
+    this.#governor = options.governor;
+    this.handlers = options.handlers;
+    this.#heartbeat = new Heartbeat({
+      clock: options.clock,
+      pingIntervalMs: options.pingIntervalMs,
+      missedPings: options.missedPings,
+      onDead: (silentMs) => {
+        this.#ws.terminate();
+        this.#finish(new ConnectionLostError(`no inbound traffic for ${Math.round(silentMs)} ms: link declared dead`));
+      },
+    });
+    ws.on("message", (data) => this.#onFrame(data));
+    ws.on("close", (code, reason) => {
+      const text = reason.toString();
+      this.#finish(new ConnectionLostError(`connection closed (code ${code}${text ? `, "${text}"` : ""})`));
+    });
+    ws.on("error", (error) => this.#log.debug({ err: error.message }, "WebSocket error"));
+    this.#heartbeat.start();
+  }
+
+  /** Whether the socket can still send. */
+  get open(): boolean {
+    return !this.#closed && this.#ws.readyState === this.#ws.OPEN;
+  }
+
+  /**
+   * Sends a control message (Login, Pong, Close) at once when the governor allows, else as soon as it does,
+   * ahead of any post. Never log `message` itself: a Login carries the token.
+   */
+  sendControl(message: object): void {
+    if (!this.open) return;
+    this.#controlQueue.push(JSON.stringify(message));
+    this.#drainControl();
+  }
+
+  /** Sends a frame of `count` posts; the caller checked {@link postCapacity}. */
+  sendPosts(text: string, count: number): void {
+    if (!this.open) return;
+    this.#ws.send(text);
+    this.#governor.record(this.#clock.monotonic(), count, "post");
+  }
+
+  /** Posts that may be sent now; 0 while control messages wait. */
+  postCapacity(nowMs: number): number {
+    return this.#controlQueue.length > 0 ? 0 : this.#governor.available(nowMs, "post");
+  }
+
+  /** Closes the socket gracefully (code 1000); resolves when closed or after `timeoutMs` (then terminates). */
+  close(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#ws.readyState === this.#ws.CLOSED) {
+        this.#finish(new ConnectionLostError("connection closed by the client", { retriable: false }));
+        resolve();
+        return;
+      }
+      const timer = this.#clock.setTimeout(() => this.#ws.terminate(), timeoutMs);
+      this.#ws.once("close", () => {
+        this.#clock.clearTimeout(timer);
+        resolve();
+      });
+      this.#ws.close(1000, "client closing");
+    });
+  }
+
+  /**
+   * Drops the connection at once, without the close handshake, and without calling `onClosed` (the caller
+   * is the one ending it).
+   */
+  terminate(): void {
+    this.#closed = true;
+    this.#stopTimers();
+    this.#ws.terminate();
+  }
+
+  /** Resolves once every held-back control message is sent, or after `timeoutMs`. */
+  async controlDrained(timeoutMs: number): Promise<void> {
+    const deadline = this.#clock.monotonic() + timeoutMs;
+    while (this.#controlQueue.length > 0 && this.open && this.#clock.monotonic() < deadline) {
+      const waitMs = Math.min(
+        deadline - this.#clock.monotonic(),
+        this.#governor.waitMs(this.#clock.monotonic(), 1, "control"),
+      );
+      await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, Math.max(1, waitMs)));
+    }
+  }
+
+  /** Routes a Refresh/Status: login stream messages go up, anything else is unknown to a contributor. */
+  loginOrUnknown(message: InboundMessage): void {
+    const domain = message.Domain;
+    if (domain === "Login" || domain === 1 || (domain === undefined && message.ID === LOGIN_STREAM_ID)) {
+      this.handlers.onLogin(message);
+    } else {
+      this.#unknown(message);
+    }
+  }
+
+  #onFrame(data: unknown): void {
+    const nowMs = this.#clock.monotonic(); // one clock read per frame, shared by its messages
+    this.#heartbeat.touch(nowMs);
+    let messages: unknown[];
+    try {
+      // Servers send text frames; a binary frame holding JSON text is read the same way.
+      messages = parseFrame((data as Buffer).toString());
+    } catch {
+      this.unparseableFrames += 1;
+      this.#log.warn("ignored an inbound frame that is not JSON");
+      return;
+    }
+    for (const message of messages) {
+      if (typeof message !== "object" || message === null || Array.isArray(message)) {
+        this.#unknown(message);
+        continue;
+      }
+      const record = message as InboundMessage;
+      const type = typeof record.Type === "number" ? nameOf(MESSAGE_TYPES, record.Type) : record.Type;
+      const handler = typeof type === "string" && Object.hasOwn(DISPATCH, type) ? DISPATCH[type] : undefined;
+      if (handler) handler(this, record, nowMs);
+      else this.#unknown(record);
+      if (this.#closed) return; // a handler ended the link; the rest of the frame is moot
+    }
+  }
+
+  #unknown(message: unknown): void {
+    this.unknownMessages += 1;
+    const type = typeof message === "object" && message !== null ? (message as InboundMessage).Type : undefined;
+    this.#log.debug({ type }, "ignored an inbound message of an unexpected type or stream");
+  }
+
+  #drainControl(afterWait = false): void {
+    if (this.#controlTimer !== undefined) return;
+    while (this.#controlQueue.length > 0 && this.open) {
+      const now = this.#clock.monotonic();
+      if (this.#governor.available(now, "control") === 0) {
+        const waitMs = this.#governor.waitMs(now, 1, "control");
+        this.#controlTimer = this.#clock.setTimeout(() => {
+          this.#controlTimer = undefined;
+          this.#drainControl(true);
+        }, waitMs);
+        return;
+      }
+      this.#ws.send(this.#controlQueue.shift() as string);
+      this.#governor.record(now, 1, "control");
+    }
+    // Posts were held back only if control messages had to wait: tell the pipeline it may go on.
+    if (afterWait && this.#controlQueue.length === 0 && this.open) this.handlers.onWritable();
+  }
+
+  #finish(cause: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopTimers();
+    this.handlers.onClosed(cause);
+  }
+
+  #stopTimers(): void {
+    this.#heartbeat.stop();
+    if (this.#controlTimer !== undefined) this.#clock.clearTimeout(this.#controlTimer);
+    this.#controlTimer = undefined;
+    this.#controlQueue.length = 0;
+  }
+}
+
+/** What {@link openLink} needs besides the link's own options. */
+export interface OpenLinkOptions extends LinkOptions {
+  connectTimeoutMs: number;
+  /** The proxy option (resolved against the URL and the environment by {@link proxyFor}). */
+  proxy: string | false | undefined;
+  tls: TlsOptions;
+  /** Called right after the socket opens; returning false abandons it (the caller moved on). */
+  stillWanted: () => boolean;
+}
+
+/**
+ * Opens a WebSocket to `url` and wraps it in a {@link Link}; undefined when the caller no longer wants it.
+ * @throws Error when the connection fails (see `openWebSocket`).
+ */
+export async function openLink(url: string, options: OpenLinkOptions): Promise<Link | undefined> {
+  const ws = await openWebSocket(url, {
+    clock: options.clock,
+    connectTimeoutMs: options.connectTimeoutMs,
+    proxyUrl: proxyFor(url, options.proxy),
+    tls: options.tls,
+  });
+  if (!options.stillWanted()) {
+    ws.terminate();
+    return undefined;
+  }
+  return new Link(ws, options);
+}

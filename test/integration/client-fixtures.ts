@@ -1,0 +1,179 @@
+/**
+ * Shared set-up of the client integration tests: a real simulator per test, contributors wired to it with
+ * fast timings, and cleanup that closes every contributor and simulator a test opened (no leaked handles).
+ */
+import { Contributor, type ContributorDeps, type ContributorOptions } from "../../src/client/contributor.js";
+import type { TokenManagerFields } from "../../src/client/contributor-auth.js";
+import type { PipelineOptions, SessionOptions } from "../../src/client/options.js";
+import type { AuthProvider, AccessToken } from "../../src/client/auth-provider.js";
+import { TokenManager } from "../../src/client/token-manager.js";
+import type { StatusEvent } from "../../src/client/session-state.js";
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
+import type { LogFn, Logger } from "../../src/util/logger.js";
+
+const simulators = new Set<RunningSimulator>();
+const contributors = new Set<Contributor>();
+const providers = new Set<AuthProvider>();
+
+/** Starts a simulator that {@link cleanup} will close. */
+export async function simulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const sim = await startSimulator(options);
+  simulators.add(sim);
+  return sim;
+}
+
+/** Token-manager fields for the simulator's first account. */
+export function credentials(sim: RunningSimulator): {
+  authUrl: string;
+  user: string;
+  password: string;
+  clientId: string;
+} {
+  const account = sim.accounts[0]!;
+  return { authUrl: sim.authUrl, user: account.user, password: account.password, clientId: account.clientId };
+}
+
+/** Fast timings so reconnect tests finish in milliseconds. */
+export const FAST = {
+  backoff: { initialDelayMs: 20, maxDelayMs: 100 },
+  loginTimeoutMs: 2000,
+  connectTimeoutMs: 2000,
+  drainTimeoutMs: 2000,
+} as const;
+
+/** Options a test may override: any session, pipeline or token-manager field, or a ready `auth` provider. */
+export type ContributorOverrides = Partial<SessionOptions & PipelineOptions & TokenManagerFields & ContributorDeps> & {
+  auth?: AuthProvider;
+};
+
+/**
+ * A contributor for `sim`, closed by {@link cleanup}: its token manager is built from the first account
+ * unless `overrides.auth` supplies a provider.
+ */
+export function contributor(sim: RunningSimulator, overrides: ContributorOverrides = {}): Contributor {
+  const auth = overrides.auth === undefined ? credentials(sim) : {};
+  const client = new Contributor({ ...auth, urls: sim.wsUrls, ...FAST, ...overrides } as ContributorOptions);
+  contributors.add(client);
+  return client;
+}
+
+/**
+ * An auth provider over a real TokenManager whose `onToken` listeners the test fires by hand, so a token
+ * refresh happens exactly when the test says.
+ */
+export class ManualRefreshAuth implements AuthProvider {
+  readonly manager: TokenManager;
+  readonly #listeners = new Set<(token: AccessToken) => void>();
+
+  constructor(sim: RunningSimulator) {
+    this.manager = new TokenManager(credentials(sim));
+    providers.add(this);
+  }
+
+  get user(): string {
+    return this.manager.user;
+  }
+
+  getToken(options?: { minValidityMs?: number }): Promise<AccessToken> {
+    return this.manager.getToken(options);
+  }
+
+  onToken(listener: (token: AccessToken) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  onError(): () => void {
+    return () => undefined;
+  }
+
+  start(): void {}
+
+  stop(): void {
+    this.manager.stop();
+  }
+
+  /** Forces a new token (a refresh grant) and announces it like the proactive schedule would. */
+  async refreshNow(): Promise<AccessToken> {
+    const current = await this.manager.getToken();
+    const token = await this.manager.getToken({ minValidityMs: current.expiresAtMs - Date.now() + 1 });
+    for (const listener of this.#listeners) listener(token);
+    return token;
+  }
+}
+
+/** Closes every contributor, then every simulator and provider opened since the last cleanup. */
+export async function cleanup(): Promise<void> {
+  const open = [...contributors];
+  contributors.clear();
+  await Promise.all(open.map((client) => client.close()));
+  for (const provider of providers) provider.stop();
+  providers.clear();
+  const sims = [...simulators];
+  simulators.clear();
+  await Promise.all(sims.map((sim) => sim.close()));
+}
+
+/** Resolves when `predicate` holds, polling every few milliseconds; rejects after `timeoutMs`. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Collects every status event of a contributor from now on. */
+export function recordStatus(client: Contributor): StatusEvent[] {
+  const events: StatusEvent[] = [];
+  void (async () => {
+    for await (const event of client.status()) events.push(event);
+  })();
+  return events;
+}
+
+/** An inbound message as the simulator recorded it (item 32). */
+export type Recorded = Record<string, any>;
+
+/** The messages the simulator recorded (item 32), optionally only those matching `predicate`. */
+export function recorded(sim: RunningSimulator, predicate: (message: Recorded) => boolean = () => true): Recorded[] {
+  return sim.state.recordedMessages
+    .toArray()
+    .map((entry) => entry.message as Recorded)
+    .filter(predicate);
+}
+
+/** A post as recorded by the simulator. */
+export interface RecordedPost {
+  Type: "Post";
+  ID: number;
+  PostID: number;
+  Key: { Service: string | number; Name: string };
+  Message: { Type: string; ID: number; Fields: Record<string, unknown> };
+}
+
+/** The posts the simulator received, in order. */
+export function recordedPosts(sim: RunningSimulator): RecordedPost[] {
+  return recorded(sim, (message) => message.Type === "Post") as RecordedPost[];
+}
+
+/** The `BID` of every post the simulator received, in order. */
+export function postedBids(sim: RunningSimulator): unknown[] {
+  return recordedPosts(sim).map((post) => post.Message.Fields.BID);
+}
+
+/** A logger that keeps every line (bindings, object and message) as JSON text, at every level. */
+export function capturingLogger(lines: string[] = [], bindings: Record<string, unknown> = {}): Logger {
+  const method =
+    (level: string): LogFn =>
+    (first: object | string, message?: string) =>
+      lines.push(JSON.stringify({ level, ...bindings, first, message }));
+  return {
+    trace: method("trace"),
+    debug: method("debug"),
+    info: method("info"),
+    warn: method("warn"),
+    error: method("error"),
+    child: (more) => capturingLogger(lines, { ...bindings, ...more }),
+  };
+}
