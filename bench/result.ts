@@ -9,11 +9,14 @@ export interface BenchResult {
   params: Record<string, unknown>;
   /** The goal, when the issue sets one, in the same unit. */
   goal?: { op: ">=" | "<=" | "=="; value: number };
+  /** Set when the figure could not be measured (`value` is then NaN, printed as null). */
+  error?: string;
 }
 
 /** Whether a result meets its goal (undefined when it has none). */
 export function meetsGoal(result: BenchResult): boolean | undefined {
   if (!result.goal) return undefined;
+  if (result.error !== undefined) return false;
   const { op, value } = result.goal;
   if (op === ">=") return result.value >= value;
   if (op === "<=") return result.value <= value;

@@ -1,0 +1,143 @@
+/**
+ * rate (issue 5, benchmark 3): the simulator advertises and enforces `TRCE:MaxMessagesPerSecond` = 1,000
+ * (rcc-protocol.md §3.3, §3.4); a saturated Contributor posts for 20 s (5 s quick). Measured: the achieved
+ * rate as a fraction of the limit, the largest count in any sliding one-second window and the messages over
+ * the limit as the simulator counted them (`GET /admin/state`), and send→Ack latency.
+ */
+import { type SimProcess, startSimProcess } from "./children.js";
+import { memo } from "./memo.js";
+import { type Bench, type BenchResult, percentile, round } from "./result.js";
+import { BENCH_RIC, connectContributor, pump, sortedLatencies, tutorialFields } from "./workload.js";
+
+/** The advertised limit of this benchmark, messages per second. */
+export const RATE_LIMIT = 1000;
+
+/** What a driver measured while posting for `durationMs`. */
+export interface DriveResult {
+  /** Acks received within the duration. */
+  ackedInDuration: number;
+  /** Send→Ack latencies, milliseconds. */
+  latenciesMs: Float64Array;
+  /** Posts that failed (Nak, error, timeout). */
+  failed: number;
+  firstError?: string;
+}
+
+/** One rate scenario as measured by the client and by the simulator. */
+export interface RateRun {
+  durationMs: number;
+  achievedPerSecond: number;
+  fractionOfLimit: number;
+  maxMessagesInWindow: number;
+  messagesOverLimit: number;
+  naks: number;
+  failed: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  firstError?: string;
+}
+
+/** Runs `drive` against a fresh simulator limited to {@link RATE_LIMIT} and reads the simulator's verdict. */
+export async function runRateScenario(
+  quick: boolean,
+  drive: (sim: SimProcess, durationMs: number) => Promise<DriveResult>,
+): Promise<RateRun> {
+  const durationMs = quick ? 5_000 : 20_000;
+  const sim = await startSimProcess({ maxMessagesPerSecond: RATE_LIMIT });
+  try {
+    const result = await drive(sim, durationMs);
+    const state = await sim.state();
+    const naks = Object.values(state.counters.naks as Record<string, number>).reduce((sum, count) => sum + count, 0);
+    const sorted = sortedLatencies(result.latenciesMs);
+    const achievedPerSecond = result.ackedInDuration / (durationMs / 1000);
+    return {
+      durationMs,
+      achievedPerSecond,
+      fractionOfLimit: achievedPerSecond / RATE_LIMIT,
+      maxMessagesInWindow: state.maxMessagesInWindow as number,
+      messagesOverLimit: state.messagesOverLimit as number,
+      naks,
+      failed: result.failed,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      maxMs: sorted.at(-1) ?? Number.NaN,
+      ...(result.firstError === undefined ? {} : { firstError: result.firstError }),
+    };
+  } finally {
+    await sim.close();
+  }
+}
+
+/** The Contributor saturating the limit: the queue is kept fed (a quarter second's worth beyond the limit). */
+export function contributorRate(quick: boolean): Promise<RateRun> {
+  return memo("rate", () =>
+    runRateScenario(quick, async (sim, durationMs) => {
+      const client = await connectContributor(sim);
+      try {
+        const result = await pump((i) => client.contribute(BENCH_RIC, tutorialFields(i)), {
+          durationMs,
+          window: Math.ceil(RATE_LIMIT * 1.25),
+        });
+        return result;
+      } finally {
+        await client.close();
+      }
+    }),
+  );
+}
+
+/** The rate benchmark's result lines for one run (the reference benchmark reuses it with its own name). */
+export function rateResults(bench: string, run: RateRun, withGoals: boolean): BenchResult[] {
+  const params = { limit: RATE_LIMIT, durationMs: run.durationMs, achievedPerSecond: round(run.achievedPerSecond) };
+  const goal = <T>(value: T): { goal: T } | Record<string, never> => (withGoals ? { goal: value } : {});
+  const lines: BenchResult[] = [
+    {
+      bench,
+      metric: "achieved_fraction_of_limit",
+      value: round(run.fractionOfLimit, 4),
+      unit: "ratio",
+      params,
+      ...goal({ op: ">=" as const, value: 0.99 }),
+    },
+    {
+      bench,
+      metric: "max_messages_in_any_1s_window",
+      value: run.maxMessagesInWindow,
+      unit: "msgs",
+      params,
+      ...goal({ op: "<=" as const, value: RATE_LIMIT }),
+    },
+    {
+      bench,
+      metric: "messages_over_limit",
+      value: run.messagesOverLimit,
+      unit: "msgs",
+      params,
+      ...goal({ op: "==" as const, value: 0 }),
+    },
+    { bench, metric: "naks", value: run.naks, unit: "posts", params, ...goal({ op: "==" as const, value: 0 }) },
+    { bench, metric: "ack_latency_p50_ms", value: round(run.p50Ms, 3), unit: "ms", params },
+    {
+      bench,
+      metric: "ack_latency_p99_ms",
+      value: round(run.p99Ms, 3),
+      unit: "ms",
+      params,
+      ...goal({ op: "<=" as const, value: 1 }),
+    },
+    { bench, metric: "ack_latency_max_ms", value: round(run.maxMs, 3), unit: "ms", params },
+  ];
+  if (run.failed > run.naks) {
+    lines.push({
+      bench,
+      metric: "failed_posts",
+      value: run.failed,
+      unit: "posts",
+      params: { ...params, firstError: run.firstError },
+    });
+  }
+  return lines;
+}
+
+export const rate: Bench = async ({ quick }) => rateResults("rate", await contributorRate(quick), true);
