@@ -64,10 +64,17 @@ export const simulatorConfigSchema = z.object({
   expiredSessionPolicy: z.enum(["ignore", "close"]).default("ignore"),
   /** Host name in "Login accepted by host …". @default "rcc-sim" */
   hostName: z.string().default("rcc-sim"),
-  /** Posts kept for `/admin/contributions`. @default 10_000 */
-  recentPostsLimit: z.number().int().min(0).default(10_000),
-  /** Inbound messages recorded (item 32). @default 10_000 */
-  recordedMessagesLimit: z.number().int().min(0).default(10_000),
+  /** Posts kept for `/admin/contributions`. @default 2_000 */
+  recentPostsLimit: z.number().int().min(0).default(2_000),
+  /** Inbound messages recorded (item 32). @default 2_000 */
+  recordedMessagesLimit: z.number().int().min(0).default(2_000),
+  /**
+   * Which server the WebSocket listeners imitate (§4A): `"rcc"` is RCC as documented (token logins only, the RCC
+   * Login Refresh, off-stream posts); `"ads"` is an on-site ADS (user-name logins as well, the ADS Login Refresh,
+   * the Source directory, on-stream posts, nested Refresh posts). Both serve MarketPrice subscriptions.
+   * @default "rcc"
+   */
+  profile: z.enum(["rcc", "ads"]).default("rcc"),
 });
 
 /** Configurable part of the simulator, as callers pass it. */

@@ -72,7 +72,12 @@ export interface SimulatorConfig {
   recentPostsLimit: number;
   /** Size of the ring of recorded inbound messages (item 32). */
   recordedMessagesLimit: number;
+  /** Server imitated by the WebSocket listeners: RCC or an on-site ADS (§4A). @default "rcc" */
+  profile: SimulatorProfile;
 }
+
+/** Which server the WebSocket listeners imitate (§4A). */
+export type SimulatorProfile = "rcc" | "ads";
 
 /** RWF-ish value type of a field (§2.12). */
 export type FieldType = "real" | "int" | "uint" | "enum" | "date" | "time" | "datetime" | "rmtes" | "ascii" | "buffer";

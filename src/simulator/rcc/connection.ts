@@ -17,10 +17,12 @@ import {
   missingKey,
   parserError,
 } from "./converter-errors.js";
+import { DeliveryQueue } from "./delivery-queue.js";
 import { MESSAGE_HANDLERS } from "./handlers.js";
 import { buildLoginStatus } from "./login-handler.js";
 import { LoginSession } from "./login-session.js";
 import { frameByteLength, frameText, redactForRecord } from "./inbound-frame.js";
+import { type ItemStream, StreamTable } from "./item-stream.js";
 import { isJsonObject, readStreamId, readType } from "./message-keys.js";
 import { RateWindow } from "./rate-window.js";
 import type { RicMatcher } from "./ric-matcher.js";
@@ -42,6 +44,7 @@ export class RccConnection implements Session {
   readonly closed: Promise<void>;
   frameTimeMs = 0;
   readonly rate: RateVerdict;
+  readonly streams: StreamTable;
   /** The mutable side of {@link rate}, updated for every inbound message. */
   readonly #verdict: { overLimit: boolean; delayMs(): number };
 
@@ -53,6 +56,10 @@ export class RccConnection implements Session {
   #out: string[] = [];
   /** Delayed replies of the current inbound frame, by delay. */
   #later = new Map<number, string[]>();
+  /** Fan-out messages waiting for the end of the current task (§4A.6 rule 5). */
+  readonly #deliveries = new DeliveryQueue((frame) => {
+    if (!this.#closing) this.#send(frame);
+  });
   readonly #timers: TimerSet;
   readonly #pinger: ServerPinger;
   /** Set once the connection is ending: further input is ignored. */
@@ -66,6 +73,7 @@ export class RccConnection implements Session {
     this.info = context.state.openConnection(resources.listener, remoteAddress, context.clock.now());
     this.log = context.log.child({ connection: this.info.id, listener: resources.listener });
     this.#window = new RateWindow(context.clock);
+    this.streams = new StreamTable(resources.subscriptions);
     this.#timers = new TimerSet(context.clock);
     // Item 16, "close" policy: a session whose token expires without a re-login is ended.
     this.#login = new LoginSession(resources, this.info, this.#timers, () => {
@@ -134,18 +142,31 @@ export class RccConnection implements Session {
     else this.#later.set(delayMs, [json]);
   }
 
+  deliver(json: string): void {
+    if (this.#closing) return;
+    this.info.messagesOut += 1;
+    this.#deliveries.push(json);
+  }
+
+  forget(stream: ItemStream): void {
+    this.streams.forget(stream);
+  }
+
   startSession(details: LoginDetails): void {
     this.#login.start(details);
   }
 
   endSession(): void {
+    // Closing the login stream ends every stream of the connection (§2.13).
+    this.streams.closeAll();
     this.#login.end();
     this.log.info("login stream closed by the client");
   }
 
-  terminate(code: string, text: string, streamId?: number): void {
+  terminate(code: string, text: string, streamId?: number, userName?: string): void {
     if (this.#closing) return;
-    this.replyMessage(buildLoginStatus(streamId ?? this.#login.streamId ?? 1, code, text));
+    const shape = { ads: this.resources.profile === "ads", ...(userName === undefined ? {} : { userName }) };
+    this.replyMessage(buildLoginStatus(streamId ?? this.#login.streamId ?? 1, code, text, shape));
     this.#flush();
     this.#close(CLOSE_CODES.normal, text);
   }
@@ -273,6 +294,8 @@ export class RccConnection implements Session {
     const { state } = this.resources.context;
     this.#pinger.stop();
     this.#timers.clearAll();
+    this.streams.closeAll();
+    this.#deliveries.clear();
     state.closeConnection(this.info);
     this.log.info({ code }, "connection closed");
     this.#resolveClosed();

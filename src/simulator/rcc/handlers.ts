@@ -4,6 +4,8 @@
  */
 import { PONG } from "../../protocol/messages.js";
 import { ConverterFailure, loginRequired, missingKey, unsupportedMessageType } from "./converter-errors.js";
+import { handleDictionaryRequest, handleDirectoryRequest } from "./directory-handler.js";
+import { handleItemRequest } from "./item-request-handler.js";
 import { handleLoginRequest } from "./login-handler.js";
 import { type InboundType, type JsonObject, readDomain, readStreamId } from "./message-keys.js";
 import { handlePost } from "./post-handler.js";
@@ -19,25 +21,35 @@ export interface MessageHandler {
 
 const PONG_JSON = JSON.stringify(PONG);
 
-/** Requests: Login goes to the login handler; the RCC profile serves no item streams. */
+/**
+ * Requests by Domain: Login; MarketPrice items in both profiles (§4A.1); the Source directory and the
+ * Dictionary answer in the ADS profile (§4A.4, §4A.8). RCC is documented for none of the others, so they
+ * get Status Closed/Suspect (§4A [INF]).
+ */
 function handleRequest(session: Session, message: JsonObject, id: number): void {
   const domain = readDomain(message.Domain, id);
   if (domain instanceof ConverterFailure) return session.replyError(domain, message);
   if (domain === "Login") return handleLoginRequest(session, message, id);
   if (session.loginStreamId === undefined) return session.replyError(loginRequired("Request", id), message);
-  // RCC is documented for Login, off-stream Post/Ack and Ping only; item requests are refused (§4A [INF]).
-  const status: Record<string, unknown> = { Type: "Status", ID: id };
-  if (domain !== "MarketPrice") status.Domain = domain;
+  if (domain === "MarketPrice") return handleItemRequest(session, message, id);
+  const ads = session.resources.profile === "ads";
+  if (ads && domain === "Source") return handleDirectoryRequest(session, message, id);
+  if (ads && domain === "Dictionary") return handleDictionaryRequest(session, message, id);
+  const status: Record<string, unknown> = { ID: id, Type: "Status", Domain: domain };
   status.State = {
     Stream: "Closed",
     Data: "Suspect",
     Code: typeof domain === "number" ? "InvalidArgument" : "UsageError",
-    Text: typeof domain === "number" ? "Domain not supported" : "Item requests are not supported by this RCC server",
+    Text: typeof domain === "number" ? "Domain not supported" : "Domain not supported by service.",
   };
   session.replyMessage(status);
 }
 
-/** Close: ends the login session when it names the login stream (§2.13, item 29); no reply either way. */
+/**
+ * Close (§2.13, §4A.2, §4A.3; item 29): the login stream ends the session and with it every stream; item and
+ * directory streams end at once. No reply, except one Status on the first ID of a batch close (`ID` as an
+ * array). A Close for a stream that is not open is ignored.
+ */
 function handleClose(session: Session, message: JsonObject): void {
   if (message.ID === undefined) return session.replyError(missingKey("ID"), message);
   const rawIds: unknown[] = Array.isArray(message.ID) ? message.ID : [message.ID];
@@ -49,9 +61,20 @@ function handleClose(session: Session, message: JsonObject): void {
   }
   const domain = readDomain(message.Domain, ids[0] ?? 0);
   if (domain instanceof ConverterFailure) return session.replyError(domain, message);
-  const loginStreamId = session.loginStreamId;
-  if (domain === "Login" && loginStreamId !== undefined && ids.includes(loginStreamId)) session.endSession();
-  // Any other Close names a stream this server never opened: ignored (§4A.3).
+  if (domain === "Login") {
+    const loginStreamId = session.loginStreamId;
+    if (loginStreamId !== undefined && ids.includes(loginStreamId)) session.endSession();
+    return;
+  }
+  const kind = domain === "MarketPrice" ? "item" : domain === "Source" ? "directory" : undefined;
+  for (const id of ids) if (session.streams.get(id)?.kind === kind) session.streams.close(id);
+  const first = ids[0];
+  if (!Array.isArray(message.ID) || first === undefined) return;
+  const text = `Processed ${ids.length} total stream ids from Batch Close Request. ${ids.length} Ok. `;
+  const status: Record<string, unknown> = { ID: first, Type: "Status" };
+  if (domain !== "MarketPrice") status.Domain = domain;
+  status.State = { Stream: "Closed", Data: "Ok", Text: text };
+  session.replyMessage(status);
 }
 
 function handleUnsupported(type: InboundType): MessageHandler {

@@ -1,8 +1,10 @@
 /**
- * Login requests (§2.4–2.6, checklist items 13–15): token validation, the RCC Login Refresh, silent
- * re-logins, and the rejections that end a connection.
+ * Login requests (§2.4–2.6, checklist items 13–15; §4A.5): token validation, the RCC Login Refresh, silent
+ * re-logins, and the rejections that end a connection. In the ADS profile, DACS user-name logins too, and
+ * every accepted Login gets the ADS Login Refresh.
  */
 import { MAX_MESSAGES_PER_SECOND_ELEMENT } from "../../protocol/messages.js";
+import { buildAdsLoginRefresh, textElement, unknownUserText } from "./ads-login.js";
 import { ConverterFailure, missingKey, tokenTypeError, unexpectedValue } from "./converter-errors.js";
 import { type JsonObject, readBoolean, readObject } from "./message-keys.js";
 import type { Session } from "./session.js";
@@ -48,15 +50,21 @@ export function buildLoginRefresh(
   };
 }
 
-/** A Login Status that closes the login stream, shaped like RCC's "System busy" (§2.6). */
-export function buildLoginStatus(streamId: number, code: string, text: string): object {
-  return {
-    Type: "Status",
-    Domain: "Login",
-    ID: streamId,
-    Private: true,
-    State: { Stream: "Closed", Data: "Suspect", Code: code, Text: text },
-  };
+/**
+ * A Login Status that closes the login stream, shaped like RCC's "System busy" (§2.6). The ADS shape has no
+ * `Private` and names the user in `Key.Name` when there is one (§2.6, §4A.5).
+ */
+export function buildLoginStatus(
+  streamId: number,
+  code: string,
+  text: string,
+  shape: { ads?: boolean; userName?: string } = {},
+): object {
+  const status: Record<string, unknown> = { Type: "Status", Domain: "Login", ID: streamId };
+  if (shape.userName !== undefined) status.Key = { Name: shape.userName };
+  if (shape.ads !== true) status.Private = true;
+  status.State = { Stream: "Closed", Data: "Suspect", Code: code, Text: text };
+  return status;
 }
 
 function readLoginNameType(value: unknown, id: number): string | ConverterFailure {
@@ -67,10 +75,6 @@ function readLoginNameType(value: unknown, id: number): string | ConverterFailur
   if (typeof value === "number") return LOGIN_NAME_TYPE_BY_NUMBER.get(value) ?? unexpectedValue(value, "NameType", id);
   if (typeof value === "boolean" || value === null) return unexpectedValue(value, "NameType", id);
   return tokenTypeError("NameType", "PRIMITIVE", value, id);
-}
-
-function optionalText(value: unknown): string | undefined {
-  return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
 }
 
 /**
@@ -100,22 +104,27 @@ export function handleLoginRequest(session: Session, message: JsonObject, id: nu
     return;
   }
   const relogin = openStreamId !== undefined;
-  const reject = (code: string, text: string, reason: string): void => {
+  const ads = session.resources.profile === "ads";
+  const reject = (code: string, text: string, reason: string, userName?: string): void => {
     state.counters.loginRejections += 1;
     session.log.info({ reason, relogin }, "login rejected");
-    session.terminate(code, text, id);
+    session.terminate(code, text, id, userName);
   };
 
   if (!streaming) return reject("UsageError", "Login denied: the Login request must be streaming", "not-streaming");
-  if (nameType !== "AuthnToken") {
+  // §4A.5: an ADS takes DACS user names (NameType 1, the default) as well as tokens.
+  const userNameLogin = ads && nameType === "Name";
+  if (nameType !== "AuthnToken" && !userNameLogin) {
     return reject(
       config.invalidTokenCode,
-      "Login denied: RCC accepts only NameType AuthnToken with an RDP access token",
+      ads
+        ? "Login denied: NameType must be Name (a DACS user) or AuthnToken (an RDP access token)"
+        : "Login denied: RCC accepts only NameType AuthnToken with an RDP access token",
       "name-type",
     );
   }
   const token = elements?.AuthenticationToken;
-  if (typeof token !== "string" || token === "") {
+  if (!userNameLogin && (typeof token !== "string" || token === "")) {
     return reject(config.invalidTokenCode, "Login denied: no AuthenticationToken in Key.Elements", "no-token");
   }
   if (!relogin) {
@@ -123,23 +132,40 @@ export function handleLoginRequest(session: Session, message: JsonObject, id: nu
     const fault = context.faults.match("reject-logins", { listener, connection: session.info.id });
     if (fault) return reject(fault.code ?? "NotEntitled", fault.text ?? "Login denied", "fault");
   }
-  const check = tokens.validateAccessToken(token, context.clock.now());
-  if (!check.ok) return reject(config.invalidTokenCode, TOKEN_REJECTION_TEXT[check.reason], `token-${check.reason}`);
+  let user: string;
+  let tokenExpiresAtMs: number | undefined;
+  if (userNameLogin) {
+    const name = key?.Name;
+    if (typeof name !== "string" || name === "") {
+      return reject("UserUnknownToPermSys", "Login denied: Key.Name (the DACS user name) is empty", "no-user");
+    }
+    if (session.resources.permissionsOf(name) === undefined) {
+      return reject("UserUnknownToPermSys", unknownUserText(name), "unknown-user", name);
+    }
+    user = name;
+  } else {
+    const check = tokens.validateAccessToken(token as string, context.clock.now());
+    if (!check.ok) return reject(config.invalidTokenCode, TOKEN_REJECTION_TEXT[check.reason], `token-${check.reason}`);
+    user = check.info.user;
+    tokenExpiresAtMs = check.info.expiresAtMs;
+  }
 
-  const position = optionalText(elements?.Position);
-  const applicationId = optionalText(elements?.ApplicationId);
+  const position = textElement(elements, "Position");
+  const applicationId = textElement(elements, "ApplicationId");
   session.startSession({
     streamId: id,
-    user: check.info.user,
-    tokenExpiresAtMs: check.info.expiresAtMs,
+    user,
+    ...(tokenExpiresAtMs === undefined ? {} : { tokenExpiresAtMs }),
     ...(position === undefined ? {} : { position }),
     ...(applicationId === undefined ? {} : { applicationId }),
   });
   state.counters.logins += 1;
-  session.log.info({ user: check.info.user, position, applicationId, relogin, refresh }, "login accepted");
-  // A token re-login with Refresh:false is answered with nothing (§2.4); a first Login always gets its Refresh.
+  session.log.info({ user, position, applicationId, relogin, refresh, userNameLogin }, "login accepted");
+  // A re-login with Refresh:false is answered with nothing (§2.4); a first Login always gets its Refresh.
   if (relogin && !refresh) return;
   session.replyMessage(
-    buildLoginRefresh(id, check.info.user, config.maxMessagesPerSecond, config.hostName, session.info.remoteAddress),
+    ads
+      ? buildAdsLoginRefresh(id, user, elements, config)
+      : buildLoginRefresh(id, user, config.maxMessagesPerSecond, config.hostName, session.info.remoteAddress),
   );
 }

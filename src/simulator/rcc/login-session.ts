@@ -51,7 +51,8 @@ export class LoginSession {
     context.state.changed(info);
     this.#timers.clear(this.#expiryTimer);
     this.#expiryTimer = undefined;
-    if (context.config.expiredSessionPolicy === "close") {
+    // A user-name login (ADS profile, §4A.5) has no token to expire.
+    if (context.config.expiredSessionPolicy === "close" && details.tokenExpiresAtMs !== undefined) {
       const delayMs = Math.max(0, details.tokenExpiresAtMs - context.clock.now());
       this.#expiryTimer = this.#timers.start(this.#onTokenExpired, delayMs);
     }

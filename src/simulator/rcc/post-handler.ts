@@ -1,126 +1,82 @@
 /**
- * Off-stream posts (§2.8, §2.9, §3.1, §3.4; checklist items 20–28). This is the hot path: up to 100,000
- * posts per second on one connection, so it allocates little (Acks are pre-serialised strings), looks
- * fields up in a Map, and never logs per post.
+ * Posts (§2.8, §2.9, §3.1, §3.4, §4A.6; checklist items 20–28): off-stream on the login stream, and
+ * on-stream on an item stream opened by a Request. This is the hot path: up to 100,000 posts per second
+ * on one connection, so it allocates little (Acks are pre-serialised strings), looks fields up in a Map,
+ * never logs per post, and the fan-out to subscribers costs one Map lookup when nobody watches the RIC.
  *
- * Checks run in the order a real server applies them: first the JSON converter (→ `Error`, no Ack), then
- * the contribution system (→ Nak when `Ack:true`).
+ * Checks run in the order a real server applies them: first the JSON converter (post-convert.ts → `Error`,
+ * no Ack), then the contribution system (→ Nak when `Ack:true`). Accepted posts are applied to the item
+ * image, then fanned out; the fan-out leaves after the Ack (§4A.6 rules 4 and 5).
  */
 import type { Fields } from "../../protocol/messages.js";
 import type { PostOutcome, ReceivedPost } from "../state.js";
-import { ConverterFailure, missingKey, tokenTypeError, unexpectedFid, unexpectedValue } from "./converter-errors.js";
-import { checkFieldValue } from "./field-values.js";
-import {
-  type InboundType,
-  type JsonObject,
-  readBoolean,
-  readDomain,
-  readObject,
-  readStreamId,
-  readString,
-  readType,
-  readUInt,
-} from "./message-keys.js";
+import { ConverterFailure } from "./converter-errors.js";
+import type { JsonObject } from "./message-keys.js";
+import { type ConvertedPost, convertPost } from "./post-convert.js";
 import type { Session } from "./session.js";
+import type { FanOutExtras } from "./subscription-registry.js";
 
-/** A post that passed the converter, as the contribution system sees it. */
-interface ConvertedPost {
-  id: number;
-  domain: string | number;
-  ack: boolean;
-  postId: number | undefined;
-  seqNumber: number | undefined;
-  ric: string | undefined;
-  service: unknown;
-  nestedType: InboundType | undefined;
-  fields: JsonObject | undefined;
-  /** First field whose value the contribution system cannot store (Nak InvalidContent). */
-  contentProblem: string | undefined;
+/** What an accepted post does to its item (§4A.6 rule 3). */
+type PostAction = "update" | "refresh" | "delete";
+
+/** `PostUserRights` bits (§4A.6 rule 7). */
+const RIGHT_CREATE = 0x1;
+const RIGHT_DELETE = 0x2;
+
+/** The Ack of §2.9 as JSON text; numbers only (and a fixed text), so no escaping is needed. */
+function ackJson(id: number, postId: number, seqNumber: number | undefined, ads: boolean): string {
+  let json = `{"Type":"Ack","ID":${id},"AckID":${postId}`;
+  if (seqNumber !== undefined) json += `,"SeqNumber":${seqNumber}`;
+  // The ADS adds a text to positive Acks, RCC does not (§2.9, §4A.6 rule 4).
+  return ads ? `${json},"Text":"All is well"}` : `${json}}`;
 }
 
-/** The Ack of §2.9 as JSON text; numbers only, so no escaping is needed. */
-function ackJson(id: number, postId: number, seqNumber: number | undefined): string {
-  return seqNumber === undefined
-    ? `{"Type":"Ack","ID":${id},"AckID":${postId}}`
-    : `{"Type":"Ack","ID":${id},"AckID":${postId},"SeqNumber":${seqNumber}}`;
+/** A post the profile does not allow: Nak `InvalidContent` with this text. */
+interface Refusal {
+  refusal: string;
 }
 
-/** Runs the converter's checks; returns the failure to answer with an Error, or the converted post. */
-function convert(session: Session, message: JsonObject, id: number): ConvertedPost | ConverterFailure {
-  const domain = readDomain(message.Domain, id);
-  if (domain instanceof ConverterFailure) return domain;
-  const ack = readBoolean(message.Ack, "Ack", false, id);
-  if (ack instanceof ConverterFailure) return ack;
-  const postId = readUInt(message.PostID, "PostID", id);
-  if (postId instanceof ConverterFailure) return postId;
-  // An Ack must name the post it answers (RWF rule, §2.8).
-  if (ack && postId === undefined) return missingKey("PostID");
-  const seqNumber = readUInt(message.SeqNumber, "SeqNumber", id);
-  if (seqNumber instanceof ConverterFailure) return seqNumber;
-  const key = readObject(message.Key, "Key", id);
-  if (key instanceof ConverterFailure) return key;
-  const ric = readString(key?.Name, "Name", id);
-  if (ric instanceof ConverterFailure) return ric;
-  const service = key?.Service;
-  if (typeof service === "string") {
-    // The converter maps service names through the directory: an unknown name is an Error, not a Nak (§2.8, item 21).
-    if (!session.resources.serviceIdsByName.has(service)) return unexpectedValue(service, "Service", id);
-  } else if (typeof service === "number") {
-    if (!Number.isInteger(service) || service < 0 || service > 65_535) return unexpectedValue(service, "Service", id);
-  } else if (service !== undefined) {
-    return tokenTypeError("Service", "PRIMITIVE", service, id);
+/**
+ * What the post asks for, or why the profile does not allow it: RCC takes nested Updates only (§2.8,
+ * item 22); an ADS also payload-only posts, nested Refreshes and a closing nested Status (§4A.6).
+ */
+function actionOf(post: ConvertedPost, ads: boolean): PostAction | Refusal {
+  if (!ads) {
+    if (post.nestedType === undefined) return { refusal: "The post carries no nested Update message" };
+    if (post.nestedType === "Update") return "update";
+    return { refusal: `The nested message must be an Update, not a ${post.nestedType}` };
   }
-  const nested = readObject(message.Message, "Message", id);
-  if (nested instanceof ConverterFailure) return nested;
-  let nestedType: InboundType | undefined;
-  let fields: JsonObject | undefined;
-  let contentProblem: string | undefined;
-  if (nested !== undefined) {
-    const type = readType(nested.Type, id);
-    if (type instanceof ConverterFailure) return type;
-    nestedType = type;
-    // The converter requires ID on every message, nested ones included (§2.8 "Nested ID is required").
-    if (nested.ID === undefined) return missingKey("ID", "Message");
-    const nestedId = readStreamId(nested.ID);
-    if (nestedId instanceof ConverterFailure) return nestedId;
-    // "Fields": null is an empty container (§2.12).
-    const rawFields = nested.Fields === null ? undefined : readObject(nested.Fields, "Fields", id);
-    if (rawFields instanceof ConverterFailure) return rawFields;
-    fields = rawFields;
-    if (fields !== undefined) {
-      const table = session.resources.fields;
-      for (const name in fields) {
-        const definition = table.get(name);
-        if (definition === undefined) return unexpectedFid(name, id);
-        const value = fields[name];
-        const problem = checkFieldValue(definition, value);
-        if (problem === undefined) continue;
-        if (problem.kind === "token-type") return tokenTypeError(name, problem.expected, value, id);
-        if (problem.kind === "unexpected-value") return unexpectedValue(value, name, id);
-        contentProblem ??= `Invalid value for ${name}: ${problem.reason}`;
-      }
-    }
+  if (post.payloadOnly || post.nestedType === "Update") return "update";
+  if (post.nestedType === "Refresh") return "refresh";
+  if (post.nestedType === "Status" && post.nestedStream === "Closed") {
+    if ((post.postUserRights & RIGHT_DELETE) !== 0) return "delete";
+    return { refusal: "client has insufficient rights to close/delete an item" };
   }
-  return { id, domain, ack, postId, seqNumber, ric, service, nestedType, fields, contentProblem };
+  if (post.nestedType === undefined) return { refusal: "The post carries no message and no Fields" };
+  return { refusal: `A ${post.nestedType} cannot be posted` };
 }
 
 /** Handles one `"Type":"Post"` message. */
 export function handlePost(session: Session, message: JsonObject, id: number): void {
-  const { context, listener } = session.resources;
+  const { context, listener, profile, subscriptions } = session.resources;
   const { faults, config } = context;
   const info = session.info;
   info.posts += 1;
 
-  const post = convert(session, message, id);
+  const post = convertPost(session, message, id);
   if (post instanceof ConverterFailure) {
     session.replyError(post, message, false);
     record(session, isNamedKey(message.Key) ? message.Key.Name : "", undefined, {}, "error", undefined, post.text);
     return;
   }
-  // No stream is open before a Login, and RCC posts ride the login stream (§2.8, item 20).
-  if (session.loginStreamId === undefined || id !== session.loginStreamId) {
+  // No stream is open before a Login; off-stream posts ride the login stream (§2.8, item 20), on-stream posts
+  // an item stream of this connection, whose item they update whatever their Key says (§4A.6 rule 1).
+  const loginStreamId = session.loginStreamId;
+  const stream = loginStreamId === undefined || id === loginStreamId ? undefined : session.streams.item(id);
+  if (loginStreamId === undefined || (id !== loginStreamId && stream === undefined)) {
     return nak(session, post, "NotOpen", `No open stream with ID ${id}`);
   }
+  if (stream !== undefined) post.ric = stream.ric;
   let ackDelayMs = 0;
   if (session.rate.overLimit) {
     const text = `Message rate exceeded: more than ${config.maxMessagesPerSecond} messages per second`;
@@ -133,19 +89,20 @@ export function handlePost(session: Session, message: JsonObject, id: number): v
     ackDelayMs = session.rate.delayMs();
   }
   if (post.domain !== "MarketPrice") return nak(session, post, "InvalidContent", "Only MarketPrice posts are accepted");
-  if (post.nestedType === undefined) {
-    return nak(session, post, "InvalidContent", "The post carries no nested Update message");
-  }
-  // "The message must be the Update message type" (§2.8, item 22).
-  if (post.nestedType !== "Update") {
-    return nak(session, post, "InvalidContent", `The nested message must be an Update, not a ${post.nestedType}`);
-  }
+  const ads = profile === "ads";
+  const action = actionOf(post, ads);
+  if (typeof action === "object") return nak(session, post, "InvalidContent", action.refusal);
   const ric = post.ric;
   if (ric === undefined) return nak(session, post, "InvalidContent", "An off-stream post needs Key.Name");
-  if (typeof post.service === "number" && !session.resources.serviceIds.has(post.service)) {
+  if (stream === undefined && typeof post.service === "number" && !session.resources.serviceIds.has(post.service)) {
     return nak(session, post, "SourceUnknown", `Service id ${post.service} is unknown`);
   }
-  if (!session.resources.rics.matches(ric)) return nak(session, post, "SymbolUnknown", "Symbol unknown");
+  // §4A.6 rule 6: only a Refresh with the Create right may post to an item that does not exist.
+  const exists = subscriptions.exists(ric);
+  const create = !exists && action === "refresh" && (post.postUserRights & RIGHT_CREATE) !== 0;
+  if (!exists && !create) {
+    return nak(session, post, "SymbolUnknown", ads ? "F44: Unable to find item on post update." : "Symbol unknown");
+  }
   if (session.permissions?.matches(ric) !== true) {
     return nak(session, post, "AccessDenied", `User is not permissioned to contribute to ${ric}`);
   }
@@ -155,17 +112,51 @@ export function handlePost(session: Session, message: JsonObject, id: number): v
   if (injected) return nak(session, post, injected.code ?? "NoResources", injected.text ?? "Post rejected");
 
   const { postId } = post;
-  if (!post.ack || postId === undefined || faults.match("drop-acks", scope)) {
-    record(session, ric, postId, fieldsOf(post), "no-ack");
-    return;
+  let outcome: PostOutcome = "no-ack";
+  if (post.ack && postId !== undefined && !faults.match("drop-acks", scope)) {
+    const delayFault = faults.match("delay-acks", scope);
+    if (delayFault?.ms !== undefined) ackDelayMs = Math.max(ackDelayMs, delayFault.ms);
+    info.acks += 1;
+    const ack = ackJson(id, postId, post.seqNumber, ads);
+    if (ackDelayMs > 0) session.replyLater(ack, ackDelayMs);
+    else session.reply(ack);
+    outcome = "ack";
   }
-  const delayFault = faults.match("delay-acks", scope);
-  if (delayFault?.ms !== undefined) ackDelayMs = Math.max(ackDelayMs, delayFault.ms);
-  info.acks += 1;
-  const ack = ackJson(id, postId, post.seqNumber);
-  if (ackDelayMs > 0) session.replyLater(ack, ackDelayMs);
-  else session.reply(ack);
-  record(session, ric, postId, fieldsOf(post), "ack");
+  if (create) subscriptions.create(ric);
+  apply(session, ric, post, action, outcome);
+}
+
+/** Applies an accepted post to the item image (kept in `state.rics`) and fans it out (§4A.6 rules 3 and 5). */
+function apply(session: Session, ric: string, post: ConvertedPost, action: PostAction, outcome: PostOutcome): void {
+  const { context, subscriptions } = session.resources;
+  const fields = fieldsOf(post);
+  // A posted Refresh replaces the image: clear it before the state merges the new fields in.
+  if (action === "refresh") {
+    const image = context.state.rics.get(ric);
+    if (image !== undefined) image.fields = {};
+  }
+  record(session, ric, post.postId, fields, outcome);
+  if (action === "update") {
+    // The hot path: with nobody watching the RIC this is one Map lookup.
+    if (subscriptions.subscriberCount(ric) > 0 && hasAnyKey(fields))
+      subscriptions.publishUpdate(ric, fields, extrasOf(post));
+  } else if (action === "refresh") {
+    subscriptions.publishRefresh(ric, extrasOf(post));
+  } else {
+    subscriptions.deleteItem(ric, { Stream: "Closed", Data: "Suspect", Text: "The item was deleted by a post" });
+  }
+}
+
+function extrasOf(post: ConvertedPost): FanOutExtras {
+  const extras: FanOutExtras = {};
+  if (post.postUserInfoJson !== undefined) extras.postUserInfoJson = post.postUserInfoJson;
+  if (post.updateType !== undefined) extras.updateType = post.updateType;
+  return extras;
+}
+
+function hasAnyKey(fields: Fields): boolean {
+  for (const _name in fields) return true;
+  return false;
 }
 
 function fieldsOf(post: ConvertedPost): Fields {

@@ -6,13 +6,14 @@
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import { SUBPROTOCOLS, WEBSOCKET_PATH } from "../../protocol/messages.js";
+import { RCC_SERVICE, SUBPROTOCOLS, WEBSOCKET_PATH } from "../../protocol/messages.js";
 import { type ActiveFault, matchesScope } from "../faults.js";
 import type { SimulatorContext, TokenValidator } from "../types.js";
 import { RccConnection } from "./connection.js";
 import { buildFieldTable } from "./field-table.js";
 import { RicMatcher } from "./ric-matcher.js";
 import type { ServerResources } from "./session.js";
+import type { SubscriptionRegistry } from "./subscription-registry.js";
 
 /** How long a teardown waits for peers to complete the close handshake before cutting them, ms. */
 const SHUTDOWN_GRACE_MS = 1_000;
@@ -36,18 +37,30 @@ export class RccServer {
    * @param context the simulator's configuration, clock, faults, state and logger.
    * @param tokens validates the access tokens presented in Logins (item 9).
    * @param listener this listener's index (0-based, `wsUrls` order), for fault scopes and state.
+   * @param subscriptions the item streams and items of the whole simulator; every listener gets the same one.
    */
-  constructor(context: SimulatorContext, tokens: TokenValidator, listener: number) {
+  constructor(
+    context: SimulatorContext,
+    tokens: TokenValidator,
+    listener: number,
+    subscriptions: SubscriptionRegistry,
+  ) {
     const { config } = context;
     const permissions = new Map(config.accounts.map((account) => [account.user, new RicMatcher(account.rics)]));
+    const fields = buildFieldTable(config.fields);
+    const services = Object.entries(config.services);
     this.#resources = {
       context,
       tokens,
       listener,
-      fields: buildFieldTable(config.fields),
-      rics: new RicMatcher(config.rics),
-      serviceIdsByName: new Map(Object.entries(config.services)),
+      fields,
+      fieldNamesByFid: new Map([...fields].map(([name, definition]) => [definition.fid, name])),
+      profile: config.profile,
+      subscriptions,
+      serviceIdsByName: new Map(services),
       serviceIds: new Set(Object.values(config.services)),
+      serviceNamesById: new Map(services.map(([name, id]) => [id, name])),
+      defaultService: services[0]?.[0] ?? RCC_SERVICE,
       permissionsOf: (user) => permissions.get(user),
     };
     this.#wss = new WebSocketServer({

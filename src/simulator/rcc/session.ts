@@ -4,9 +4,11 @@
  */
 import type { Logger } from "../../util/logger.js";
 import type { ConnectionInfo } from "../state.js";
-import type { FieldDefinition, SimulatorContext, TokenValidator } from "../types.js";
+import type { FieldDefinition, SimulatorContext, SimulatorProfile, TokenValidator } from "../types.js";
 import type { ConverterFailure } from "./converter-errors.js";
+import type { StreamTable, Subscriber } from "./item-stream.js";
 import type { RicMatcher } from "./ric-matcher.js";
+import type { SubscriptionRegistry } from "./subscription-registry.js";
 
 /** Per-listener resources shared by all its connections, built once. */
 export interface ServerResources {
@@ -16,11 +18,18 @@ export interface ServerResources {
   readonly listener: number;
   /** Field acronym → definition (built-in table plus `config.fields`). */
   readonly fields: ReadonlyMap<string, FieldDefinition>;
-  /** Known RICs (`config.rics`). */
-  readonly rics: RicMatcher;
+  /** FID → acronym, for views given as numbers (§4A.1). */
+  readonly fieldNamesByFid: ReadonlyMap<number, string>;
+  /** `config.profile`: RCC as documented, or an on-site ADS (§4A). */
+  readonly profile: SimulatorProfile;
+  /** Item streams and items of the whole simulator, shared by every listener (§4A.6 rule 5). */
+  readonly subscriptions: SubscriptionRegistry;
   /** Service names and their ids (`config.services`). */
   readonly serviceIdsByName: ReadonlyMap<string, number>;
   readonly serviceIds: ReadonlySet<number>;
+  readonly serviceNamesById: ReadonlyMap<number, string>;
+  /** The service of requests without `Key.Service`: the first configured one (§2.3). */
+  readonly defaultService: string;
   /** RICs an account may contribute to, or undefined for an account the configuration does not know. */
   permissionsOf(user: string): RicMatcher | undefined;
 }
@@ -31,8 +40,8 @@ export interface LoginDetails {
   user: string;
   position?: string;
   applicationId?: string;
-  /** Expiry of the access token the Login presented, epoch milliseconds (item 16). */
-  tokenExpiresAtMs: number;
+  /** Expiry of the access token the Login presented, epoch milliseconds (item 16); none for a user-name login. */
+  tokenExpiresAtMs?: number;
 }
 
 /** The rate-limit verdict for the message being handled (§3.4, item 26). */
@@ -43,8 +52,8 @@ export interface RateVerdict {
   delayMs(): number;
 }
 
-/** One WebSocket connection as the handlers see it. */
-export interface Session {
+/** One WebSocket connection as the handlers see it; it is also the subscriber of its item streams. */
+export interface Session extends Subscriber {
   readonly resources: ServerResources;
   readonly info: ConnectionInfo;
   readonly log: Logger;
@@ -56,6 +65,8 @@ export interface Session {
   readonly frameTimeMs: number;
   /** Rate verdict for the message being handled. */
   readonly rate: RateVerdict;
+  /** Streams opened by Requests on this connection (§4A.1, §4A.4). */
+  readonly streams: StreamTable;
 
   /** Queues one pre-serialised JSON message for the reply frame of the current inbound frame. */
   reply(json: string): void;
@@ -74,7 +85,8 @@ export interface Session {
   endSession(): void;
   /**
    * Sends a Login Status Closed/Suspect with `code` (a §2.10 state code name) and `text` on the login stream (or `streamId`), stops
-   * handling input, and closes the socket (items 14, 16, 17, 26).
+   * handling input, and closes the socket (items 14, 16, 17, 26). `userName` adds `Key.Name` (ADS user-name
+   * refusals, §4A.5).
    */
-  terminate(code: string, text: string, streamId?: number): void;
+  terminate(code: string, text: string, streamId?: number, userName?: string): void;
 }
