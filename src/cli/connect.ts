@@ -1,11 +1,11 @@
 /**
- * What the connected commands (demo, post, contribute, token) share: their flags, turning settings into a
+ * What the connected commands (demo, post, contribute, token) share once they run: turning settings into a
  * Contributor or a TokenManager, the embedded simulator for `rcc demo`, and mapping failures to exit codes.
+ * Their flags are in connection-options.ts (kept light for start-up time).
  */
 import { readFile } from "node:fs/promises";
-import { type Command, Option } from "commander";
 import { Agent, fetch as undiciFetch } from "undici";
-import { AuthError, AuthUnavailableError } from "../client/auth-errors.js";
+import { AuthError, AuthUnavailableError, InvalidCredentialsError } from "../client/auth-errors.js";
 import { Contributor, type ContributorOptions } from "../client/contributor.js";
 import { RccError } from "../client/errors.js";
 import {
@@ -17,59 +17,13 @@ import {
   ValidationError,
 } from "../client/post-errors.js";
 import { TokenManager } from "../client/token-manager.js";
-import { DEMO_RIC, type RunningSimulator, startSimulator } from "../simulator/index.js";
+import { type RunningSimulator, startSimulator } from "../simulator/index.js";
 import type { Logger } from "../util/logger.js";
+import type { ConnectionFlags } from "./connection-options.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { createCliLogger } from "./logging.js";
 import { promptSecret } from "./prompt.js";
-import { resolveSettings, type Settings, type SettingsFlags } from "./settings.js";
-
-/** Flags every connected command has. */
-export interface ConnectionFlags extends SettingsFlags {
-  json?: boolean;
-  verbose?: boolean;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-/** Adds the connection flags (the tutorial's `--user --password --clientid`, plus endpoints, TLS and logging). */
-export function addConnectionOptions(command: Command): Command {
-  return command
-    .option("--user <machine-id>", "machine ID (RCC_USER)")
-    .option(
-      "--password <password>",
-      "password; visible to other users of this machine, prefer --password-file (RCC_PASSWORD)",
-    )
-    .option("--password-file <file>", "read the password from a file (RCC_PASSWORD_FILE)")
-    .option("--clientid <id>", "client id / app key; defaults to the machine ID (RCC_CLIENT_ID)")
-    .option("--auth-url <url>", "RDP token endpoint (RCC_AUTH_URL)")
-    .addOption(new Option("--env <env>", "LSEG token endpoint: ppe or prod (RCC_ENV)").choices(["ppe", "prod"]))
-    .option(
-      "--url <url>",
-      "RCC WebSocket endpoint, wss://host/WebSocket; repeat for failover order (RCC_URLS, comma-separated)",
-      collect,
-    )
-    .option("--app-id <id>", "Login ApplicationId (RCC_APP_ID)", undefined)
-    .option("--position <ip/host>", "Login Position; default: this machine's IP/hostname (RCC_POSITION)")
-    .option("--service <name>", "service of the posts (RCC_SERVICE)", undefined)
-    .option("--ca <file>", "PEM file of extra trusted certificate authorities (RCC_CA)")
-    .option("--config <file>", "JSON config file with the same keys (RCC_CONFIG)")
-    .addOption(
-      new Option("--log-level <level>", "log level on stderr (RCC_LOG_LEVEL)").choices([
-        "trace",
-        "debug",
-        "info",
-        "warn",
-        "error",
-        "silent",
-      ]),
-    )
-    .addOption(new Option("--log-format <format>", "log format on stderr (RCC_LOG_FORMAT)").choices(["json", "pretty"]))
-    .option("--json", "machine-readable output: one JSON object per line on stdout")
-    .option("--verbose", "show stack traces on errors");
-}
+import { resolveSettings, type Settings } from "./settings.js";
 
 /** Settings completed with a password (prompted when needed) and the logger. */
 export interface ResolvedConnection {
@@ -186,18 +140,48 @@ export async function embeddedSimulator(log: Logger): Promise<{ sim: RunningSimu
   };
 }
 
-export { DEMO_RIC };
+/** TLS verification failures, as OpenSSL/Node name them. */
+const CERTIFICATE_CODES =
+  /\b(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)\b/;
+
+/** The TLS verification failure behind an error (its code, or "untrusted"), if that is what it is. */
+function certificateProblem(error: Error): string | undefined {
+  const text = `${error.message} ${causeText(error)}`;
+  const code = CERTIFICATE_CODES.exec(text)?.[1];
+  if (code !== undefined) return code;
+  return /self[- ]signed|unable to verify|certificate/i.test(text) ? "untrusted" : undefined;
+}
 
 /** Maps a failure to the documented exit code and one clear line (no secrets: library messages never hold them). */
 export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
-  if (error instanceof AuthUnavailableError) {
+  const certificate = error instanceof Error ? certificateProblem(error) : undefined;
+  if (certificate !== undefined) {
     return new CliError(
-      `cannot reach the token endpoint: ${describe(error)} — check --auth-url and the network`,
+      `cannot connect: the server's certificate is not trusted (${certificate}) — pass the certificate of the CA that signed it with --ca <file.pem>, or check the URL`,
       EXIT.connection,
     );
   }
-  if (error instanceof AuthError) return new CliError(`authentication failed: ${describe(error)}`, EXIT.auth);
+  const unavailable = findCause(error, AuthUnavailableError);
+  if (unavailable) {
+    const status = unavailable.status;
+    const hint =
+      status === 429
+        ? "too many token requests: wait a minute, then try again"
+        : status !== undefined
+          ? "the token service is failing: try again later"
+          : "check --auth-url and the network";
+    return new CliError(`cannot get a token: ${unavailable.message} — ${hint}`, EXIT.connection);
+  }
+  const invalid = findCause(error, InvalidCredentialsError);
+  if (invalid) {
+    return new CliError(
+      `authentication failed: ${invalid.message} — check --user, the password and --clientid`,
+      EXIT.auth,
+    );
+  }
+  const auth = findCause(error, AuthError);
+  if (auth) return new CliError(`authentication failed: ${auth.message}`, EXIT.auth);
   if (error instanceof LoginRefusedError) {
     return new CliError(
       `${error.message} — is the machine ID set up for contributions and the token valid?`,
@@ -207,18 +191,21 @@ export function toCliError(error: unknown): CliError {
   if (error instanceof NakError || error instanceof ContentError) return new CliError(error.message, EXIT.nak);
   if (error instanceof AckTimeoutError) return new CliError(error.message, EXIT.ackTimeout);
   if (error instanceof ValidationError) return new CliError(error.message, EXIT.usage);
-  if (error instanceof ConnectionLostError)
-    return new CliError(`could not connect: ${describe(error)}`, EXIT.connection);
+  if (error instanceof ConnectionLostError) {
+    return new CliError(`could not connect: ${error.message} — check --url and the network`, EXIT.connection);
+  }
   if (error instanceof RccError && error.code === "RCC_INVALID_OPTIONS") return new CliError(error.message, EXIT.usage);
   return new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
 }
 
-function describe(error: Error): string {
-  const text = error.message;
-  if (/self[- ]signed|unable to verify|certificate/i.test(`${text} ${causeText(error)}`)) {
-    return `${text} (the server's certificate is not trusted: pass its CA with --ca)`;
+/** The error itself or the first of its causes (up to four deep) that is an instance of `type`. */
+function findCause<T extends Error>(error: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current instanceof type) return current;
+    current = current.cause;
   }
-  return text;
+  return undefined;
 }
 
 function causeText(error: Error): string {

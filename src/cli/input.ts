@@ -5,7 +5,7 @@
  */
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { parse } from "csv-parse";
+import { readCsvRecords } from "./csv-records.js";
 import type { FieldValue, Fields } from "../protocol/messages.js";
 import { isFieldName, parseValue } from "./values.js";
 
@@ -32,60 +32,56 @@ const RIC_COLUMNS = new Set(["ric", "ric_name", "name", "symbol"]);
 
 /** Reads CSV rows. The RIC column is the one named RIC (any case), else the first column. Empty cells are skipped; `null` blanks a field. */
 export async function* readCsv(input: Readable): AsyncGenerator<InputRow> {
-  const parser = input.pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, trim: true, info: true }),
-  );
   let header: string[] | undefined;
   let ricIndex = 0;
   const badColumns: string[] = [];
-  try {
-    for await (const record of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const row = record.info.lines;
-      const cells = record.record;
-      if (header === undefined) {
-        header = cells.map((cell) => cell.trim());
-        const found = header.findIndex((name) => RIC_COLUMNS.has(name.toLowerCase()));
-        ricIndex = found < 0 ? 0 : found;
-        for (const [index, name] of header.entries())
-          if (index !== ricIndex && !isFieldName(name)) badColumns.push(name);
-        if (header.length < 2) {
-          yield { row, error: "the header needs a RIC column and at least one field column" };
-          return;
-        }
-        if (badColumns.length > 0) {
-          yield {
-            row,
-            error: `header has column names that are not field names: ${badColumns.map((n) => `'${n}'`).join(", ")}`,
-          };
-          return;
-        }
-        continue;
-      }
-      const ric = (cells[ricIndex] ?? "").trim();
-      if (ric === "") {
-        yield { row, error: `no RIC in column '${header[ricIndex] ?? ""}'` };
-        continue;
-      }
-      if (cells.length > header.length) {
-        yield { row, ric, error: `${cells.length} cells but the header has ${header.length} columns` };
-        continue;
-      }
-      const fields: Fields = {};
-      for (const [index, name] of header.entries()) {
-        if (index === ricIndex) continue;
-        const cell = cells[index];
-        if (cell === undefined || cell === "") continue;
-        fields[name] = parseValue(cell);
-      }
-      if (Object.keys(fields).length === 0) {
-        yield { row, ric, error: "no field values in this row" };
-        continue;
-      }
-      yield { row, ric, fields };
+  for await (const record of readCsvRecords(input)) {
+    const row = record.line;
+    if ("error" in record) {
+      yield { row, error: record.error };
+      if (header === undefined) return; // nothing can be read without the header
+      continue;
     }
-  } catch (error) {
-    const lines = (error as { lines?: number }).lines;
-    yield { row: lines ?? 0, error: `CSV cannot be read further: ${(error as Error).message}` };
+    const cells = record.cells;
+    if (header === undefined) {
+      header = cells.map((cell) => cell.trim());
+      const found = header.findIndex((name) => RIC_COLUMNS.has(name.toLowerCase()));
+      ricIndex = found < 0 ? 0 : found;
+      for (const [index, name] of header.entries()) if (index !== ricIndex && !isFieldName(name)) badColumns.push(name);
+      if (header.length < 2) {
+        yield { row, error: "the header needs a RIC column and at least one field column" };
+        return;
+      }
+      if (badColumns.length > 0) {
+        yield {
+          row,
+          error: `header has column names that are not field names: ${badColumns.map((n) => `'${n}'`).join(", ")}`,
+        };
+        return;
+      }
+      continue;
+    }
+    const ric = (cells[ricIndex] ?? "").trim();
+    if (ric === "") {
+      yield { row, error: `no RIC in column '${header[ricIndex] ?? ""}'` };
+      continue;
+    }
+    if (cells.length > header.length) {
+      yield { row, ric, error: `${cells.length} cells but the header has ${header.length} columns` };
+      continue;
+    }
+    const fields: Fields = {};
+    for (const [index, name] of header.entries()) {
+      if (index === ricIndex) continue;
+      const cell = cells[index];
+      if (cell === undefined || cell === "") continue;
+      fields[name] = parseValue(cell);
+    }
+    if (Object.keys(fields).length === 0) {
+      yield { row, ric, error: "no field values in this row" };
+      continue;
+    }
+    yield { row, ric, fields };
   }
 }
 
@@ -125,6 +121,8 @@ export function parseNdjsonLine(line: string, row: number): InputRow | undefined
 /** Reads NDJSON rows line by line. */
 export async function* readNdjson(input: Readable): AsyncGenerator<InputRow> {
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  // readline ends on the input's "end" only; a destroyed input (Ctrl+C) must end the loop below too.
+  input.once("close", () => lines.close());
   let row = 0;
   for await (const line of lines) {
     row += 1;

@@ -10,6 +10,7 @@ import { registerDemo } from "./commands/demo.js";
 import { registerPost } from "./commands/post.js";
 import { registerSimulate } from "./commands/simulate.js";
 import { registerToken } from "./commands/token.js";
+import { registerWatch } from "./commands/watch.js";
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerPost(program);
   registerContribute(program);
   registerToken(program);
+  registerWatch(program);
   registerSimulate(program);
   return program;
 }

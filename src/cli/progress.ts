@@ -92,7 +92,9 @@ export class Progress {
   #draw(counts: ProgressCounts, now: number): void {
     const line = renderProgress(counts, now - this.#startMs, this.#options.totalBytes);
     if (this.interactive) {
-      const width = this.#options.stream.columns ?? 120;
+      // A pseudo-terminal without a size reports 0 columns: fall back to a usual width.
+      const columns = this.#options.stream.columns;
+      const width = columns !== undefined && columns > 0 ? columns : 120;
       this.#options.stream.write(`\r\x1b[2K${line.slice(0, Math.max(20, width - 1))}`);
     } else {
       this.#options.stream.write(`progress: ${line}\n`);

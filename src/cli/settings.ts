@@ -5,6 +5,9 @@
 import { readFile } from "node:fs/promises";
 import { CliError, EXIT } from "./exit-codes.js";
 
+/** Log levels accepted by `--log-level` (pino's names). */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "silent"] as const;
+
 /** LSEG's two RDP token endpoints (rcc-protocol.md §1.1). */
 export const AUTH_URLS = {
   ppe: "https://api.ppe.refinitiv.com/auth/oauth2/v1/token",
@@ -196,6 +199,11 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
   if (urlsValue !== undefined && (!Array.isArray(urlsValue) || !urlsValue.every((url) => typeof url === "string"))) {
     throw new CliError("'urls' must be an array of WebSocket URLs", EXIT.usage);
   }
+  // Library logs are off by default so that a failure shows as one clear line (issue 4); --log-level warn
+  // shows retries and reconnects.
+  const logLevel = text("logLevel") ?? "silent";
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got '${logLevel}'`, EXIT.usage);
   const logFormat = text("logFormat") ?? (process.stderr.isTTY ? "pretty" : "json");
   if (logFormat !== "json" && logFormat !== "pretty")
     throw new CliError(`--log-format must be json or pretty, got '${logFormat}'`, EXIT.usage);
@@ -204,7 +212,7 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
     urls: urlsValue ?? [],
     appId: text("appId") ?? "256",
     service: text("service") ?? "DDS_TRCE",
-    logLevel: text("logLevel") ?? "warn",
+    logLevel,
     logFormat,
   };
   const optional = {

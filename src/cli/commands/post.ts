@@ -1,18 +1,14 @@
-/** `rcc post --ric RIC --field NAME=VALUE …`: one contribution; prints its outcome and exits with its code. */
+/**
+ * `rcc post --ric RIC --field NAME=VALUE …`: one contribution; prints its outcome and exits with its code.
+ * The work is in post-run.ts, loaded only when run.
+ */
 import type { Command } from "commander";
-import { CliError, EXIT } from "../exit-codes.js";
-import {
-  addConnectionOptions,
-  buildContributor,
-  type ConnectionFlags,
-  resolveConnection,
-  toCliError,
-} from "../connect.js";
-import { exitCodeFor, formatOutcome, outcomeOf } from "../outcome.js";
-import { parseFieldArguments } from "../values.js";
+import { addConnectionOptions, type ConnectionFlags } from "../connection-options.js";
+import { EXIT_CODES_HELP } from "../exit-codes.js";
 import { positiveIntOption } from "./shared.js";
 
-interface PostFlags extends ConnectionFlags {
+/** Flags of `rcc post`. */
+export interface PostFlags extends ConnectionFlags {
   ric?: string;
   field?: string[];
   ackTimeout: number;
@@ -35,32 +31,12 @@ export function registerPost(program: Command): void {
       `
 Examples:
   rcc post --ric TRCCTEST01 --field BID=451.55 --field ASK=451.57 --field DSPLY_NAME="Hello RCC"
-  rcc post --ric TRCCTEST01 --field ASK=null --field ACTIV_DATE=2026-11-25 --json`,
+  rcc post --ric TRCCTEST01 --field ASK=null --field ACTIV_DATE=2026-11-25 --json
+
+${EXIT_CODES_HELP}`,
     )
     .action(async (flags: PostFlags) => {
-      let fields;
-      try {
-        fields = parseFieldArguments(flags.field ?? []);
-      } catch (error) {
-        throw new CliError((error as Error).message, EXIT.usage);
-      }
-      if (Object.keys(fields).length === 0) throw new CliError("give at least one --field NAME=VALUE", EXIT.usage);
-      const ric = flags.ric ?? "";
-      const connection = await resolveConnection(flags, { needCredentials: true });
-      const contributor = buildContributor(connection, { ackTimeoutMs: flags.ackTimeout, backoff: { maxAttempts: 3 } });
-      try {
-        await contributor.connect();
-        const result = await contributor.contribute(ric, fields).then(
-          (ack) => ({ ack }),
-          (error: unknown) => ({ error }),
-        );
-        const outcome = outcomeOf(ric, result);
-        process.stdout.write(flags.json ? `${JSON.stringify(outcome)}\n` : `${formatOutcome(outcome)}\n`);
-        process.exitCode = exitCodeFor({ [outcome.outcome]: 1 });
-      } catch (error) {
-        throw toCliError(error);
-      } finally {
-        await contributor.close();
-      }
+      const { runPost } = await import("./post-run.js");
+      await runPost(flags);
     });
 }

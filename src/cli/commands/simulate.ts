@@ -149,4 +149,3 @@ Exit codes:
       await runSimulate(flags);
     });
 }
-

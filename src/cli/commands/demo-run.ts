@@ -1,0 +1,122 @@
+/** The work of `rcc demo` (see demo.ts). */
+import type { Contributor } from "../../client/contributor.js";
+import type { RunningSimulator } from "../../simulator/index.js";
+import { buildContributor, embeddedSimulator, resolveConnection, toCliError } from "../connect.js";
+import { exitCodeFor, formatOutcome, type Outcome, outcomeOf } from "../outcome.js";
+import type { DemoFlags } from "./demo.js";
+
+function clockText(): string {
+  return new Date().toISOString().slice(11, 23);
+}
+
+/** Whether any connection setting was given (flags, environment or config file): then no embedded simulator. */
+function hasExplicitTarget(flags: DemoFlags, env: NodeJS.ProcessEnv): boolean {
+  const given = [
+    flags.user,
+    flags.url,
+    flags.authUrl,
+    flags.env,
+    flags.config,
+    env.RCC_USER,
+    env.RCC_URLS,
+    env.RCC_AUTH_URL,
+    env.RCC_ENV,
+    env.RCC_CONFIG,
+  ];
+  return given.some((value) => value !== undefined && value !== "");
+}
+
+/** Runs the demo until `--count` contributions are settled or Ctrl+C; sets `process.exitCode`. */
+export async function runDemo(flags: DemoFlags): Promise<void> {
+  const explicit = hasExplicitTarget(flags, process.env);
+  let sim: RunningSimulator | undefined;
+  let connection = await resolveConnection(flags, { needCredentials: explicit });
+  const say = (line: string) =>
+    process.stdout.write(flags.json ? `${JSON.stringify({ event: "info", message: line })}\n` : `${line}\n`);
+  if (!explicit) {
+    const embedded = await embeddedSimulator(connection.log);
+    sim = embedded.sim;
+    connection = { ...connection, settings: { ...connection.settings, ...embedded.settings } };
+    say("No credentials or --url given: running against the embedded RCC simulator.");
+    say(`  token endpoint  ${sim.authUrl}`);
+    for (const url of sim.wsUrls) say(`  RCC WebSocket   ${url}`);
+    say(`  admin API       ${sim.adminUrl}/state`);
+    say(`  dashboard       ${sim.dashboardUrl}`);
+  }
+  const contributor = buildContributor(connection, { backoff: { maxAttempts: 20 } });
+  watchLifecycle(contributor, say);
+
+  const stop = { interrupted: false };
+  const counts: Partial<Record<Outcome["outcome"], number>> = {};
+  let wake: (() => void) | undefined;
+  const onSigint = () => {
+    if (stop.interrupted) process.exit(130); // a second Ctrl+C does not wait for the clean close
+    stop.interrupted = true;
+    wake?.();
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  try {
+    await contributor.connect();
+    let primact = 100;
+    let secAct = 20;
+    const pending: Promise<void>[] = [];
+    for (let sent = 0; !stop.interrupted && (flags.count === undefined || sent < flags.count); sent++) {
+      const fields = { BID: 451.55, ASK: 451.57, DSPLY_NAME: "Hello RCC", PRIMACT_1: primact, SEC_ACT_1: secAct };
+      primact += 1;
+      secAct += 1;
+      pending.push(
+        contributor.contribute(flags.ric, fields).then(
+          (ack) => report(outcomeOf(flags.ric, { ack }), fields),
+          (error: unknown) => report(outcomeOf(flags.ric, { error }), fields),
+        ),
+      );
+      if (flags.count !== undefined && sent + 1 >= flags.count) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, flags.interval * 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    await Promise.all(pending);
+  } catch (error) {
+    // Ctrl+C before the first login is still a clean stop, not a failure.
+    if (!stop.interrupted) throw toCliError(error);
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+    await contributor.close();
+    if (stop.interrupted) say("Login Close sent; disconnected.");
+    await sim?.close();
+  }
+  // Ctrl+C is how the demo is meant to end: exit 0 unless a post failed.
+  process.exitCode = exitCodeFor(counts);
+
+  function report(outcome: Outcome, fields: Record<string, unknown>): void {
+    counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ event: "outcome", ...outcome, fields })}\n`);
+    } else {
+      const values = `BID=${String(fields.BID)} ASK=${String(fields.ASK)} PRIMACT_1=${String(fields.PRIMACT_1)} SEC_ACT_1=${String(fields.SEC_ACT_1)}`;
+      process.stdout.write(`${clockText()} ${formatOutcome(outcome)}  ${values}\n`);
+    }
+  }
+}
+
+function watchLifecycle(contributor: Contributor, say: (line: string) => void): void {
+  contributor.on("ready", (info) => {
+    say(`${clockText()} logged in to ${info.url} (${info.text}); max ${info.maxMessagesPerSecond} msg/s`);
+  });
+  contributor.on("reconnecting", (info) => {
+    say(
+      `${clockText()} connection lost (${info.cause.message}); reconnecting in ${(info.delayMs / 1000).toFixed(1)} s (attempt ${info.attempt})`,
+    );
+  });
+  contributor.on("token-refreshed", (info) => {
+    say(
+      `${clockText()} token refreshed (valid until ${new Date(info.expiresAtMs).toISOString()}); re-logged in silently`,
+    );
+  });
+}

@@ -1,0 +1,44 @@
+/** The work of `rcc post` (see post.ts). */
+import type { Fields } from "../../protocol/messages.js";
+import { buildContributor, resolveConnection, toCliError } from "../connect.js";
+import { CliError, EXIT } from "../exit-codes.js";
+import { checkKnownFields } from "../field-check.js";
+import { exitCodeFor, formatOutcome, outcomeOf } from "../outcome.js";
+import { parseFieldArguments } from "../values.js";
+import type { PostFlags } from "./post.js";
+
+/** Parses and checks the `--field` arguments. @throws CliError (exit 1) naming the bad argument. */
+function fieldsOf(flags: PostFlags): Fields {
+  let fields: Fields;
+  try {
+    fields = parseFieldArguments(flags.field ?? []);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage);
+  }
+  if (Object.keys(fields).length === 0) throw new CliError("give at least one --field NAME=VALUE", EXIT.usage);
+  const problem = checkKnownFields(fields);
+  if (problem !== undefined) throw new CliError(`--field ${problem}`, EXIT.usage);
+  return fields;
+}
+
+/** Posts once, prints the outcome and sets `process.exitCode` from it. */
+export async function runPost(flags: PostFlags): Promise<void> {
+  const fields = fieldsOf(flags);
+  const ric = flags.ric ?? "";
+  const connection = await resolveConnection(flags, { needCredentials: true });
+  const contributor = buildContributor(connection, { ackTimeoutMs: flags.ackTimeout, backoff: { maxAttempts: 3 } });
+  try {
+    await contributor.connect();
+    const result = await contributor.contribute(ric, fields).then(
+      (ack) => ({ ack }),
+      (error: unknown) => ({ error }),
+    );
+    const outcome = outcomeOf(ric, result);
+    process.stdout.write(flags.json ? `${JSON.stringify(outcome)}\n` : `${formatOutcome(outcome)}\n`);
+    process.exitCode = exitCodeFor({ [outcome.outcome]: 1 });
+  } catch (error) {
+    throw toCliError(error);
+  } finally {
+    await contributor.close();
+  }
+}

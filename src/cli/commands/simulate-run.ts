@@ -1,0 +1,106 @@
+/** The work of `rcc simulate` (see simulate.ts). */
+import { readFile } from "node:fs/promises";
+import { isIP } from "node:net";
+import { startSimulator, type SimulatorOptions } from "../../simulator/index.js";
+import { createLogger } from "../../util/logger.js";
+import { CliError, EXIT } from "../exit-codes.js";
+import type { SimulateFlags } from "./simulate.js";
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
+}
+
+async function readJsonFile(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new CliError(
+      `cannot read the ${what} file '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      EXIT.usage,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`the ${what} file '${path}' is not valid JSON: ${(error as Error).message}`, EXIT.usage);
+  }
+}
+
+/** Runs the simulator until SIGINT or SIGTERM. */
+export async function runSimulate(flags: SimulateFlags): Promise<void> {
+  const fromFile = flags.config === undefined ? {} : ((await readJsonFile(flags.config, "config")) as SimulatorOptions);
+  const adminToken = flags.adminToken ?? process.env.RCC_SIM_ADMIN_TOKEN;
+  if (!isLoopback(flags.host) && adminToken === undefined) {
+    throw new CliError(
+      `binding to ${flags.host} exposes the admin API: pass --admin-token (or RCC_SIM_ADMIN_TOKEN)`,
+      EXIT.usage,
+    );
+  }
+  if ((flags.cert === undefined) !== (flags.key === undefined))
+    throw new CliError("--cert and --key go together", EXIT.usage);
+  const options: SimulatorOptions = {
+    ...fromFile,
+    host: flags.host,
+    httpPort: flags.httpPort,
+    listeners: flags.listeners,
+  };
+  if (flags.wsPort) options.wsPorts = flags.wsPort;
+  if (flags.accounts !== undefined)
+    options.accounts = (await readJsonFile(flags.accounts, "accounts")) as SimulatorOptions["accounts"];
+  if (flags.tokenLifetime !== undefined) options.accessTokenLifetimeSec = flags.tokenLifetime;
+  if (flags.refreshLifetime !== undefined) options.refreshTokenLifetimeSec = flags.refreshLifetime;
+  if (flags.sessionLifetime !== undefined) options.sessionLifetimeSec = flags.sessionLifetime;
+  if (flags.pingInterval !== undefined) options.pingIntervalMs = flags.pingInterval * 1000;
+  if (flags.maxMessagesPerSecond !== undefined) options.maxMessagesPerSecond = flags.maxMessagesPerSecond;
+  if (flags.ratePolicy !== undefined) options.ratePolicy = flags.ratePolicy;
+  if (flags.maxMessageBytes !== undefined) options.maxMessageBytes = flags.maxMessageBytes;
+  if (flags.profile !== undefined) options.profile = flags.profile;
+  if (flags.cert !== undefined && flags.key !== undefined) {
+    options.tls = { cert: await readFile(flags.cert, "utf8"), key: await readFile(flags.key, "utf8") };
+  } else if (flags.tls) {
+    options.tls = true;
+  }
+  if (adminToken !== undefined) options.adminToken = adminToken;
+  options.log = createLogger({ level: flags.logLevel, name: "rcc-sim" });
+
+  let sim;
+  try {
+    sim = await startSimulator(options);
+  } catch (error) {
+    throw new CliError(`the simulator could not start: ${(error as Error).message}`, EXIT.usage);
+  }
+  for (const fault of flags.fault ?? []) sim.faults.add(fault);
+
+  if (flags.json) {
+    process.stdout.write(
+      `${JSON.stringify({ authUrl: sim.authUrl, wsUrls: sim.wsUrls, adminUrl: sim.adminUrl, dashboardUrl: sim.dashboardUrl, accounts: sim.accounts, ...(sim.certificate === undefined ? {} : { certificate: sim.certificate }) })}\n`,
+    );
+  } else {
+    const lines = [
+      "RCC simulator ready (Ctrl+C to stop)",
+      `  token endpoint  ${sim.authUrl}`,
+      ...sim.wsUrls.map(
+        (url, index) => `  RCC WebSocket   ${url}${sim.wsUrls.length > 1 ? `  (listener ${index})` : ""}`,
+      ),
+      `  admin API       ${sim.adminUrl}/state`,
+      `  dashboard       ${sim.dashboardUrl}${adminToken === undefined ? "" : "?token=<admin token>"}`,
+      ...sim.accounts.map(
+        (account) =>
+          `  account         user ${account.user}  password ${account.password}  client id ${account.clientId}`,
+      ),
+      "  known RICs      " + sim.config.rics.join(", "),
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      void sim.close().then(resolve);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

@@ -1,0 +1,35 @@
+/** The work of `rcc token` (see token.ts). */
+import { buildTokenManager, resolveConnection, toCliError } from "../connect.js";
+import { EXIT } from "../exit-codes.js";
+import type { TokenFlags } from "./token.js";
+
+/** Obtains one token and prints whom it is for and when it expires (the token itself only with --show-token). */
+export async function runToken(flags: TokenFlags): Promise<void> {
+  const connection = await resolveConnection(flags, { needCredentials: true });
+  const { manager, dispose } = buildTokenManager(connection);
+  try {
+    const started = Date.now();
+    const token = await manager.getToken();
+    const expiresInSec = Math.round((token.expiresAtMs - started) / 1000);
+    const result = {
+      user: manager.user,
+      authUrl: manager.authUrl,
+      expiresInSec,
+      expiresAt: new Date(token.expiresAtMs).toISOString(),
+      ...(flags.showToken ? { accessToken: token.accessToken } : {}),
+    };
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } else {
+      process.stdout.write(
+        `token for ${result.user} from ${result.authUrl}: valid for ${expiresInSec} s (until ${result.expiresAt})\n`,
+      );
+      if (flags.showToken) process.stdout.write(`${token.accessToken}\n`);
+    }
+    process.exitCode = EXIT.ok;
+  } catch (error) {
+    throw toCliError(error);
+  } finally {
+    await dispose();
+  }
+}

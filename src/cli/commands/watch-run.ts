@@ -1,0 +1,188 @@
+/** The work of `rcc watch` (see watch.ts). */
+import { Subscriber, type SubscriberLogin } from "../../client/subscriber.js";
+import type { ItemEvent } from "../../client/subscription-messages.js";
+import type { InboundMessage } from "../../client/session-link.js";
+import { systemClock, type TimerHandle } from "../../util/clock.js";
+import { buildTokenManager, type ResolvedConnection, resolveConnection, toCliError } from "../connect.js";
+import { CliError, EXIT } from "../exit-codes.js";
+import { useColour } from "../logging.js";
+import { promptSecret } from "../prompt.js";
+import { WatchTable } from "../watch-table.js";
+import type { WatchFlags } from "./watch.js";
+
+/** Longest time between two redraws of the table, milliseconds: fast enough to look live, cheap at any rate. */
+const REDRAW_INTERVAL_MS = 100;
+
+/** Where messages go: NDJSON lines, or the live table. */
+interface WatchOutput {
+  /** Called once logged in, before the first message. */
+  start(): void;
+  item(event: ItemEvent): void;
+  serverError(message: InboundMessage): void;
+  finish(): void;
+}
+
+/** Subscribes to `rics` and prints what arrives until Ctrl+C (exit 0) or the connection ends (exit 4). */
+export async function runWatch(rics: string[], flags: WatchFlags): Promise<void> {
+  const connection = await resolveConnection(flags, { needCredentials: false });
+  const login = await loginOf(connection, flags);
+  const { settings, log, ca } = connection;
+  const url = settings.urls[0] ?? "";
+  const subscriber = new Subscriber({
+    url,
+    login: login.login,
+    applicationId: settings.appId,
+    ...(settings.position === undefined ? {} : { position: settings.position }),
+    service: settings.service,
+    ...(flags.field === undefined ? {} : { view: flags.field }),
+    ...(ca === undefined ? {} : { tls: { ca } }),
+    log,
+  });
+  const table = flags.json !== true && process.stdout.isTTY;
+  const output = table ? tableOutput(rics, flags.field) : ndjsonOutput();
+  subscriber.onEvent((event) => output.item(event));
+  subscriber.onServerError((message) => output.serverError(message));
+
+  let stop: (() => void) | undefined;
+  const interrupted = new Promise<"interrupted">((resolve) => {
+    stop = () => resolve("interrupted");
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  try {
+    let info;
+    try {
+      info = await subscriber.open();
+    } catch (error) {
+      throw toCliError(error);
+    }
+    if (table)
+      process.stderr.write(`rcc: watching ${rics.length} RIC(s) on ${url} as ${info.user ?? "?"} (Ctrl+C to stop)\n`);
+    output.start();
+    subscriber.subscribe(rics);
+    const outcome = await Promise.race([interrupted, subscriber.closed]);
+    if (outcome === "interrupted") {
+      await subscriber.close();
+      process.exitCode = EXIT.ok;
+      return;
+    }
+    throw new CliError(`connection lost: ${outcome?.message ?? "closed"}`, EXIT.connection);
+  } finally {
+    output.finish();
+    if (stop !== undefined) {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+    }
+    await subscriber.close();
+    await login.dispose();
+  }
+}
+
+/**
+ * The Login to use: `--login-name` (user name, no token), else a token for `--user` from the token endpoint.
+ * @throws CliError (exit 1) naming everything that is missing, URL included.
+ */
+async function loginOf(
+  connection: ResolvedConnection,
+  flags: WatchFlags,
+): Promise<{ login: SubscriberLogin; dispose: () => Promise<void> }> {
+  const { settings } = connection;
+  const missing: string[] = [];
+  if (settings.urls.length === 0) missing.push("--url (or RCC_URLS): the WebSocket endpoint to watch");
+  const tokenLogin = flags.loginName === undefined;
+  if (tokenLogin && (settings.user === undefined || settings.authUrl === undefined)) {
+    missing.push(
+      "credentials: --user with --auth-url or --env (an RDP token, as RCC wants), or --login-name <user> (a user-name login, as an on-site ADS takes)",
+    );
+  }
+  if (missing.length > 0) throw new CliError(`missing ${missing.join("; and ")}`, EXIT.usage);
+  if (!tokenLogin) return { login: { kind: "name", user: flags.loginName ?? "" }, dispose: () => Promise.resolve() };
+  if (settings.password === undefined) {
+    if (!process.stdin.isTTY) {
+      throw new CliError(
+        "missing password: use --password-file, RCC_PASSWORD, or run in a terminal to be asked",
+        EXIT.usage,
+      );
+    }
+    settings.password = await promptSecret(`Password for ${settings.user ?? ""}: `);
+  }
+  const { manager, dispose } = buildTokenManager(connection);
+  return { login: { kind: "token", auth: manager }, dispose };
+}
+
+function stateOf(event: ItemEvent): Record<string, string> | undefined {
+  if (event.state === undefined) return undefined;
+  const { stream, data, code, text } = event.state;
+  const state: Record<string, string> = {};
+  if (stream !== undefined) state.stream = stream;
+  if (data !== undefined) state.data = data;
+  if (code !== undefined) state.code = code;
+  if (text !== "") state.text = text;
+  return state;
+}
+
+/** One JSON line per message on stdout. */
+function ndjsonOutput(): WatchOutput {
+  const write = (line: object): void => {
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  };
+  return {
+    item(event) {
+      const state = stateOf(event);
+      write({
+        at: new Date().toISOString(),
+        type: event.type,
+        ric: event.ric,
+        id: event.streamId,
+        ...(state === undefined ? {} : { state }),
+        ...(event.fields === undefined ? {} : { fields: event.fields }),
+        ...(event.postUserInfo === undefined ? {} : { postUserInfo: event.postUserInfo }),
+      });
+    },
+    serverError(message) {
+      write({ at: new Date().toISOString(), type: "Error", id: message.ID, text: message.Text });
+    },
+    start: () => undefined,
+    finish: () => undefined,
+  };
+}
+
+/** The table, redrawn in place at most every {@link REDRAW_INTERVAL_MS}. */
+function tableOutput(rics: readonly string[], view: readonly string[] | undefined): WatchOutput {
+  const model = new WatchTable(rics, view);
+  const colour = useColour(process.stdout);
+  let drawnLines = 0;
+  let started = false;
+  let timer: TimerHandle | undefined;
+  const draw = (): void => {
+    timer = undefined;
+    if (!started) return;
+    // Some pseudo-terminals report 0 columns: do not cut lines then.
+    const columns = process.stdout.columns;
+    const lines = model.render({ colour, ...(columns > 0 ? { width: columns } : {}) });
+    // Back to the first line of the previous drawing, then overwrite it line by line (ANSI cursor control).
+    const up = drawnLines > 0 ? `\x1b[${drawnLines}F` : "";
+    process.stdout.write(`${up}${lines.map((line) => `\x1b[2K${line}\n`).join("")}\x1b[J`);
+    drawnLines = lines.length;
+  };
+  const schedule = (): void => {
+    timer ??= systemClock.setTimeout(draw, REDRAW_INTERVAL_MS);
+  };
+  return {
+    start() {
+      started = true;
+      draw();
+    },
+    item(event) {
+      model.apply(event);
+      schedule();
+    },
+    serverError(message) {
+      process.stderr.write(`rcc: the server answered with an Error: ${String(message.Text)}\n`);
+    },
+    finish() {
+      if (timer !== undefined) systemClock.clearTimeout(timer);
+      draw();
+    },
+  };
+}

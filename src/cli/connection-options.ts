@@ -1,0 +1,51 @@
+/**
+ * The flags every connected command (demo, post, contribute, token) shares. Kept free of heavy imports so that
+ * `rcc --version` and `--help` load only commander (issue 4: start-up under 300 ms).
+ */
+import { type Command, Option } from "commander";
+import { LOG_LEVELS, type SettingsFlags } from "./settings.js";
+
+/** Flags every connected command has. */
+export interface ConnectionFlags extends SettingsFlags {
+  json?: boolean;
+  verbose?: boolean;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Adds the connection flags (the tutorial's `--user --password --clientid`, plus endpoints, TLS and logging). */
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .option("--user <machine-id>", "machine ID (RCC_USER)")
+    .option(
+      "--password <password>",
+      "password; visible to other users of this machine, prefer --password-file (RCC_PASSWORD)",
+    )
+    .option("--password-file <file>", "read the password from a file (RCC_PASSWORD_FILE)")
+    .option("--clientid <id>", "client id / app key; defaults to the machine ID (RCC_CLIENT_ID)")
+    .option("--auth-url <url>", "RDP token endpoint (RCC_AUTH_URL)")
+    .addOption(new Option("--env <env>", "LSEG token endpoint: ppe or prod (RCC_ENV)").choices(["ppe", "prod"]))
+    .option(
+      "--url <url>",
+      "RCC WebSocket endpoint, wss://host/WebSocket; repeat for failover order (RCC_URLS, comma-separated)",
+      collect,
+    )
+    .option("--app-id <id>", "Login ApplicationId (RCC_APP_ID) (default: 256)")
+    .option("--position <ip/host>", "Login Position; default: this machine's IP/hostname (RCC_POSITION)")
+    .option("--service <name>", "service of the posts (RCC_SERVICE) (default: DDS_TRCE)")
+    .option("--ca <file>", "PEM file of extra trusted certificate authorities (RCC_CA)")
+    .option("--config <file>", "JSON config file with the same keys (RCC_CONFIG)")
+    .addOption(
+      new Option("--log-level <level>", "log level on stderr (RCC_LOG_LEVEL) (default: silent)").choices(LOG_LEVELS),
+    )
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "log format on stderr (RCC_LOG_FORMAT) (default: pretty on a terminal, else json)",
+      ).choices(["json", "pretty"]),
+    )
+    .option("--json", "machine-readable output: one JSON object per line on stdout")
+    .option("--verbose", "show stack traces on errors");
+}

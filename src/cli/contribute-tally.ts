@@ -1,0 +1,89 @@
+/**
+ * Counting of `rcc contribute` outcomes, and the summary printed at the end (one line, or one JSON object with
+ * `--json`).
+ */
+import { exitCodeFor, type Outcome } from "./outcome.js";
+import type { ProgressCounts } from "./progress.js";
+
+/** The end-of-run summary (the `--json` output of `rcc contribute`). */
+export interface ContributeSummary {
+  rows: number;
+  acked: number;
+  naked: number;
+  naksByCode: Record<string, number>;
+  contentErrors: number;
+  timeouts: number;
+  failed: number;
+  invalidRows: number;
+  /** Rows that passed validation (`--dry-run` only). */
+  valid?: number;
+  seconds: number;
+  rowsPerSecond: number;
+  interrupted: boolean;
+}
+
+/** Counters of one run: outcomes by kind, Naks by code, and the live progress counters. */
+export class ContributeTally {
+  readonly outcomes: Partial<Record<Outcome["outcome"], number>> = {};
+  readonly naksByCode: Record<string, number> = {};
+  readonly progress: ProgressCounts = { sent: 0, acked: 0, naked: 0, errors: 0, inFlight: 0, rows: 0 };
+  /** Rows rejected before sending (unreadable, or failing local validation). */
+  badRows = 0;
+
+  /** Counts a settled contribution. */
+  settle(outcome: Outcome): void {
+    this.outcomes[outcome.outcome] = (this.outcomes[outcome.outcome] ?? 0) + 1;
+    if (outcome.outcome === "ack") this.progress.acked += 1;
+    else if (outcome.outcome === "nak") {
+      this.progress.naked += 1;
+      const code = outcome.nakCode ?? "?";
+      this.naksByCode[code] = (this.naksByCode[code] ?? 0) + 1;
+    } else this.progress.errors += 1;
+  }
+
+  /** Counts a row rejected before sending. */
+  bad(): void {
+    this.badRows += 1;
+    this.progress.errors += 1;
+  }
+
+  /** The exit code the outcomes call for (worst first). */
+  exitCode(): number {
+    return exitCodeFor(this.outcomes, this.badRows);
+  }
+
+  /** The summary after `seconds` of work. */
+  summary(seconds: number, options: { dryRun: boolean; interrupted: boolean }): ContributeSummary {
+    const counts = this.outcomes;
+    const rows = this.progress.rows;
+    return {
+      rows,
+      acked: counts.ack ?? 0,
+      naked: counts.nak ?? 0,
+      naksByCode: this.naksByCode,
+      contentErrors: counts.error ?? 0,
+      timeouts: counts.timeout ?? 0,
+      failed: counts.failed ?? 0,
+      invalidRows: this.badRows + (counts.invalid ?? 0),
+      ...(options.dryRun ? { valid: rows - this.badRows } : {}),
+      seconds: Math.round(seconds * 1000) / 1000,
+      rowsPerSecond: Math.round(rows / Math.max(seconds, 0.001)),
+      interrupted: options.interrupted,
+    };
+  }
+}
+
+/** One readable line for a summary. */
+export function formatSummary(summary: ContributeSummary, dryRun: boolean): string {
+  const naks = Object.entries(summary.naksByCode)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(", ");
+  const head = dryRun
+    ? `${summary.valid ?? 0} valid`
+    : `${summary.acked} acked, ${summary.naked} naked${naks ? ` (${naks})` : ""}`;
+  return (
+    `${summary.rows} rows: ${head}, ${summary.invalidRows} invalid, ${summary.contentErrors} content errors, ` +
+    `${summary.timeouts} ack timeouts${summary.failed ? `, ${summary.failed} failed` : ""} in ${summary.seconds} s ` +
+    `(${summary.rowsPerSecond} rows/s)${summary.interrupted ? " — interrupted" : ""}`
+  );
+}

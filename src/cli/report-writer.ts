@@ -1,0 +1,61 @@
+/** The `--report FILE` of `rcc contribute`: one NDJSON record per input row, written with backpressure. */
+import type { WriteStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { CliError, EXIT } from "./exit-codes.js";
+
+/** Writes NDJSON records to a file; a no-op when no file is given. */
+export class ReportWriter {
+  readonly #stream: WriteStream | undefined;
+  readonly #path: string;
+  #failure: Error | undefined;
+
+  private constructor(stream: WriteStream | undefined, path: string) {
+    this.#stream = stream;
+    this.#path = path;
+    stream?.on("error", (error) => (this.#failure = error));
+  }
+
+  /**
+   * Creates (or truncates) the report file before anything is sent, so a bad path fails at once.
+   * @param path the report file; undefined = no report.
+   * @throws CliError (exit 1) when the file cannot be created.
+   */
+  static async create(path: string | undefined): Promise<ReportWriter> {
+    if (path === undefined) return new ReportWriter(undefined, "");
+    try {
+      const handle = await open(path, "w");
+      return new ReportWriter(handle.createWriteStream(), path);
+    } catch (error) {
+      throw new CliError(
+        `cannot write the report '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+        EXIT.usage,
+      );
+    }
+  }
+
+  /** Appends one record, waiting when the file cannot keep up. */
+  async write(record: Record<string, unknown>): Promise<void> {
+    const stream = this.#stream;
+    if (!stream || this.#failure) return;
+    if (!stream.write(`${JSON.stringify(record)}\n`)) {
+      await new Promise<void>((resolve) => {
+        stream.once("drain", resolve);
+        stream.once("error", () => resolve());
+      });
+    }
+  }
+
+  /**
+   * Flushes and closes the file.
+   * @throws CliError (exit 1) when the report could not be written (e.g. the disk is full).
+   */
+  async close(): Promise<void> {
+    const stream = this.#stream;
+    if (!stream) return;
+    if (!this.#failure) await new Promise<void>((resolve) => stream.end(() => resolve()));
+    if (this.#failure) {
+      const code = (this.#failure as NodeJS.ErrnoException).code ?? this.#failure.message;
+      throw new CliError(`cannot write the report '${this.#path}' (${code})`, EXIT.usage);
+    }
+  }
+}

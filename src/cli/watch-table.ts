@@ -1,0 +1,111 @@
+/**
+ * The live table of `rcc watch`: one row per RIC, one column per field (the view's fields in order, else
+ * every field as it first appears), then the stream state. Cells whose value the row's latest message
+ * changed are marked: inverse video with colour, a trailing `*` without (NO_COLOR). Pure: it renders lines, the caller
+ * writes them.
+ */
+import type { ItemEvent } from "../client/subscription-messages.js";
+import type { FieldValue, Fields } from "../protocol/messages.js";
+
+interface Row {
+  ric: string;
+  fields: Fields;
+  /** Fields changed by the row's latest Refresh or Update. */
+  changed: Set<string>;
+  state: string;
+}
+
+const INVERSE = "\x1b[7m";
+const RESET = "\x1b[0m";
+
+/** Rendering options. */
+export interface RenderOptions {
+  /** Mark changed cells with inverse video (else with `*`). */
+  colour: boolean;
+  /** Terminal width in characters; longer lines are cut. @default Infinity */
+  width?: number;
+}
+
+/** How a field value is shown: blank for `null`. */
+export function formatValue(value: FieldValue | undefined): string {
+  if (value === null || value === undefined) return "";
+  return typeof value === "number" ? String(value) : value;
+}
+
+/** The table's model: rows by RIC and the columns seen so far. */
+export class WatchTable {
+  readonly #rows = new Map<string, Row>();
+  readonly #columns: string[];
+  readonly #fixedColumns: boolean;
+
+  /**
+   * @param rics the rows, in order.
+   * @param view the columns when the watch has a view; otherwise columns are added as fields appear.
+   */
+  constructor(rics: readonly string[], view?: readonly string[]) {
+    for (const ric of rics) this.#rows.set(ric, { ric, fields: {}, changed: new Set(), state: "requested" });
+    this.#columns = view === undefined ? [] : [...view];
+    this.#fixedColumns = view !== undefined && view.length > 0;
+  }
+
+  /** Applies one message: a Refresh replaces the row's image, an Update merges, a State shows in the last column. */
+  apply(event: ItemEvent): void {
+    let row = this.#rows.get(event.ric);
+    if (row === undefined) {
+      row = { ric: event.ric, fields: {}, changed: new Set(), state: "" };
+      this.#rows.set(event.ric, row);
+    }
+    if (event.state !== undefined) {
+      const { stream, data, code, text } = event.state;
+      row.state = [`${stream ?? "?"}/${data ?? "?"}`, code !== undefined && code !== "None" ? code : "", text]
+        .filter((part) => part !== "")
+        .join(" ");
+    }
+    if (event.fields === undefined) return;
+    const next = event.type === "Refresh" ? { ...event.fields } : { ...row.fields, ...event.fields };
+    const before = row.fields;
+    row.changed = new Set(
+      Object.keys(event.fields).filter((name) => formatValue(before[name]) !== formatValue(next[name])),
+    );
+    row.fields = next;
+    if (this.#fixedColumns) return;
+    for (const name of Object.keys(event.fields)) if (!this.#columns.includes(name)) this.#columns.push(name);
+  }
+
+  /** The table as lines: a header, then one line per RIC. */
+  render(options: RenderOptions): string[] {
+    const header = ["RIC", ...this.#columns, "STATE"];
+    const rows = [...this.#rows.values()];
+    const cells = rows.map((row) => [
+      row.ric,
+      // Without colour every cell keeps room for its `*`, so columns do not shift as marks come and go.
+      ...this.#columns.map(
+        (name) => formatValue(row.fields[name]) + (options.colour ? "" : row.changed.has(name) ? "*" : " "),
+      ),
+      row.state,
+    ]);
+    const widths = header.map((title, column) =>
+      Math.max(title.length, ...cells.map((line) => (line[column] ?? "").length)),
+    );
+    const width = options.width ?? Number.POSITIVE_INFINITY;
+    const lines = [header.map((title, column) => title.padEnd(widths[column] ?? 0)).join("  ")];
+    for (const [index, row] of rows.entries()) {
+      const line = cells[index] ?? [];
+      let visible = 0;
+      const parts: string[] = [];
+      for (const [column, text] of line.entries()) {
+        const padded = column === line.length - 1 ? text : text.padEnd(widths[column] ?? 0);
+        const room = width - visible - (column === 0 ? 0 : 2);
+        if (room <= 0) break;
+        const shown = padded.slice(0, room);
+        visible += shown.length + (column === 0 ? 0 : 2);
+        const name = this.#columns[column - 1];
+        const marked = options.colour && name !== undefined && row.changed.has(name);
+        const value = shown.slice(0, text.length);
+        parts.push(marked ? `${INVERSE}${value}${RESET}${shown.slice(value.length)}` : shown);
+      }
+      lines.push(parts.join("  ").trimEnd());
+    }
+    return lines.map((line, index) => (index === 0 ? line.slice(0, width).trimEnd() : line));
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * `rcc demo` end to end: on the embedded simulator with no credentials (what `npm start` runs), against a
+ * simulator with `--json`, and Ctrl+C (SIGINT) producing a Login Close the simulator sees, then exit 0.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { runCli, simEnv, simFlags, spawnCli, stopAllCli } from "../helpers/cli.js";
+
+let sim: RunningSimulator;
+
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterEach(stopAllCli);
+afterAll(async () => {
+  await sim.close();
+});
+
+/** Login Close messages the simulator recorded, by connection id. */
+function loginCloses(): string[] {
+  return sim.state.recordedMessages
+    .toArray()
+    .filter((entry) => {
+      const message = entry.message as { Type?: string; Domain?: string };
+      return message.Type === "Close" && message.Domain === "Login";
+    })
+    .map((entry) => entry.connectionId);
+}
+
+describe("rcc demo", () => {
+  it("runs on the embedded simulator when no credentials or URL are given, saying so and printing its URLs", async () => {
+    const result = await runCli(["demo", "--count", "2", "--interval", "0.05"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("No credentials or --url given: running against the embedded RCC simulator.");
+    expect(result.stdout).toMatch(/^ {2}token endpoint {2}http:\/\/127\.0\.0\.1:\d+\/auth\/oauth2\/v1\/token$/m);
+    expect(result.stdout).toMatch(/^ {2}RCC WebSocket {3}ws:\/\/127\.0\.0\.1:\d+\/WebSocket$/m);
+    expect(result.stdout).toMatch(/^ {2}dashboard {7}http:\/\/127\.0\.0\.1:\d+\/$/m);
+    expect(result.stdout).toMatch(/logged in to ws:\/\/127\.0\.0\.1:\d+\/WebSocket \(Login accepted by host/);
+    const acks = result.stdout.split("\n").filter((line) => / ack {3}TRCCTEST01 post \d+ /.test(line));
+    expect(acks).toHaveLength(2);
+    expect(acks[0]).toContain("BID=451.55 ASK=451.57 PRIMACT_1=100 SEC_ACT_1=20");
+    expect(acks[1]).toContain("PRIMACT_1=101 SEC_ACT_1=21");
+    expect(result.stderr).toBe("");
+  });
+
+  it("prints one JSON object per line with --json, counting PRIMACT_1 and SEC_ACT_1 up", async () => {
+    const result = await runCli(["demo", ...simFlags(sim), "--count", "3", "--interval", "0.05", "--json"], {
+      env: simEnv(sim),
+    });
+    expect(result.code).toBe(0);
+    const events = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { event: string; outcome?: string; fields?: Record<string, unknown> });
+    const outcomes = events.filter((event) => event.event === "outcome");
+    expect(outcomes.map((event) => event.outcome)).toEqual(["ack", "ack", "ack"]);
+    expect(outcomes.map((event) => event.fields?.PRIMACT_1)).toEqual([100, 101, 102]);
+    expect(outcomes.map((event) => event.fields?.SEC_ACT_1)).toEqual([20, 21, 22]);
+    expect(outcomes[0]?.fields).toMatchObject({ BID: 451.55, ASK: 451.57, DSPLY_NAME: "Hello RCC" });
+    expect(events.some((event) => event.event === "info")).toBe(true);
+  });
+
+  it("sends the Login Close on Ctrl+C (SIGINT), the simulator sees it, and exits 0", async () => {
+    const before = loginCloses().length;
+    const demo = spawnCli(["demo", ...simFlags(sim), "--interval", "0.1"], { env: simEnv(sim) });
+    await demo.waitFor(/ ack {3}TRCCTEST01 post 2 /);
+    demo.child.kill("SIGINT");
+    const result = await demo.exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Login Close sent; disconnected\.\n$/);
+    expect(loginCloses().length).toBe(before + 1);
+    const close = sim.state.recordedMessages.toArray().findLast((entry) => {
+      const message = entry.message as { Type?: string };
+      return message.Type === "Close";
+    });
+    expect(close?.message).toEqual({ ID: 1, Type: "Close", Domain: "Login" });
+  });
+
+  it('recovers from "System busy": says so, logs in again and goes on contributing', async () => {
+    const demo = spawnCli(["demo", ...simFlags(sim), "--interval", "0.1"], { env: simEnv(sim) });
+    await demo.waitFor(/ ack {3}TRCCTEST01 post 1 /);
+    sim.faults.add({ type: "system-busy" });
+    await demo.waitFor(/connection lost \(.*System busy.*\); reconnecting in [\d.]+ s \(attempt 1\)/);
+    await demo.waitFor(/logged in to [^\n]*\n(?:.*\n)*.*logged in to [^\n]*\n(?:.*\n)*.* ack {3}TRCCTEST01 /);
+    demo.child.kill("SIGINT");
+    const result = await demo.exited;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+  });
+
+  it("exits 2 when the demo's RIC is unknown (every post Naked SymbolUnknown)", async () => {
+    const result = await runCli(["demo", ...simFlags(sim), "--ric", "NOT.A.RIC", "--count", "1"], {
+      env: simEnv(sim),
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/ nak {3}NOT\.A\.RIC post \d+: SymbolUnknown \(Symbol unknown\)/);
+  });
+
+  it("exits 1 with one clear line when a user is given but no password", async () => {
+    const result = await runCli(["demo", ...simFlags(sim), "--count", "1"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "rcc: missing password: use --password-file, RCC_PASSWORD, or run in a terminal to be asked\n",
+    );
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * `rcc simulate` as its own process: one JSON line once ready (--json), usable by the other commands, faults
+ * from --fault, and a clean stop on Ctrl+C (SIGINT).
+ */
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { runCli, spawnCli, stopAllCli, tempFiles } from "../helpers/cli.js";
+
+interface SimulatorInfo {
+  authUrl: string;
+  wsUrls: string[];
+  adminUrl: string;
+  dashboardUrl: string;
+  accounts: { user: string; password: string; clientId: string }[];
+  certificate?: string;
+}
+
+const files = tempFiles();
+
+afterEach(async () => {
+  await stopAllCli();
+});
+afterAll(() => files.remove());
+
+async function simulate(...args: string[]) {
+  const child = spawnCli(["simulate", "--json", "--log-level", "silent", ...args], { timeoutMs: 60_000 });
+  await child.waitFor(/\n/);
+  const info = JSON.parse(child.stdout.split("\n")[0]!) as SimulatorInfo;
+  return { child, info };
+}
+
+function connectionArgs(info: SimulatorInfo): string[] {
+  return ["--auth-url", info.authUrl, "--url", info.wsUrls[0]!, "--user", info.accounts[0]!.user];
+}
+
+describe("rcc simulate", () => {
+  it("prints one JSON line with its URLs and accounts, serves rcc post, and stops with exit 0 on SIGINT", async () => {
+    const { child, info } = await simulate("--listeners", "2");
+    expect(info.authUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth\/oauth2\/v1\/token$/);
+    expect(info.wsUrls).toHaveLength(2);
+    expect(info.accounts[0]).toMatchObject({ user: "GE-A-00000001-1-0001" });
+    const posted = await runCli(["post", ...connectionArgs(info), "--ric", "TRCCTEST01", "--field", "BID=1"], {
+      env: { RCC_PASSWORD: info.accounts[0]!.password },
+    });
+    expect(posted.code).toBe(0);
+    const state = (await (await fetch(`${info.adminUrl}/state`)).json()) as { counters: { acks: number } };
+    expect(state.counters.acks).toBe(1);
+    child.child.kill("SIGINT");
+    const result = await child.exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("starts with the faults given by --fault (a Nak AccessDenied for one RIC)", async () => {
+    const { child, info } = await simulate("--fault", "nak,code=AccessDenied,ric=TRCCTEST02");
+    const env = { RCC_PASSWORD: info.accounts[0]!.password };
+    const refused = await runCli(
+      ["post", ...connectionArgs(info), "--ric", "TRCCTEST02", "--field", "BID=1", "--json"],
+      {
+        env,
+      },
+    );
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ outcome: "nak", nakCode: "AccessDenied" });
+    const accepted = await runCli(["post", ...connectionArgs(info), "--ric", "TRCCTEST01", "--field", "BID=1"], {
+      env,
+    });
+    expect(accepted.code).toBe(0);
+    child.child.kill("SIGINT");
+    expect((await child.exited).code).toBe(0);
+  });
+
+  it("serves wss:// with --tls and prints the certificate that rcc post --ca then trusts", async () => {
+    const { child, info } = await simulate("--tls");
+    expect(info.wsUrls[0]).toMatch(/^wss:\/\//);
+    expect(info.certificate).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const ca = files.write("simulator-ca.pem", info.certificate!);
+    const posted = await runCli(
+      ["post", ...connectionArgs(info), "--ca", ca, "--ric", "TRCCTEST01", "--field", "BID=1"],
+      { env: { RCC_PASSWORD: info.accounts[0]!.password } },
+    );
+    expect(posted.code).toBe(0);
+    child.child.kill("SIGINT");
+    expect((await child.exited).code).toBe(0);
+  });
+
+  it("exits 1 on an unknown fault type, naming the known ones", async () => {
+    const result = await runCli(["simulate", "--fault", "explode"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/unknown fault 'explode'; known: system-busy, disconnect/);
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * The CLI on a terminal, run under a pseudo-terminal (`script` from util-linux, else python3's pty): the live
+ * progress of `rcc contribute` is redrawn in place (`\r\x1b[2K`), bad rows clear the line first, and a missing
+ * password is asked for without echo.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { simEnv, simFlags, spawnCliInTerminal, stopAllCli, tempFiles } from "../helpers/cli.js";
+
+const REDRAW = "\r\x1b[2K";
+let sim: RunningSimulator;
+const files = tempFiles();
+
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterEach(async () => {
+  sim.faults.clear();
+  await stopAllCli();
+});
+afterAll(async () => {
+  await sim.close();
+  files.remove();
+});
+
+describe("rcc on a terminal", () => {
+  it("redraws the contribute progress line in place and ends it with the final counts", async () => {
+    sim.faults.add({ type: "delay-acks", ms: 600 });
+    const lines = ["RIC,BID"];
+    for (let row = 0; row < 20; row++) lines.push(`TRCCTEST${String(row % 5)},${row + 1}`);
+    lines.push("TRCCTEST01,abc");
+    const input = files.write("tty.csv", `${lines.join("\n")}\n`);
+    const run = spawnCliInTerminal(["contribute", input, ...simFlags(sim)], { env: simEnv(sim), input: "" });
+    const result = await run.exited;
+    expect(result.code).toBe(1); // every sent row acked, one invalid row: bad input
+    const screen = result.stdout;
+    expect(screen.split(REDRAW).length - 1).toBeGreaterThanOrEqual(3);
+    expect(screen).toContain(`${REDRAW}rcc: row 22 (TRCCTEST01): BID must be a number, got 'abc'`);
+    const draws = screen.split(REDRAW).slice(1);
+    expect(draws.some((draw) => /^sent \d+ {2}acked 0 {2}naked 0 {2}.*in flight [1-9]\d*/.test(draw))).toBe(true);
+    expect(screen).toMatch(
+      /sent 20 {2}acked 20 {2}naked 0 {2}errors 1 {2}in flight 0 {2}\d+\/s {2}elapsed \d+s {2}100% {2}ETA 0s\r?\n/,
+    );
+    expect(screen).not.toContain("progress: ");
+    expect(screen).toMatch(/21 rows: 20 acked, 0 naked, 1 invalid/);
+  });
+
+  it("asks for a missing password on the terminal without echoing it", async () => {
+    const password = sim.accounts[0]!.password;
+    const run = spawnCliInTerminal(["token", ...simFlags(sim)]);
+    await run.waitFor(/Password for GE-A-00000001-1-0001: /);
+    run.child.stdin?.write(`${password}\r`);
+    const result = await run.exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /token for GE-A-00000001-1-0001 from http:\/\/127\.0\.0\.1:\d+\/auth\/oauth2\/v1\/token: valid for \d+ s/,
+    );
+    expect(result.stdout).not.toContain(password);
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * `rcc token` end to end: checks credentials, says whom the token is for and when it expires, never prints the
+ * token unless --show-token, and exits 3 on a wrong password.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { runCli, simEnv, stopAllCli, type TokenRecorder, tokenRecorder } from "../helpers/cli.js";
+
+let sim: RunningSimulator;
+let recorder: TokenRecorder;
+
+beforeAll(async () => {
+  sim = await startSimulator({ accessTokenLifetimeSec: 300 });
+  recorder = await tokenRecorder(sim.authUrl);
+});
+afterEach(async () => {
+  sim.faults.clear();
+  await stopAllCli();
+});
+afterAll(async () => {
+  await recorder.close();
+  await sim.close();
+});
+
+function tokenArgs(...extra: string[]): string[] {
+  return ["token", "--auth-url", recorder.url, "--user", sim.accounts[0]!.user, ...extra];
+}
+
+describe("rcc token", () => {
+  it("says whom the token is for and when it expires, without printing it", async () => {
+    recorder.tokens.clear();
+    const result = await runCli(tokenArgs(), { env: simEnv(sim) });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^token for GE-A-00000001-1-0001 from http:\/\/127\.0\.0\.1:\d+\/auth\/oauth2\/v1\/token: valid for (29\d|300) s \(until \d{4}-\d\d-\d\dT[\d:.]+Z\)\n$/,
+    );
+    expect(recorder.tokens.size).toBeGreaterThan(0);
+    for (const token of recorder.tokens) expect(result.stdout + result.stderr).not.toContain(token);
+  });
+
+  it("prints the access token only with --show-token, as JSON with --json", async () => {
+    recorder.tokens.clear();
+    const result = await runCli(tokenArgs("--show-token", "--json"), { env: simEnv(sim) });
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(output).toMatchObject({ user: "GE-A-00000001-1-0001", expiresInSec: expect.any(Number) });
+    expect(recorder.tokens.has(output.accessToken as string)).toBe(true);
+  });
+
+  it("prints the token on its own line after the summary with --show-token", async () => {
+    recorder.tokens.clear();
+    const result = await runCli(tokenArgs("--show-token"), { env: simEnv(sim) });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(recorder.tokens.has(lines[1]!)).toBe(true);
+  });
+
+  it("exits 3 with one clear line on a wrong password", async () => {
+    const result = await runCli(tokenArgs(), { env: { RCC_PASSWORD: "wrong-password" } });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^rcc: authentication failed: .*invalid_grant.*\n$/);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stdout).toBe("");
+  });
+
+  it.each([401, 403])("exits 3 when the token endpoint answers HTTP %i", async (status) => {
+    sim.faults.add({ type: "token-errors", status, count: 5 });
+    const result = await runCli(tokenArgs(), { env: simEnv(sim) });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(new RegExp(`^rcc: authentication failed: .*${status}.*\\n$`));
+  });
+
+  it("exits 4 and says to retry later when the token endpoint keeps answering HTTP 503", async () => {
+    sim.faults.add({ type: "token-errors", status: 503 });
+    const result = await runCli(tokenArgs(), { env: simEnv(sim) });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(
+      /^rcc: cannot get a token: .*HTTP 503.* — the token service is failing: try again later\n$/,
+    );
+  });
+});
