@@ -4,6 +4,9 @@
  * sweep stops at the first post that is still within its time (issue 3, performance notes).
  */
 import type { Clock, TimerHandle } from "../util/clock.js";
+import type { PipelineCounters } from "./contributor-stats.js";
+import type { LatencyHistogram } from "./latency.js";
+import { NakError, nakCodeName } from "./post-errors.js";
 
 /** A positive acknowledgement: what `contribute()` resolves with. */
 export interface Ack {
@@ -81,6 +84,33 @@ export function rejectPost(entry: PostEntry, error: Error): boolean {
   entry.settled = true;
   entry.reject(error);
   return true;
+}
+
+/**
+ * Settles a post from its Ack (§2.9): resolves it, recording the latency, or — when the Ack carries a
+ * `NakCode` — rejects it with a {@link NakError}. Counts either outcome.
+ * @returns the NakError of a Nak (the caller publishes it), else undefined.
+ */
+export function settleFromAck(
+  entry: PostEntry,
+  message: Record<string, unknown>,
+  nowMs: number,
+  counters: Pick<PipelineCounters, "acked" | "naked">,
+  latency: LatencyHistogram,
+): NakError | undefined {
+  const nak = message.NakCode;
+  if (nak === undefined || nak === null || nak === "None" || nak === 0) {
+    const latencyMs = nowMs - entry.sentAtMs;
+    latency.record(latencyMs);
+    counters.acked += 1;
+    resolvePost(entry, { postId: entry.postId, latencyMs, ric: entry.ric });
+    return undefined;
+  }
+  const code = nakCodeName(nak);
+  const error = new NakError(code, typeof message.Text === "string" ? message.Text : "", entry);
+  counters.naked[code] = (counters.naked[code] ?? 0) + 1;
+  rejectPost(entry, error);
+  return error;
 }
 
 /** Options of {@link AckTracker}. */

@@ -56,6 +56,41 @@ export class PostFormat {
   }
 }
 
+/**
+ * Renders on-stream posts (§4A.6): on an item stream's ID, without `Key` (the stream names the item), with
+ * the same Ack, PostID, nested Update and optional `PostUserInfo` as off-stream posts.
+ */
+export class OnStreamPostFormat {
+  readonly #middle = `,"Message":{"Type":"Update","ID":0,"Fields":`;
+  readonly #tail: string;
+  readonly #fixedBytes: number;
+
+  constructor(options: Pick<PostFormatOptions, "postUserInfo"> = {}) {
+    const userInfo = options.postUserInfo ? `,"PostUserInfo":${JSON.stringify(options.postUserInfo)}` : "";
+    this.#tail = `}${userInfo}}`;
+    this.#fixedBytes = Buffer.byteLength(this.head(0) + this.#middle + this.#tail) - 1;
+  }
+
+  /** The start of every post on stream `streamId`, up to its PostID (computed once per stream). */
+  head(streamId: number): string {
+    return `{"Type":"Post","ID":${streamId},"Ack":true,"PostID":`;
+  }
+
+  /**
+   * How many bytes a post on stream `streamId` differs from the same post off-stream in `offStream`
+   * (negative: no `Key`), so that its size follows from the entry's off-stream size without re-measuring.
+   */
+  sizeDelta(offStream: PostFormat, streamId: number, ricJson: string): number {
+    const offStreamBytes = offStream.sizeWithoutPostId(Buffer.byteLength(ricJson));
+    return this.#fixedBytes + digitCount(streamId) - offStreamBytes;
+  }
+
+  /** The post as JSON text, from its stream's {@link head}, its PostID and its stringified fields. */
+  render(head: string, postId: number, fieldsJson: string): string {
+    return `${head}${postId}${this.#middle}${fieldsJson}${this.#tail}`;
+  }
+}
+
 /** Number of decimal digits of a non-negative integer. */
 export function digitCount(value: number): number {
   let digits = 1;

@@ -1,7 +1,8 @@
 /**
- * Where the contributor's tokens come from: a caller-supplied {@link AuthProvider}, or a {@link
- * TokenManager} built from the token-manager fields. A built manager shares the session's proxy and TLS
- * settings through an undici dispatcher (token requests go over HTTPS to the RDP gateway, §1.1).
+ * How the contributor logs in: with tokens from a caller-supplied {@link AuthProvider} or from a {@link
+ * TokenManager} built from the token-manager fields (RCC, §2.4), or with a DACS user name and no token at
+ * all (RCC through an on-site ADS, §4A.5). A built manager shares the session's proxy and TLS settings
+ * through an undici dispatcher (token requests go over HTTPS to the RDP gateway, §1.1).
  */
 import { Agent, type Dispatcher, ProxyAgent, fetch as undiciFetch } from "undici";
 import type { Clock } from "../util/clock.js";
@@ -10,22 +11,40 @@ import type { AuthProvider } from "./auth-provider.js";
 import { RccError } from "./errors.js";
 import type { TlsOptions } from "./options.js";
 import { proxyFor } from "./session-socket.js";
+import type { SessionLogin } from "./session-token.js";
 import { TokenManager, type TokenManagerOptions } from "./token-manager.js";
 
 /** The token-manager fields a contributor accepts instead of `auth` (clock, random and log are shared). */
 export type TokenManagerFields = Omit<TokenManagerOptions, "clock" | "random" | "log">;
 
-/** Either a ready provider or the fields to build a {@link TokenManager}. */
-export type AuthOptions = { auth: AuthProvider } | (TokenManagerFields & { auth?: undefined });
+/** A DACS user-name login, as an on-site ADS takes it in place of a token (§4A.5). */
+export interface UserNameLogin {
+  /** The DACS user, sent as the Login's `Key.Name` (NameType 1, the default, left out). Not a secret. */
+  userName: string;
+}
 
-/** The provider in use and how to release what was built for it. */
+/**
+ * Exactly one way to log in: `auth` as an {@link AuthProvider} (tokens), `auth` as a {@link UserNameLogin}
+ * (`{ userName }`: no token, no token manager, no token re-logins; RCC through an on-site ADS), or the
+ * fields to build a {@link TokenManager} (`authUrl`, `user`, `password`, `clientId`, …).
+ */
+export type AuthOptions = { auth: AuthProvider | UserNameLogin } | (TokenManagerFields & { auth?: undefined });
+
+/** How the session logs in, and how to release what was built for it. */
 export interface ResolvedAuth {
-  auth: AuthProvider;
-  /** Whether the contributor built it (and so stops it on close). */
+  login: SessionLogin;
+  /** Whether the contributor built the token provider (and so stops it on close). */
   owned: boolean;
+  /** Starts the token provider's refresh schedule; nothing for a user-name login. */
+  start(): void;
   /** Stops an owned provider and closes its dispatcher. */
   dispose(): Promise<void>;
 }
+
+/** Token-manager fields that make no sense next to a user-name login. */
+const TOKEN_FIELDS = ["authUrl", "user", "password", "clientId", "clientSecret"] as const;
+/** Control characters: never part of a user name, and a sign of a mangled value. */
+const CONTROL_CHARACTERS = /\p{Cc}/u;
 
 /** Shared settings used when building a token manager. */
 export interface AuthBuildContext {
@@ -48,18 +67,44 @@ function isAuthProvider(value: unknown): value is AuthProvider {
   );
 }
 
+function invalidOptions(problem: string): RccError {
+  return new RccError("RCC_INVALID_OPTIONS", `invalid contributor options: ${problem}`);
+}
+
+/** Checks a user-name login and that no token field comes with it (the name is not echoed either). */
+function resolveNameLogin(login: Partial<UserNameLogin>, options: object): ResolvedAuth {
+  const name = login.userName;
+  if (typeof name !== "string" || name.trim() === "" || CONTROL_CHARACTERS.test(name)) {
+    throw invalidOptions("auth.userName must be a non-empty DACS user name without control characters");
+  }
+  const mixed = TOKEN_FIELDS.filter((key) => (options as Record<string, unknown>)[key] !== undefined);
+  if (mixed.length > 0) throw invalidOptions(`a user-name login (auth.userName) excludes ${mixed.join(", ")}`);
+  const done = (): Promise<void> => Promise.resolve();
+  return { login: { kind: "name", name }, owned: false, start: () => undefined, dispose: done };
+}
+
 /**
- * Picks or builds the auth provider.
- * @throws RccError "RCC_INVALID_OPTIONS" when `auth` is not a provider or the token fields are invalid.
+ * Picks the login: a given provider, a user name, or a token manager built from the fields.
+ * @throws RccError "RCC_INVALID_OPTIONS" when `auth` is neither a provider nor a user-name login, the
+ *   token fields are invalid, or a user-name login is malformed or mixed with token fields.
  */
 export function resolveAuth(options: AuthOptions, context: AuthBuildContext): ResolvedAuth {
-  if (options.auth !== undefined) {
-    if (!isAuthProvider(options.auth)) {
-      throw new RccError("RCC_INVALID_OPTIONS", "invalid contributor options: auth must implement AuthProvider");
+  const auth: unknown = options.auth;
+  if (auth !== undefined) {
+    if (isAuthProvider(auth)) {
+      return {
+        login: { kind: "token", auth },
+        owned: false,
+        start: () => auth.start(),
+        dispose: () => Promise.resolve(),
+      };
     }
-    return { auth: options.auth, owned: false, dispose: () => Promise.resolve() };
+    if (typeof auth === "object" && auth !== null && "userName" in auth) {
+      return resolveNameLogin(auth as Partial<UserNameLogin>, options);
+    }
+    throw invalidOptions("auth must implement AuthProvider or be a user-name login { userName }");
   }
-  const { auth: _none, ...fields } = options;
+  const { auth: _none, ...fields } = options as TokenManagerFields & { auth?: undefined };
   let dispatcher: Dispatcher | undefined;
   if (fields.fetch === undefined && fields.dispatcher === undefined && typeof fields.authUrl === "string") {
     dispatcher = dispatcherFor(fields.authUrl, context);
@@ -72,8 +117,9 @@ export function resolveAuth(options: AuthOptions, context: AuthBuildContext): Re
     ...(dispatcher ? { fetch: undiciFetch as unknown as typeof globalThis.fetch, dispatcher } : {}),
   });
   return {
-    auth: manager,
+    login: { kind: "token", auth: manager },
     owned: true,
+    start: () => manager.start(),
     dispose: async () => {
       manager.stop();
       await dispatcher?.close();

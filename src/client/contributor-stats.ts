@@ -29,6 +29,8 @@ export interface PipelineCounters {
   conflated: number;
   /** `contribute(…, { wait: false })` calls refused with QueueFullError. */
   queueFull: number;
+  /** Posts rejected with ItemStreamError: their item stream was refused (on-stream posting, §4A.6). */
+  itemStreamRefused: number;
 }
 
 /** Fresh, zeroed pipeline counters. */
@@ -45,6 +47,7 @@ export function newPipelineCounters(): PipelineCounters {
     resent: 0,
     conflated: 0,
     queueFull: 0,
+    itemStreamRefused: 0,
   };
 }
 
@@ -69,6 +72,8 @@ export interface ContributorStats {
     /** Acks for no post in flight. */
     unmatchedAcks: number;
     queueFull: number;
+    /** Posts rejected because their item stream was refused (on-stream posting). */
+    itemStreamRefused: number;
   };
   /** Posts sent and awaiting an Ack. */
   inFlight: number;
@@ -117,6 +122,7 @@ export function buildStats(sources: StatsSources): ContributorStats {
       unmatched: counters.unmatchedErrors,
       unmatchedAcks: counters.unmatchedAcks,
       queueFull: counters.queueFull,
+      itemStreamRefused: counters.itemStreamRefused,
     },
     inFlight: sources.inFlight,
     queued: sources.queued,

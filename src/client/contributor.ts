@@ -30,8 +30,9 @@ export interface ContributorDeps {
 }
 
 /**
- * Everything a contributor takes: the session and pipeline options, and either `auth` (an
- * {@link AuthProvider}) or the token-manager fields (`authUrl`, `user`, `password`, `clientId`, …).
+ * Everything a contributor takes: the session and pipeline options, and one way to log in: `auth` (an
+ * {@link AuthProvider}), `auth: { userName }` (a DACS user name, for RCC through an on-site ADS, §4A.5), or
+ * the token-manager fields (`authUrl`, `user`, `password`, `clientId`, …).
  */
 export type ContributorOptions = SessionOptions & PipelineOptions & ContributorDeps & AuthOptions;
 
@@ -62,7 +63,11 @@ export class Contributor extends EventEmitter<ContributorEvents> {
     const governor = new RateGovernor({
       maxMessagesPerSecond: sessionOptions.defaultMaxMessagesPerSecond,
       safetyFactor: sessionOptions.safetyFactor,
-      windowMs: 1000 + sessionOptions.rateWindowMarginMs,
+      // Posts count from their Ack's arrival, which no delay can make early (§3.4, rate-governor.ts); only
+      // control messages, which nothing answers, need the jitter margin.
+      windowMs: 1000,
+      ackClocked: true,
+      controlMarginMs: sessionOptions.rateWindowMarginMs,
       paceBurstMs: sessionOptions.rateBurstMs,
     });
     this.#pipeline = new PostPipeline(pipelineOptions, {
@@ -72,11 +77,13 @@ export class Contributor extends EventEmitter<ContributorEvents> {
         postCapacity: (nowMs) => this.#session.postCapacity(nowMs),
         postWaitMs: (nowMs) => governor.waitMs(nowMs, 1, "post"),
         sendPosts: (text, count) => this.#session.sendPosts(text, count),
+        sendControl: (message) => this.#session.sendControl(message),
+        postsSettled: (nowMs, count) => governor.settle(nowMs, count),
       },
       onNak: (error) => this.#publish({ type: "nak", error }),
     });
     this.#session = new Session(sessionOptions, {
-      auth: this.#auth.auth,
+      login: this.#auth.login,
       clock,
       random,
       log,
@@ -99,16 +106,17 @@ export class Contributor extends EventEmitter<ContributorEvents> {
     if (this.#connecting) return this.#connecting;
     if (!this.#accepting) return Promise.reject(new SessionClosedError("connect() after close()"));
     this.#connecting = new Promise<void>((resolve, reject) => (this.#connectSettle = { resolve, reject }));
-    this.#auth.auth.start();
+    this.#auth.start();
     this.#session.start();
     return this.#connecting;
   }
 
   /**
-   * Contributes `fields` to `ric` (an off-stream Post with Ack, §2.8). Settles exactly once: resolves with
-   * the Ack; rejects with ValidationError (nothing sent), QueueFullError (`{ wait: false }` and the queue is
-   * full), NakError, ContentError, AckTimeoutError, ConnectionLostError (`resendInFlight: false`) or
-   * SessionClosedError. Posts made before `connect()` wait in the queue.
+   * Contributes `fields` to `ric` (a Post with Ack: off-stream, §2.8, or on the RIC's item stream with
+   * `postMode: "on-stream"`, §4A.6). Settles exactly once: resolves with the Ack; rejects with
+   * ValidationError (nothing sent), QueueFullError (`{ wait: false }` and the queue is full), NakError,
+   * ContentError, AckTimeoutError, ConnectionLostError (`resendInFlight: false`), ItemStreamError (on-stream:
+   * the RIC's stream was refused) or SessionClosedError. Posts made before `connect()` wait in the queue.
    */
   contribute(ric: string, fields: FieldsInput, options?: ContributeOptions): Promise<Ack> {
     if (!this.#accepting) return Promise.reject(new SessionClosedError("the contributor is closing or closed"));

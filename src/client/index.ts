@@ -3,11 +3,11 @@
  * Everything not exported here is internal.
  */
 export { Contributor, type ContributorOptions, type ContributorDeps } from "./contributor.js";
-export type { AuthOptions, TokenManagerFields } from "./contributor-auth.js";
+export type { AuthOptions, TokenManagerFields, UserNameLogin } from "./contributor-auth.js";
 export type { ContributorStats } from "./contributor-stats.js";
 export type { ContributeOptions } from "./post-pipeline.js";
 export type { Ack } from "./ack-tracker.js";
-export type { SessionOptions, PipelineOptions, TlsOptions, PemInput } from "./options.js";
+export type { SessionOptions, PipelineOptions, PostMode, TlsOptions, PemInput } from "./options.js";
 export type {
   SessionState,
   StateChange,
@@ -37,6 +37,8 @@ export {
   ValidationError,
   SessionClosedError,
   LoginRefusedError,
+  ItemStreamError,
+  type ItemStreamRefusal,
   type PostRef,
 } from "./post-errors.js";
 export { RccError } from "./errors.js";

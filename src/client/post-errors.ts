@@ -15,6 +15,7 @@ export const POST_ERROR_CODES = {
   validation: "RCC_VALIDATION",
   sessionClosed: "RCC_SESSION_CLOSED",
   loginRefused: "RCC_LOGIN_REFUSED",
+  itemStreamRefused: "RCC_ITEM_STREAM_REFUSED",
 } as const;
 
 /** Identifies the post an error is about. */
@@ -171,5 +172,48 @@ export class LoginRefusedError extends RccError {
     this.streamState = streamState;
     if (stateCode !== undefined) this.stateCode = stateCode;
     this.text = trimmed;
+  }
+}
+
+/** What refused an item stream: a Status closing it, a converter Error on its Request, or no answer in time. */
+export type ItemStreamRefusal = "status" | "error" | "timeout";
+
+/**
+ * On-stream posting (§4A.6): the item stream a post needs could not be opened, so the post was not sent.
+ * The server closed the Request with a Status (e.g. `NotFound` for an unknown RIC, `NotEntitled`), answered
+ * it with a converter Error (e.g. an unknown service name, §4A.3), or did not answer within `ackTimeoutMs`.
+ * The refusal holds for the rest of the connection; a reconnect asks again. Retriable when the server
+ * said `ClosedRecover` or nothing at all.
+ */
+export class ItemStreamError extends RccError {
+  readonly ric: string;
+  /** What refused the stream. */
+  readonly reason: ItemStreamRefusal;
+  /** `State.Stream` of a Status refusal, e.g. "Closed". */
+  readonly streamState?: string;
+  /** `State.Code` of a Status refusal, e.g. "NotFound". */
+  readonly stateCode?: string;
+  /** The server's text (Status `State.Text` or Error `Text`), trimmed; empty when there was none. */
+  readonly text: string;
+
+  constructor(
+    ric: string,
+    refusal: { reason: ItemStreamRefusal; streamState?: string; stateCode?: string; text: string },
+  ) {
+    const text = refusal.text.trim();
+    const what =
+      refusal.reason === "status"
+        ? `${refusal.streamState ?? "Closed"}/${refusal.stateCode ?? "None"}`
+        : refusal.reason === "error"
+          ? "server Error"
+          : "no answer";
+    super(POST_ERROR_CODES.itemStreamRefused, `item stream for ${ric} refused: ${what}${text ? ` (${text})` : ""}`, {
+      retriable: refusal.reason === "timeout" || refusal.streamState === "ClosedRecover",
+    });
+    this.ric = ric;
+    this.reason = refusal.reason;
+    if (refusal.streamState !== undefined) this.streamState = refusal.streamState;
+    if (refusal.stateCode !== undefined) this.stateCode = refusal.stateCode;
+    this.text = text;
   }
 }

@@ -2,25 +2,22 @@
  * The path of a post (issue 3): validate → queue (bounded, optional conflation) → frame (batched, ≤
  * maxFrameBytes, within the rate governor's budget) → in flight (bounded) → Ack/Nak/Error/timeout → settle
  * exactly once. Posts in flight when a connection drops are re-sent with new PostIDs or rejected. The hot
- * path does one JSON.stringify per post (its fields) and no per-post logging.
+ * path does one JSON.stringify per post (its fields) and no per-post logging. With `postMode: "on-stream"`
+ * posts go out on item streams (§4A.6, see item-streams.ts); the queue stays one FIFO, whose head waits
+ * while its RIC's stream is opening.
  */
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { redactSecrets } from "../util/logger.js";
-import { type Ack, AckTracker, type PostEntry, rejectPost, resolvePost } from "./ack-tracker.js";
-import { FrameBuilder, PostFormat, digitCount } from "./batcher.js";
+import { type Ack, AckTracker, type PostEntry, rejectPost, settleFromAck } from "./ack-tracker.js";
+import { FrameBuilder, PostFormat } from "./batcher.js";
 import { DrainSignal } from "./drain-signal.js";
+import { fillOffStream, fillOnStream } from "./frame-fill.js";
+import { type ItemStreams, itemStreamsFor } from "./item-streams.js";
 import type { FieldsInput } from "./field-validation.js";
 import { LatencyHistogram } from "./latency.js";
 import type { ResolvedPipelineOptions } from "./options.js";
-import {
-  AckTimeoutError,
-  ConnectionLostError,
-  ContentError,
-  NakError,
-  QueueFullError,
-  nakCodeName,
-} from "./post-errors.js";
+import { AckTimeoutError, ConnectionLostError, ContentError, NakError, QueueFullError } from "./post-errors.js";
 import { type PrepareContext, createEntry, mergeInto, validatePost } from "./post-prepare.js";
 import { PostQueue } from "./post-queue.js";
 import type { SessionPipeline } from "./session-state.js";
@@ -43,6 +40,13 @@ export interface PostSink {
   /** Milliseconds until a post slot frees up in the rate window. */
   postWaitMs(nowMs: number): number;
   sendPosts(text: string, count: number): void;
+  /** Sends a control message (an item Request) on the ready connection. */
+  sendControl(message: object): void;
+  /**
+   * `count` posts sent earlier were settled at monotonic `nowMs` (an answer arrived, their Ack timed out or
+   * their connection was lost): the Ack-clocked rate window counts them from now (rate-governor.ts).
+   */
+  postsSettled(nowMs: number, count: number): void;
 }
 
 /** Collaborators of a {@link PostPipeline}. */
@@ -64,6 +68,8 @@ export class PostPipeline implements SessionPipeline {
   readonly #frame: FrameBuilder;
   readonly #queue: PostQueue;
   readonly #tracker: AckTracker;
+  /** The item streams of on-stream posting; undefined off-stream (the default). */
+  readonly #streams: ItemStreams | undefined;
   #ready = false;
   #nextPostId = 1;
   #flushScheduled = false;
@@ -78,6 +84,11 @@ export class PostPipeline implements SessionPipeline {
       service: options.service,
       ...(info ? { postUserInfo: { Address: info.address, UserID: info.userId } } : {}),
     });
+    this.#streams = itemStreamsFor(options, this.#format, {
+      ...deps,
+      send: (request) => deps.sink.sendControl(request),
+      onChange: () => this.#scheduleFlush(),
+    });
     this.#frame = new FrameBuilder(options.maxFrameBytes);
     this.#prepare = { format: this.#format, maxFrameBytes: options.maxFrameBytes };
     this.#queue = new PostQueue(options.maxQueued);
@@ -87,6 +98,7 @@ export class PostPipeline implements SessionPipeline {
       ackTimeoutMs: options.ackTimeoutMs,
       onTimeout: (entry) => {
         this.counters.ackTimeouts += 1;
+        deps.sink.postsSettled(deps.clock.monotonic(), 1);
         rejectPost(entry, new AckTimeoutError(entry, options.ackTimeoutMs));
         this.#afterSettle();
       },
@@ -129,20 +141,25 @@ export class PostPipeline implements SessionPipeline {
       return Promise.reject(new QueueFullError(ric, this.#options.maxQueued));
     }
     if (result === "queued") this.#scheduleFlush();
+    // On-stream: ask for the RIC's stream now, so that it is open by the time the post reaches the head.
+    if (this.#ready) this.#streams?.open(ric);
     return entry.promise;
   }
 
   onReady = (): void => {
     this.#ready = true;
     this.#nextPostId = 1; // PostIDs are per connection; the old connection's are gone with it
+    this.#streams?.connected(this.#queue.rics()); // streams are per connection too: re-opened here
     this.#scheduleFlush();
   };
 
   onDisconnected = (cause: Error): void => {
     this.#ready = false;
+    this.#streams?.disconnected();
     this.#clearRateTimer();
     const lost = this.#tracker.takeAll();
     if (lost.length === 0) return;
+    this.#deps.sink.postsSettled(this.#deps.clock.monotonic(), lost.length);
     if (this.#options.resendInFlight) {
       this.counters.resent += lost.length;
       this.#queue.unshiftAll(lost);
@@ -168,23 +185,19 @@ export class PostPipeline implements SessionPipeline {
       this.counters.unmatchedAcks += 1; // late (after a timeout), duplicate or foreign
       return;
     }
-    const nak = message.NakCode;
-    if (nak === undefined || nak === null || nak === "None" || nak === 0) {
-      const latencyMs = nowMs - entry.sentAtMs;
-      this.latency.record(latencyMs);
-      this.counters.acked += 1;
-      resolvePost(entry, { postId: entry.postId, latencyMs, ric: entry.ric });
-    } else {
-      const code = nakCodeName(nak);
-      const error = new NakError(code, typeof message.Text === "string" ? message.Text : "", entry);
-      this.counters.naked[code] = (this.counters.naked[code] ?? 0) + 1;
-      rejectPost(entry, error);
-      this.#deps.onNak(error);
-    }
+    this.#deps.sink.postsSettled(nowMs, 1);
+    const nak = settleFromAck(entry, message, nowMs, this.counters, this.latency);
+    if (nak !== undefined) this.#deps.onNak(nak);
     this.#afterSettle();
   };
 
+  onItemMessage = (message: InboundMessage): void => {
+    if (this.#streams?.onMessage(message) === true) return;
+    this.#deps.log.debug({ id: message.ID, type: message.Type }, "ignored a message on an unknown stream");
+  };
+
   onServerError = (message: InboundMessage): void => {
+    if (this.#streams?.onError(message) === true) return; // the answer to an item Request
     const entry = matchServerError(message, this.#tracker);
     const { text } = errorDetails(message);
     if (entry === undefined) {
@@ -193,6 +206,7 @@ export class PostPipeline implements SessionPipeline {
       return;
     }
     this.#tracker.take(entry.postId);
+    this.#deps.sink.postsSettled(this.#deps.clock.monotonic(), 1);
     this.counters.contentErrors += 1;
     rejectPost(entry, new ContentError(text, entry));
     this.#afterSettle();
@@ -208,6 +222,7 @@ export class PostPipeline implements SessionPipeline {
   /** Rejects every post not yet settled (closing, or the session failed) and stops timers. */
   rejectAll(makeError: (entry: PostEntry) => Error): void {
     this.#ready = false;
+    this.#streams?.disconnected();
     this.#clearRateTimer();
     for (const entry of [...this.#tracker.takeAll(), ...this.#queue.clear()]) rejectPost(entry, makeError(entry));
     this.#tracker.stop();
@@ -235,17 +250,12 @@ export class PostPipeline implements SessionPipeline {
         break;
       }
       const batch: PostEntry[] = [];
-      for (let entry = this.#queue.peek(); entry !== undefined && batch.length < budget; entry = this.#queue.peek()) {
-        const postId = this.#nextPostId;
-        const bytes = entry.sizeWithoutPostId + digitCount(postId);
-        if (!this.#frame.fits(bytes)) break;
-        this.#queue.shift();
-        this.#nextPostId += 1;
-        entry.postId = postId;
-        this.#frame.add(this.#format.render(postId, entry.ricJson, entry.fieldsJson), bytes);
-        batch.push(entry);
-      }
-      if (batch.length === 0) break; // unreachable: submit() checked every post fits an empty frame
+      const postId = this.#nextPostId;
+      if (this.#streams === undefined) fillOffStream(this.#queue, this.#frame, this.#format, batch, budget, postId);
+      else this.#countRefused(fillOnStream(this.#queue, this.#frame, this.#streams, batch, budget, postId));
+      this.#nextPostId += batch.length;
+      // Empty: the head waits for its item stream (on-stream), else unreachable (every post fits a frame).
+      if (batch.length === 0) break;
       sink.sendPosts(this.#frame.take(), batch.length);
       for (const entry of batch) {
         entry.sentAtMs = now;
@@ -269,6 +279,13 @@ export class PostPipeline implements SessionPipeline {
   #clearRateTimer(): void {
     if (this.#rateTimer !== undefined) this.#deps.clock.clearTimeout(this.#rateTimer);
     this.#rateTimer = undefined;
+  }
+
+  /** `refused` posts were rejected because their item stream was refused. */
+  #countRefused(refused: number): void {
+    if (refused === 0) return;
+    this.counters.itemStreamRefused += refused;
+    this.#afterSettle();
   }
 
   #afterSettle(): void {

@@ -102,6 +102,16 @@ export class PostQueue {
     return moved;
   }
 
+  /** The distinct RICs of the posts queued or waiting, in queue order (on-stream: the streams to open). */
+  rics(): Set<string> {
+    const rics = new Set<string>();
+    for (let index = this.#head; index < this.#items.length; index++) rics.add((this.#items[index] as PostEntry).ric);
+    for (let index = this.#waitingHead; index < this.#waiting.length; index++) {
+      rics.add((this.#waiting[index] as PostEntry).ric);
+    }
+    return rics;
+  }
+
   /** Removes and returns everything, queued then waiting (to reject them). */
   clear(): PostEntry[] {
     const all = [...this.#items.slice(this.#head), ...this.#waiting.slice(this.#waitingHead)];

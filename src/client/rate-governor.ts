@@ -15,6 +15,14 @@
  * of posts: a saturated sender then sends small groups all through the window instead of the whole
  * window's worth at once, which keeps Ack latency low without lowering throughput (the bucket's rate is the
  * window's rate).
+ *
+ * Ack-clocked mode (`ackClocked`, what the contributor uses): the server counts a message when it ARRIVES,
+ * and any delay in the network or in the server's scheduling squeezes messages sent a second apart into
+ * less than a second of arrivals; a margin on the window only covers delays up to the margin. A post's Ack
+ * (or Nak, or Error) leaves the server after the post arrived there, so counting each post from its Ack's
+ * arrival, and as pending from its sending until then, bounds what any server window holds whatever the
+ * delays, at the cost of the Ack latency instead of a fixed margin. Control messages get no answer: they
+ * count from their sending plus `controlMarginMs`.
  */
 
 /** Rounding slack of the pacing bucket, in posts (refills are fractional). */
@@ -44,6 +52,13 @@ export interface RateGovernorOptions {
   reservedControlSlots?: number;
   /** Largest burst of posts, as milliseconds' worth of the window's post rate; 0 turns pacing off. @default 20 */
   paceBurstMs?: number;
+  /**
+   * Count posts from their settlement (reported with {@link RateGovernor.settle}) instead of their sending;
+   * pending in between. @default false
+   */
+  ackClocked?: boolean;
+  /** Milliseconds a control message counts beyond `windowMs` (its arrival is never confirmed). @default 0 */
+  controlMarginMs?: number;
 }
 
 /** Sliding-window rate limiter over all outbound messages. */
@@ -52,6 +67,10 @@ export class RateGovernor {
   readonly #windowMs: number;
   readonly #reservedOption: number | undefined;
   readonly #paceBurstMs: number;
+  readonly #ackClocked: boolean;
+  readonly #controlMarginMs: number;
+  /** Ack-clocked mode: posts sent and not yet settled (they count, with no time attached yet). */
+  #pending = 0;
   #limit = 1;
   #reserved = 0;
   // Pacing bucket: posts allowed now, its cap, its refill rate (posts per ms) and last refill time.
@@ -75,6 +94,8 @@ export class RateGovernor {
     this.#windowMs = windowMs;
     this.#reservedOption = options.reservedControlSlots;
     this.#paceBurstMs = Math.max(0, options.paceBurstMs ?? 20);
+    this.#ackClocked = options.ackClocked ?? false;
+    this.#controlMarginMs = Math.max(0, options.controlMarginMs ?? 0);
     this.setLimit(options.maxMessagesPerSecond);
   }
 
@@ -109,16 +130,21 @@ export class RateGovernor {
   /** Messages of `kind` that may be sent at `nowMs` without exceeding the limit. */
   available(nowMs: number, kind: MessageKind = "post"): number {
     this.#expire(nowMs);
-    const inWindow = Math.max(0, this.#capacity(kind) - this.#total);
+    const inWindow = Math.max(0, this.#capacity(kind) - this.#total - this.#pending);
     if (kind === "control") return inWindow;
     this.#refill(nowMs);
     return Math.min(inWindow, Math.floor(this.#tokens + TOKEN_EPSILON));
   }
 
-  /** Messages counted in the window ending at `nowMs`. */
+  /** Messages counted in the window ending at `nowMs` (pending posts included). */
   inWindow(nowMs: number): number {
     this.#expire(nowMs);
-    return this.#total;
+    return this.#total + this.#pending;
+  }
+
+  /** Ack-clocked mode: posts sent and not yet settled. */
+  get pending(): number {
+    return this.#pending;
   }
 
   /**
@@ -136,7 +162,7 @@ export class RateGovernor {
       // Rounded up to whole microseconds: a wait too small to move a clock would never refill the bucket.
       if (short > TOKEN_EPSILON) paceWaitMs = roundUpToMicros(short / this.#tokensPerMs);
     }
-    const mustLeave = this.#total + wanted - capacity;
+    const mustLeave = this.#total + this.#pending + wanted - capacity;
     if (mustLeave <= 0) return paceWaitMs;
     let left = 0;
     for (let index = this.#head; index < this.#times.length; index++) {
@@ -147,22 +173,43 @@ export class RateGovernor {
         return Math.max(paceWaitMs, roundUpToMicros(windowWaitMs));
       }
     }
-    return this.#windowMs; // unreachable while the log and #total agree
+    // Pending posts must leave: each counts until a window after its settlement, which is now at the earliest.
+    return this.#windowMs;
   }
 
   /** Records `count` messages of `kind` sent at `nowMs` (call after every send, control messages included). */
   record(nowMs: number, count = 1, kind: MessageKind = "post"): void {
     if (count <= 0) return;
     this.#expire(nowMs);
-    if (kind === "post") {
-      this.#refill(nowMs);
-      this.#tokens -= count;
-    }
+    if (kind === "control") return this.#log(nowMs + this.#controlMarginMs, count);
+    this.#refill(nowMs);
+    this.#tokens -= count;
+    if (this.#ackClocked) this.#pending += count;
+    else this.#log(nowMs, count);
+  }
+
+  /**
+   * Ack-clocked mode: `count` pending posts were settled at `nowMs` (an Ack, Nak or Error arrived, or their
+   * Ack timed out, or their connection was lost); from now they count for one window. Ignored otherwise.
+   */
+  settle(nowMs: number, count = 1): void {
+    const settled = this.#ackClocked ? Math.min(count, this.#pending) : 0;
+    if (settled <= 0) return;
+    this.#expire(nowMs);
+    this.#pending -= settled;
+    this.#log(nowMs, settled);
+  }
+
+  /**
+   * Appends a log entry. Entries stay in time order except that control messages are dated `controlMarginMs`
+   * ahead; a later post entry behind one only leaves the window late, which errs on the safe side.
+   */
+  #log(atMs: number, count: number): void {
     const last = this.#times.length - 1;
-    if (last >= this.#head && this.#times[last] === nowMs) {
+    if (last >= this.#head && this.#times[last] === atMs) {
       this.#counts[last] = (this.#counts[last] ?? 0) + count;
     } else {
-      this.#times.push(nowMs);
+      this.#times.push(atMs);
       this.#counts.push(count);
     }
     this.#total += count;

@@ -7,7 +7,7 @@ import type { WebSocket } from "ws";
 import type { TlsOptions } from "./options.js";
 import { openWebSocket, proxyFor } from "./session-socket.js";
 import { MESSAGE_TYPES, nameOf } from "../protocol/codes.js";
-import { LOGIN_STREAM_ID, PONG, parseFrame } from "../protocol/messages.js";
+import { LOGIN_STREAM_ID, PING, PONG, parseFrame } from "../protocol/messages.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -21,6 +21,8 @@ export type InboundMessage = Record<string, unknown>;
 export interface LinkHandlers {
   /** A Refresh or Status on the login stream (§2.5, §2.6). */
   onLogin(message: InboundMessage): void;
+  /** A Refresh or Status on another stream: an item stream of on-stream posting (§4A.6). */
+  onItem(message: InboundMessage): void;
   /** An Ack or Nak (§2.9), with the monotonic arrival time of its frame. Hot path. */
   onAck(message: InboundMessage, nowMs: number): void;
   /** A converter Error (§2.11). */
@@ -49,8 +51,12 @@ const DISPATCH: Readonly<Record<string, Dispatch>> = {
   Pong: () => undefined,
   Ack: (link, message, nowMs) => link.handlers.onAck(message, nowMs),
   Error: (link, message) => link.handlers.onServerError(message),
-  Refresh: (link, message) => link.loginOrUnknown(message),
-  Status: (link, message) => link.loginOrUnknown(message),
+  Refresh: (link, message) => link.loginOrItem(message),
+  Status: (link, message) => link.loginOrItem(message),
+  // The fan-out of our own on-stream posts (§4A.6 rule 5): one per post, so dropped at the cost of a count.
+  Update: (link) => {
+    link.updates += 1;
+  },
 };
 
 /** A live WebSocket connection. */
@@ -68,6 +74,8 @@ export class Link {
   unknownMessages = 0;
   /** Inbound frames that were not JSON. */
   unparseableFrames = 0;
+  /** Inbound Updates (ignored: a contributor subscribes only to post on-stream). */
+  updates = 0;
 
   constructor(ws: WebSocket, options: LinkOptions) {
     this.#ws = ws;
@@ -83,6 +91,7 @@ export class Link {
         this.#ws.terminate();
         this.#finish(new ConnectionLostError(`no inbound traffic for ${Math.round(silentMs)} ms: link declared dead`));
       },
+      onProbe: () => this.sendControl(PING),
     });
     ws.on("message", (data) => this.#onFrame(data));
     ws.on("close", (code, reason) => {
@@ -159,13 +168,21 @@ export class Link {
     }
   }
 
-  /** Routes a Refresh/Status: login stream messages go up, anything else is unknown to a contributor. */
-  loginOrUnknown(message: InboundMessage): void {
+  /**
+   * Dead-link detection by the server's advertised `PingTimeout` (ADS, §4A.5) instead of `pingIntervalMs ×
+   * missedPings`: dead after `pingTimeoutMs` of silence, with a Ping of ours after a third of it.
+   */
+  usePingTimeout(pingTimeoutMs: number): void {
+    this.#heartbeat.retune(pingTimeoutMs);
+  }
+
+  /** Routes a Refresh/Status: login stream messages to the session, the rest to the item streams. */
+  loginOrItem(message: InboundMessage): void {
     const domain = message.Domain;
     if (domain === "Login" || domain === 1 || (domain === undefined && message.ID === LOGIN_STREAM_ID)) {
       this.handlers.onLogin(message);
     } else {
-      this.#unknown(message);
+      this.handlers.onItem(message);
     }
   }
 

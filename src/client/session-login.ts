@@ -19,12 +19,22 @@ export const TOKEN_SUSPECT_CODES: ReadonlySet<string> = new Set([
   "AppAuthorizationFailed",
 ]);
 
+/** Top-level Login Refresh element of an ADS: seconds of silence it tolerates (§4A.5). */
+const PING_TIMEOUT_ELEMENT = "PingTimeout";
+
 /** Stream states that end the login stream, and with it the session (§2.10 client rule). */
 const ENDING_STREAMS: ReadonlySet<string> = new Set(["Closed", "ClosedRecover", "Redirected", "NonStreaming"]);
 
 /** What a login-stream message means for the session. */
 export type LoginOutcome =
-  | { kind: "accepted"; maxMessagesPerSecond: number | undefined; text: string; user: string | undefined }
+  | {
+      kind: "accepted";
+      maxMessagesPerSecond: number | undefined;
+      /** The ADS's `PingTimeout` (§4A.5) in milliseconds; undefined when the Refresh has none (RCC). */
+      pingTimeoutMs: number | undefined;
+      text: string;
+      user: string | undefined;
+    }
   | { kind: "ended"; error: LoginRefusedError; tokenSuspect: boolean }
   | { kind: "other"; stream: string; data: string; text: string };
 
@@ -69,7 +79,10 @@ export function classifyLoginMessage(message: InboundMessage): LoginOutcome {
   if (isRefresh && stream === "Open" && data === "Ok") {
     const key = message.Key as Record<string, unknown> | undefined;
     const user = typeof key?.Name === "string" ? key.Name : undefined;
-    return { kind: "accepted", maxMessagesPerSecond: readMaxMessagesPerSecond(message), text: state.text, user };
+    const maxMessagesPerSecond = readMaxMessagesPerSecond(message);
+    const pingTimeoutSec = readPositiveElement(message, PING_TIMEOUT_ELEMENT);
+    const pingTimeoutMs = pingTimeoutSec === undefined ? undefined : pingTimeoutSec * 1000;
+    return { kind: "accepted", maxMessagesPerSecond, pingTimeoutMs, text: state.text, user };
   }
   return { kind: "other", stream, data, text: state.text };
 }
@@ -79,10 +92,18 @@ export function classifyLoginMessage(message: InboundMessage): LoginOutcome {
  * number; plain, typed (`{"Type":"UInt","Data":1000}`) or a numeric string. Undefined when absent or unusable.
  */
 export function readMaxMessagesPerSecond(message: InboundMessage): number | undefined {
+  return readPositiveElement(message, MAX_MESSAGES_PER_SECOND_ELEMENT);
+}
+
+/**
+ * A positive number from `Key.Elements` or top-level `Elements` (RCC puts its element in the first, the
+ * ADS its `PingTimeout` in the second, §2.5, §4A.5): plain, typed or a numeric string.
+ */
+function readPositiveElement(message: InboundMessage, name: string): number | undefined {
   const key = message.Key as Record<string, unknown> | undefined;
   for (const elements of [key?.Elements, message.Elements]) {
     if (typeof elements !== "object" || elements === null) continue;
-    let value: unknown = (elements as Record<string, unknown>)[MAX_MESSAGES_PER_SECOND_ELEMENT];
+    let value: unknown = (elements as Record<string, unknown>)[name];
     if (typeof value === "object" && value !== null && "Data" in value) value = value.Data;
     const number = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
     if (typeof number === "number" && Number.isFinite(number) && number > 0) return number;

@@ -4,10 +4,10 @@
  */
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
-import type { AuthProvider } from "./auth-provider.js";
 import type { NakError } from "./post-errors.js";
 import type { RateGovernor } from "./rate-governor.js";
 import type { InboundMessage } from "./session-link.js";
+import type { SessionLogin } from "./session-token.js";
 
 /** Where a session is in its life. */
 export type SessionState =
@@ -111,11 +111,14 @@ export interface SessionPipeline {
   readonly onServerError: (message: InboundMessage) => void;
   /** Held-back control messages went out; posts may continue. */
   readonly onWritable: () => void;
+  /** A Refresh, Status or Update on a stream other than the login stream (on-stream posting, §4A.6). */
+  readonly onItemMessage: (message: InboundMessage) => void;
 }
 
 /** Collaborators of a session. */
 export interface SessionDeps {
-  auth: AuthProvider;
+  /** How to log in: tokens from a provider, or a DACS user name (§4A.5). */
+  login: SessionLogin;
   clock: Clock;
   random: () => number;
   log: Logger;

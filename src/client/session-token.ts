@@ -1,18 +1,48 @@
 /**
- * Which token a (re)connect uses, and what a token-related login refusal means (issue 3 decision): a
- * refusal on a token never used in a login before is fatal; a refusal on a token used before makes the
- * next attempt fetch a new token, once.
+ * How a session logs in (a token, or a DACS user name through an on-site ADS, §4A.5), which token a
+ * (re)connect uses, and what a token-related login refusal means (issue 3 decision): a refusal on a token
+ * never used in a login before is fatal; a refusal on a token used before makes the next attempt fetch a
+ * new token, once. A user name cannot change, so a refusal about it is always fatal.
  */
 import { type LoginRequest, buildLoginRequest } from "../protocol/messages.js";
 import { AUTH_ERROR_CODES, AuthError } from "./auth-errors.js";
-import type { AccessToken } from "./auth-provider.js";
+import type { AccessToken, AuthProvider } from "./auth-provider.js";
+import { buildUserNameLogin } from "./subscription-messages.js";
+
+/** How a session logs in. */
+export type SessionLogin =
+  /** RDP access tokens from a provider in NameType AuthnToken Logins, re-logging in on every refresh (§2.4). */
+  | { kind: "token"; auth: AuthProvider }
+  /** A DACS user name in `Key.Name`, as an on-site ADS takes it (§4A.5): nothing to fetch or refresh. */
+  | { kind: "name"; name: string };
+
+/**
+ * Whether a Login refused with a user/token state code (`UserUnknownToPermSys`, `NotEntitled`, …) ends the
+ * session: always for a user name (the next attempt would send the same name), and for a token only when
+ * it had never been used in a login (`freshToken` while logging in).
+ */
+export function isFatalLoginRefusal(login: SessionLogin, loggingIn: boolean, freshToken: boolean): boolean {
+  return login.kind === "name" || (loggingIn && freshToken);
+}
+
+/**
+ * Subscribes to the provider's refreshed tokens (each answered by a `Refresh:false` re-login, §2.4) and to
+ * failures of its refresh schedule; a user-name login has neither. @returns the unsubscribe functions.
+ */
+export function watchTokens(
+  login: SessionLogin,
+  listeners: { onToken: (token: AccessToken) => void; onError: (error: Error) => void },
+): (() => void)[] {
+  if (login.kind === "name") return [];
+  return [login.auth.onToken(listeners.onToken), login.auth.onError(listeners.onError)];
+}
 
 /** Whether a token failure should stop the session rather than be retried. */
 export function isFatalAuthError(error: Error): boolean {
   return error instanceof AuthError && !error.retriable && error.code !== AUTH_ERROR_CODES.stopped;
 }
 
-/** Token bookkeeping and Login requests of one session. */
+/** Token bookkeeping and Login requests of one session (token and user-name Logins). */
 export class LoginTokens {
   readonly #applicationId: string;
   readonly #position: string;
@@ -34,6 +64,24 @@ export class LoginTokens {
     this.#expiresAtMs = token.expiresAtMs;
     const request = { token: token.accessToken, applicationId: this.#applicationId, position: this.#position };
     return buildLoginRequest(refresh ? request : { ...request, refresh: false });
+  }
+
+  /**
+   * What the next connection logs in with: a user-name Login, or the Login of a token fetched from the
+   * provider (valid for `configuredMs` more, see {@link minValidityMs}). The returned function builds the
+   * Login when it is sent, which notes the token as used.
+   * @throws the provider's errors (typed `AuthError`s).
+   */
+  async next(login: SessionLogin, configuredMs: number, nowMs: number): Promise<() => object> {
+    if (login.kind === "name") return () => this.nameLogin(login.name);
+    const token = await login.auth.getToken({ minValidityMs: this.minValidityMs(configuredMs, nowMs) });
+    this.obtained(token);
+    return () => this.login(token);
+  }
+
+  /** The Login of a DACS user (§4A.5), for a session without tokens. */
+  nameLogin(name: string): object {
+    return buildUserNameLogin({ user: name, applicationId: this.#applicationId, position: this.#position });
   }
 
   /** Keeps a token refreshed while a Login is in progress, for a re-login once it is accepted. */

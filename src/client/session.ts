@@ -2,7 +2,8 @@
  * The self-healing session (issue 3): token → WebSocket → Login → ready, answering Pings, re-logging in
  * with `Refresh:false` after every token refresh (§2.4), and on any loss (closed login stream, "System
  * busy", dead link, socket error) backing off with full jitter and reconnecting through the endpoint pool
- * (§3.6). Fatal refusals stop it with a typed error. The state changes only in {@link Session.#transition}.
+ * (§3.6). With a user-name login (an on-site ADS, §4A.5) the token steps fall away. Fatal refusals stop it
+ * with a typed error. The state changes only in {@link Session.#transition}.
  */
 import { buildLoginClose } from "../protocol/messages.js";
 import type { Logger } from "../util/logger.js";
@@ -20,7 +21,7 @@ import {
   isLegalTransition,
   newSessionCounters,
 } from "./session-state.js";
-import { LoginTokens, isFatalAuthError } from "./session-token.js";
+import { LoginTokens, isFatalAuthError, isFatalLoginRefusal, watchTokens } from "./session-token.js";
 import { TimerSlots } from "./timer-slots.js";
 
 const CLOSE_HANDSHAKE_MS = 1000;
@@ -76,17 +77,21 @@ export class Session {
     this.#link?.sendPosts(text, count);
   }
 
+  /** Sends a control message (an item Request, §4A.6) on the ready connection; dropped otherwise. */
+  sendControl(message: object): void {
+    if (this.#state === "ready") this.#link?.sendControl(message);
+  }
+
   /** Starts connecting (idle → authenticating); later calls do nothing. */
   start(): void {
     if (this.#state !== "idle") return;
-    const { auth } = this.#deps;
-    this.#unsubscribe = [
-      auth.onToken((token) => this.#onToken(token)),
-      auth.onError((error) => {
+    this.#unsubscribe = watchTokens(this.#deps.login, {
+      onToken: (token) => this.#onToken(token),
+      onError: (error) => {
         this.#log.warn({ err: error.message }, "token refresh schedule failed");
         this.#deps.publish({ type: "error", error });
-      }),
-    ];
+      },
+    });
     void this.#authenticate();
   }
 
@@ -114,10 +119,9 @@ export class Session {
   async #authenticate(): Promise<void> {
     if (!this.#transition("authenticating")) return;
     const run = this.#run;
-    let token: AccessToken;
+    let login: () => object;
     try {
-      const minValidityMs = this.#tokens.minValidityMs(this.#options.tokenMinValidityMs, this.#deps.clock.now());
-      token = await this.#deps.auth.getToken({ minValidityMs });
+      login = await this.#tokens.next(this.#deps.login, this.#options.tokenMinValidityMs, this.#deps.clock.now());
     } catch (thrown) {
       if (run !== this.#run) return;
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
@@ -126,11 +130,11 @@ export class Session {
       return;
     }
     if (run !== this.#run) return;
-    this.#tokens.obtained(token);
-    await this.#connect(token, run);
+    await this.#connect(login, run);
   }
 
-  async #connect(token: AccessToken, run: number): Promise<void> {
+  /** Opens the socket and sends the Login that `login()` builds (it notes a token as used). */
+  async #connect(login: () => object, run: number): Promise<void> {
     if (!this.#transition("connecting")) return;
     const url = this.#reconnector.url;
     const options = this.#options;
@@ -145,6 +149,7 @@ export class Session {
         stillWanted: () => run === this.#run,
         handlers: {
           onLogin: (message) => this.#onLogin(link, message),
+          onItem: pipeline.onItemMessage,
           onAck: pipeline.onAck,
           onServerError: pipeline.onServerError,
           onClosed: (cause) => {
@@ -162,7 +167,7 @@ export class Session {
     if (link === undefined) return; // closed or failed meanwhile
     this.#link = link;
     this.#transition("logging-in");
-    link.sendControl(this.#tokens.login(token));
+    link.sendControl(login());
     this.#timers.set("login", options.loginTimeoutMs, () =>
       this.#backOff(new ConnectionLostError(`no Login Refresh within ${options.loginTimeoutMs} ms`)),
     );
@@ -180,6 +185,8 @@ export class Session {
     const limit = outcome.maxMessagesPerSecond ?? this.#options.defaultMaxMessagesPerSecond;
     this.#maxMessagesPerSecond = limit;
     this.#deps.governor.setLimit(limit);
+    // An ADS says how long it tolerates silence (§4A.5); that, not our RCC defaults, decides a dead link.
+    if (outcome.pingTimeoutMs !== undefined) link.usePingTimeout(outcome.pingTimeoutMs);
     if (this.#state !== "logging-in") {
       // An unsolicited extra Refresh (e.g. after a Refresh:false re-login) only updates the limit.
       this.#log.debug({ maxMessagesPerSecond: limit }, "extra Login Refresh");
@@ -200,8 +207,9 @@ export class Session {
   #onLoginEnded(outcome: Extract<LoginOutcome, { kind: "ended" }>): void {
     this.#log.warn({ err: outcome.error.message, state: this.#state }, "login stream closed by the server");
     if (outcome.tokenSuspect) {
-      // Decision (issue 3): refused on a token never used before → fatal; otherwise one retry with a new token.
-      if (this.#state === "logging-in" && this.#tokens.fresh) {
+      // Decision (issue 3): refused on a token never used before, or on a user name → fatal; otherwise one
+      // retry with a new token.
+      if (isFatalLoginRefusal(this.#deps.login, this.#state === "logging-in", this.#tokens.fresh)) {
         this.#fail(outcome.error);
         return;
       }

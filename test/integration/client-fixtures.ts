@@ -3,7 +3,7 @@
  * fast timings, and cleanup that closes every contributor and simulator a test opened (no leaked handles).
  */
 import { Contributor, type ContributorDeps, type ContributorOptions } from "../../src/client/contributor.js";
-import type { TokenManagerFields } from "../../src/client/contributor-auth.js";
+import type { TokenManagerFields, UserNameLogin } from "../../src/client/contributor-auth.js";
 import type { PipelineOptions, SessionOptions } from "../../src/client/options.js";
 import type { AuthProvider, AccessToken } from "../../src/client/auth-provider.js";
 import { TokenManager } from "../../src/client/token-manager.js";
@@ -41,9 +41,12 @@ export const FAST = {
   drainTimeoutMs: 2000,
 } as const;
 
-/** Options a test may override: any session, pipeline or token-manager field, or a ready `auth` provider. */
+/**
+ * Options a test may override: any session, pipeline or token-manager field, a ready `auth` provider, or a
+ * user-name login (`auth: { userName }`, §4A.5).
+ */
 export type ContributorOverrides = Partial<SessionOptions & PipelineOptions & TokenManagerFields & ContributorDeps> & {
-  auth?: AuthProvider;
+  auth?: AuthProvider | UserNameLogin;
 };
 
 /**
@@ -55,6 +58,14 @@ export function contributor(sim: RunningSimulator, overrides: ContributorOverrid
   const client = new Contributor({ ...auth, urls: sim.wsUrls, ...FAST, ...overrides } as ContributorOptions);
   contributors.add(client);
   return client;
+}
+
+/**
+ * A contributor logging in to an ADS-profile `sim` by the DACS user name of its first account (§4A.5), no
+ * token involved; closed by {@link cleanup}.
+ */
+export function adsContributor(sim: RunningSimulator, overrides: ContributorOverrides = {}): Contributor {
+  return contributor(sim, { auth: { userName: sim.accounts[0]!.user }, ...overrides });
 }
 
 /**
