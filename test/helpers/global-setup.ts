@@ -15,6 +15,8 @@ export default function setup(): void {
   } catch {
     // Unit and integration suites do not need dist/; the end-to-end suites fail on their own with a clear
     // message when the build is missing, so a type error does not hide every other result.
-    process.stderr.write("global-setup: `tsc -p tsconfig.build.json` failed; end-to-end tests will use whatever dist/ holds\n");
+    process.stderr.write(
+      "global-setup: `tsc -p tsconfig.build.json` failed; end-to-end tests will use whatever dist/ holds\n",
+    );
   }
 }
