@@ -132,8 +132,7 @@ export class RccConnection implements Session {
   replyError(failure: ConverterFailure, element: unknown, countInState = true): void {
     this.info.errors += 1;
     if (countInState) this.resources.context.state.counters.errors += 1;
-    const offending = typeof element === "string" ? element : JSON.stringify(element);
-    this.replyMessage(buildError(failure, offending));
+    this.replyMessage(buildError(failure, echo(element)));
   }
 
   replyLater(json: string, delayMs: number): void {
@@ -224,7 +223,17 @@ export class RccConnection implements Session {
         // A handler may end the connection mid-frame (login refused, rate "disconnect"): drop the rest.
         if (this.#isClosing()) break;
         this.#countMessage(element);
-        this.#dispatch(element);
+        try {
+          this.#dispatch(element);
+        } catch (error) {
+          // Nothing a client sends may bring the server down (e.g. nesting deep enough to overflow the stack
+          // while an element is walked): answer the element with a converter Error and go on (§2.11).
+          this.log.warn(
+            { err: error instanceof Error ? error.message : String(error) },
+            "message could not be handled",
+          );
+          this.replyError(invalidContainer(), element);
+        }
       }
     }
     this.#flush();
@@ -299,5 +308,15 @@ export class RccConnection implements Session {
     state.closeConnection(this.info);
     this.log.info({ code }, "connection closed");
     this.#resolveClosed();
+  }
+}
+
+/** The offending message as text for `Debug.Message`; a value too deeply nested to serialise is described instead. */
+function echo(element: unknown): string {
+  if (typeof element === "string") return element;
+  try {
+    return JSON.stringify(element);
+  } catch {
+    return "<message too deeply nested to echo>";
   }
 }
