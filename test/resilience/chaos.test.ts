@@ -1,0 +1,34 @@
+/**
+ * The short, seeded chaos soak of `npm test` (issue 6): the harness of chaos-harness.ts with a compressed fault
+ * schedule. Seed 31 is used because its schedule (a pure function of the seed) reaches every fault kind of the
+ * catalogue within its first 22 faults; the long version is `npm run soak -- --minutes N --seed S`.
+ */
+import { describe, expect, it } from "vitest";
+import { runChaos } from "./chaos-harness.js";
+import { FAULT_KINDS } from "./chaos/fault-catalogue.js";
+
+describe("chaos soak, short seeded version", () => {
+  it("survives every kind of fault with every contribution accounted for and every invariant held", async () => {
+    const report = await runChaos({
+      seed: 31,
+      contributions: 25_000,
+      minFaults: 22,
+      timeScale: 0.4,
+      gapRangeMs: [100, 400],
+      maxDurationMs: 50_000,
+      // Known failure (test/resilience/known-failures/resend-overwrites-newer-ack.ts): a re-sent post may
+      // overwrite a newer acknowledged value. The report counts it (server.staleOverwrites, valuesAfterFaults);
+      // the values are asserted after the quiet last round.
+      reorderByResendIsViolation: false,
+    });
+    const details = JSON.stringify(report);
+    expect(report.violations, details).toEqual([]);
+    expect(report.contributions.calls).toBeGreaterThanOrEqual(25_000);
+    expect(report.contributions.settled).toBe(report.contributions.calls);
+    for (const kind of FAULT_KINDS) expect(report.faults.byKind[kind]?.injected ?? 0, kind).toBeGreaterThan(0);
+    expect(report.restarts).toBeGreaterThan(0);
+    expect(report.recoveryMs.count).toBeGreaterThan(0);
+    expect(report.finalValues.lastAcked, details).toBe(100);
+    expect(report.server.maxConcurrentLogins).toBe(1);
+  }, 90_000);
+});
