@@ -7,7 +7,9 @@ import type { BackoffPolicy } from "./backoff.js";
 /**
  * Epoch milliseconds at which to refresh a token, following §1.8: at `ratio × expires_in` (RTSDK's
  * `tokenReissueRatio`, default 0.8) but never later than `marginMs` before expiry (the tutorial's "< 60 s
- * remain" rule), and never before the issue time (for lifetimes shorter than the margin).
+ * remain" rule) — except that the margin never pulls the refresh earlier than half the lifetime: a token that
+ * lives no longer than the margin (e.g. `expires_in` 30 with the 60 s default) would otherwise be refreshed
+ * at once, again and again, a storm of grants that §1.7 warns can get an account blocked.
  *
  * @param issuedAtMs epoch ms at which the token was requested.
  * @param expiresInSec the grant's `expires_in`, seconds.
@@ -16,7 +18,8 @@ import type { BackoffPolicy } from "./backoff.js";
  */
 export function refreshAtMs(issuedAtMs: number, expiresInSec: number, ratio: number, marginMs: number): number {
   const lifetimeMs = expiresInSec * 1000;
-  const delayMs = Math.min(ratio * lifetimeMs, lifetimeMs - marginMs);
+  const latestByMarginMs = Math.max(lifetimeMs - marginMs, lifetimeMs / 2);
+  const delayMs = Math.min(ratio * lifetimeMs, latestByMarginMs);
   return issuedAtMs + Math.max(0, delayMs);
 }
 

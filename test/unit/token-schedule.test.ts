@@ -26,9 +26,10 @@ describe("refreshAtMs", () => {
     expect(refreshAtMs(ISSUED, 3_600, 0.8, 60_000)).toBe(ISSUED + 2_880_000);
   });
 
-  test("a lifetime shorter than the margin refreshes at once, never before the issue time", () => {
-    expect(refreshAtMs(ISSUED, 30, 0.8, 60_000)).toBe(ISSUED);
-    expect(refreshAtMs(ISSUED, 60, 0.8, 60_000)).toBe(ISSUED);
+  test("a lifetime at or below the margin refreshes at half its life, never at once (no refresh storm)", () => {
+    expect(refreshAtMs(ISSUED, 30, 0.8, 60_000)).toBe(ISSUED + 15_000);
+    expect(refreshAtMs(ISSUED, 60, 0.8, 60_000)).toBe(ISSUED + 30_000);
+    expect(refreshAtMs(ISSUED, 90, 0.8, 60_000)).toBe(ISSUED + 45_000);
   });
 
   test("tiny lifetimes with no margin refresh at the ratio", () => {
