@@ -12,9 +12,8 @@ let recorder: TokenRecorder;
 const files = tempFiles();
 
 beforeAll(async () => {
-  // A 61 s token with the client's 60 s safety margin is refreshed about every second: the demo below sees
-  // refresh grants and re-logins, so refresh tokens and later access tokens are exercised too.
-  sim = await startSimulator({ accessTokenLifetimeSec: 61 });
+  // A 2 s token is refreshed at half its life, every second: the demo below (3 s) sees refresh grants and re-logins.
+  sim = await startSimulator({ accessTokenLifetimeSec: 2 });
   recorder = await tokenRecorder(sim.authUrl);
 });
 afterEach(stopAllCli);
@@ -29,7 +28,7 @@ function connection(): string[] {
 }
 
 const COMMANDS: Record<string, () => string[]> = {
-  demo: () => ["demo", ...connection(), "--count", "4", "--interval", "0.5"],
+  demo: () => ["demo", ...connection(), "--count", "6", "--interval", "0.5"],
   post: () => ["post", ...connection(), "--ric", "TRCCTEST01", "--field", "BID=1.25"],
   contribute: () => ["contribute", files.write("rows.csv", "RIC,BID\nTRCCTEST01,1\nNOT.A.RIC,2\n"), ...connection()],
   token: () => ["token", ...connection()],
