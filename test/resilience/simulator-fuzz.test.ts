@@ -54,9 +54,13 @@ const ACCEPTED: Record<string, JsonKind[]> = {
   "Message.Fields": ["object", "null"],
   "Message.Fields.BID": ["number", "null"],
   "Message.Fields.DSPLY_NAME": ["string", "null"],
+  "Message.Domain": ["string", "number"],
   Domain: ["string", "number"],
   PostUserInfo: ["object"],
   SeqNumber: ["number"],
+  // Multi-part keys (§2.8 key table, §4A.6 rule 8); Complete and Message.Domain were once accepted with any type.
+  Complete: ["boolean"],
+  PartNumber: ["number"],
 };
 
 function valueOf(kind: JsonKind): fc.Arbitrary<unknown> {

@@ -1,7 +1,7 @@
 /**
- * One simulated RCC WebSocket connection (§2, §3; checklist items 11–30): frame parsing, dispatch through
- * the handler table, reply batching, the login session, server pings and idle detection, rate counting,
- * and every way the connection can end.
+ * One simulated RCC WebSocket connection (§2, §3; checklist items 11–30): the socket, the login session, server
+ * pings and idle detection, rate counting, and every way the connection can end. Its collaborators parse and
+ * dispatch frames (frame-dispatch.ts), batch replies (reply-batch.ts) and buffer multi-part posts (post-parts.ts).
  *
  * Performance: one `JSON.parse` per frame; every reply produced by one inbound frame leaves in ONE
  * outbound array frame; Acks are pre-serialised strings; nothing is logged per message.
@@ -9,22 +9,16 @@
 import type { RawData, WebSocket } from "ws";
 import { redactSecrets, type Logger } from "../../util/logger.js";
 import type { ConnectionInfo } from "../state.js";
-import {
-  binaryFrameError,
-  buildError,
-  ConverterFailure,
-  invalidContainer,
-  missingKey,
-  parserError,
-} from "./converter-errors.js";
+import { binaryFrameError, buildError, type ConverterFailure } from "./converter-errors.js";
 import { DeliveryQueue } from "./delivery-queue.js";
-import { MESSAGE_HANDLERS } from "./handlers.js";
+import { echo, handleTextFrame } from "./frame-dispatch.js";
 import { buildLoginStatus } from "./login-handler.js";
 import { LoginSession } from "./login-session.js";
 import { frameByteLength, frameText, redactForRecord } from "./inbound-frame.js";
 import { type ItemStream, StreamTable } from "./item-stream.js";
-import { isJsonObject, readStreamId, readType } from "./message-keys.js";
+import { MultipartBuffer } from "./post-parts.js";
 import { RateWindow } from "./rate-window.js";
+import { ReplyBatch } from "./reply-batch.js";
 import type { RicMatcher } from "./ric-matcher.js";
 import { ServerPinger } from "./server-pinger.js";
 import { TimerSet } from "./timer-set.js";
@@ -45,6 +39,8 @@ export class RccConnection implements Session {
   frameTimeMs = 0;
   readonly rate: RateVerdict;
   readonly streams: StreamTable;
+  /** Multi-part posts waiting for their last part (§4A.6 rule 8); emptied on Login close and on close. */
+  readonly postParts = new MultipartBuffer();
   /** The mutable side of {@link rate}, updated for every inbound message. */
   readonly #verdict: { overLimit: boolean; delayMs(): number };
 
@@ -52,16 +48,15 @@ export class RccConnection implements Session {
   readonly #window: RateWindow;
   #frameMonotonicMs = 0;
   readonly #login: LoginSession;
-  /** Replies of the current inbound frame, as JSON texts. */
-  #out: string[] = [];
-  /** Delayed replies of the current inbound frame, by delay. */
-  #later = new Map<number, string[]>();
+  /** Replies of the current inbound frame (§2.2: one array frame per inbound frame). */
+  readonly #replies: ReplyBatch;
   /** Fan-out messages waiting for the end of the current task (§4A.6 rule 5). */
   readonly #deliveries = new DeliveryQueue((frame) => {
     if (!this.#closing) this.#send(frame);
   });
   readonly #timers: TimerSet;
   readonly #pinger: ServerPinger;
+  readonly #frameHooks = { isClosing: () => this.#closing, count: (message: unknown) => this.#countMessage(message) };
   /** Set once the connection is ending: further input is ignored. */
   #closing = false;
   #resolveClosed!: () => void;
@@ -75,6 +70,13 @@ export class RccConnection implements Session {
     this.#window = new RateWindow(context.clock);
     this.streams = new StreamTable(resources.subscriptions);
     this.#timers = new TimerSet(context.clock);
+    this.#replies = new ReplyBatch(
+      (frame) => this.#send(frame),
+      this.#timers,
+      (messages) => {
+        this.info.messagesOut += messages;
+      },
+    );
     // Item 16, "close" policy: a session whose token expires without a re-login is ended.
     this.#login = new LoginSession(resources, this.info, this.#timers, () => {
       this.log.info("access token expired without re-login");
@@ -121,7 +123,7 @@ export class RccConnection implements Session {
   }
 
   reply(json: string): void {
-    this.#out.push(json);
+    this.#replies.push(json);
     this.info.messagesOut += 1;
   }
 
@@ -136,9 +138,7 @@ export class RccConnection implements Session {
   }
 
   replyLater(json: string, delayMs: number): void {
-    const pending = this.#later.get(delayMs);
-    if (pending) pending.push(json);
-    else this.#later.set(delayMs, [json]);
+    this.#replies.pushLater(json, delayMs);
   }
 
   deliver(json: string): void {
@@ -156,8 +156,9 @@ export class RccConnection implements Session {
   }
 
   endSession(): void {
-    // Closing the login stream ends every stream of the connection (§2.13).
+    // Closing the login stream ends every stream of the connection (§2.13), and every post still open on them.
     this.streams.closeAll();
+    this.postParts.clear();
     this.#login.end();
     this.log.info("login stream closed by the client");
   }
@@ -209,38 +210,9 @@ export class RccConnection implements Session {
       this.#countMessage(`<binary frame of ${bytes} bytes>`);
       this.replyError(binaryFrameError(), redactSecrets(text));
     } else {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (error) {
-        this.#countMessage(redactSecrets(text));
-        this.replyError(parserError(error instanceof Error ? error.message : String(error), text.length), text);
-        this.#flush();
-        return;
-      }
-      const elements: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
-      for (const element of elements) {
-        // A handler may end the connection mid-frame (login refused, rate "disconnect"): drop the rest.
-        if (this.#isClosing()) break;
-        this.#countMessage(element);
-        try {
-          this.#dispatch(element);
-        } catch (error) {
-          // Nothing a client sends may bring the server down (e.g. nesting deep enough to overflow the stack
-          // while an element is walked): answer the element with a converter Error and go on (§2.11).
-          this.log.warn(
-            { err: error instanceof Error ? error.message : String(error) },
-            "message could not be handled",
-          );
-          this.replyError(invalidContainer(), element);
-        }
-      }
+      handleTextFrame(this, text, this.#frameHooks);
     }
     this.#flush();
-  }
-
-  #isClosing(): boolean {
-    return this.#closing;
   }
 
   /** Counts one inbound message in the rate window (item 26) and records it (item 32). */
@@ -254,37 +226,8 @@ export class RccConnection implements Session {
     this.info.messagesIn += 1;
   }
 
-  #dispatch(element: unknown): void {
-    if (!isJsonObject(element)) return this.replyError(invalidContainer(), element);
-    const rawId = element.ID;
-    const knownId = typeof rawId === "number" && Number.isInteger(rawId) ? rawId : 0;
-    const type = readType(element.Type, knownId);
-    if (type instanceof ConverterFailure) return this.replyError(type, element);
-    const handler = MESSAGE_HANDLERS[type];
-    if (!handler.requiresStreamId) return handler.handle(this, element, knownId);
-    if (rawId === undefined) return this.replyError(missingKey("ID"), element);
-    const id = readStreamId(rawId);
-    if (id instanceof ConverterFailure) return this.replyError(id, element);
-    handler.handle(this, element, id);
-  }
-
-  /** Sends the replies of the current frame as one array frame, and schedules its delayed replies. */
   #flush(): void {
-    if (this.#out.length > 0) {
-      const frame = `[${this.#out.join(",")}]`;
-      this.#out = [];
-      this.#send(frame);
-    }
-    if (this.#later.size > 0) {
-      for (const [delayMs, parts] of this.#later) {
-        const frame = `[${parts.join(",")}]`;
-        this.#timers.start(() => {
-          this.info.messagesOut += parts.length;
-          this.#send(frame);
-        }, delayMs);
-      }
-      this.#later = new Map();
-    }
+    this.#replies.flush();
   }
 
   #send(frame: string): void {
@@ -304,19 +247,10 @@ export class RccConnection implements Session {
     this.#pinger.stop();
     this.#timers.clearAll();
     this.streams.closeAll();
+    this.postParts.clear();
     this.#deliveries.clear();
     state.closeConnection(this.info);
     this.log.info({ code }, "connection closed");
     this.#resolveClosed();
-  }
-}
-
-/** The offending message as text for `Debug.Message`; a value too deeply nested to serialise is described instead. */
-function echo(element: unknown): string {
-  if (typeof element === "string") return element;
-  try {
-    return JSON.stringify(element);
-  } catch {
-    return "<message too deeply nested to echo>";
   }
 }

@@ -4,7 +4,7 @@
  * Error message (§2.11).
  */
 import { MESSAGE_TYPES } from "../../protocol/codes.js";
-import { ConverterFailure, tokenTypeError, unexpectedValue } from "./converter-errors.js";
+import { ConverterFailure, missingKey, tokenTypeError, unexpectedValue } from "./converter-errors.js";
 
 /** A JSON object as parsed. */
 export type JsonObject = Record<string, unknown>;
@@ -123,4 +123,34 @@ export function readObject(value: unknown, key: string, id: number): JsonObject 
 export function readString(value: unknown, key: string, id: number): string | undefined | ConverterFailure {
   if (value === undefined) return undefined;
   return typeof value === "string" ? value : tokenTypeError(key, "STRING", value, id);
+}
+
+/** The `Key` and the boolean flags of a Request, from {@link readRequestKeyAndFlags}. */
+export interface RequestKeyAndFlags<Flag extends string> {
+  /** The `Key` object. */
+  key: JsonObject | undefined;
+  /** Each flag asked for: its value, or its default when absent. */
+  flags: Record<Flag, boolean>;
+}
+
+/**
+ * Reads the `Key` of a Request, which the converter requires on every Request (§4A.1), and the boolean
+ * `flags` (name and default, such as `["Streaming", true]`) in the order given: the first bad key is the one
+ * the Error names (§2.11).
+ */
+export function readRequestKeyAndFlags<Flag extends string>(
+  message: JsonObject,
+  id: number,
+  flags: readonly (readonly [Flag, boolean])[],
+): RequestKeyAndFlags<Flag> | ConverterFailure {
+  if (message.Key === undefined) return missingKey("Key");
+  const key = readObject(message.Key, "Key", id);
+  if (key instanceof ConverterFailure) return key;
+  const values = {} as Record<Flag, boolean>;
+  for (const [flag, fallback] of flags) {
+    const value = readBoolean(message[flag], flag, fallback, id);
+    if (value instanceof ConverterFailure) return value;
+    values[flag] = value;
+  }
+  return { key, flags: values };
 }

@@ -35,6 +35,9 @@ const UPDATE_TYPES = [
   "Verify",
 ] as const;
 
+/** Largest `PartNumber`: RWF carries it in 15 bits. */
+const MAX_PART_NUMBER = 0x7fff;
+
 /** A post that passed the converter, as the contribution system sees it. */
 export interface ConvertedPost {
   id: number;
@@ -42,11 +45,17 @@ export interface ConvertedPost {
   ack: boolean;
   postId: number | undefined;
   seqNumber: number | undefined;
+  /** `Complete` (default true): false on every part of a multi-part post but the last (§2.8, §4A.6 rule 8). */
+  complete: boolean;
+  /** `PartNumber` of a multi-part post's part: 0, 1, 2… (§4A.6 rule 8); undefined when absent. */
+  partNumber: number | undefined;
   /** `Key.Name` of the post (off-stream); informational on-stream (§4A.6 rule 1). */
   ric: string | undefined;
   service: unknown;
   /** Type of the nested `Message`; undefined when there is none. */
   nestedType: InboundType | undefined;
+  /** `Domain` of the nested `Message` when it gives one (a name, or an unknown number as is, §4A.7). */
+  nestedDomain: string | number | undefined;
   /** No `Message` but top-level `Fields`: the ETA Consumer's payload-only post, an Update (§4A.6). */
   payloadOnly: boolean;
   /** Fields of the nested message, or the top-level ones of a payload-only post. */
@@ -75,6 +84,12 @@ export function convertPost(session: Session, message: JsonObject, id: number): 
   if (ack && postId === undefined) return missingKey("PostID");
   const seqNumber = readUInt(message.SeqNumber, "SeqNumber", id);
   if (seqNumber instanceof ConverterFailure) return seqNumber;
+  // Multi-part keys (§2.8 key table, §4A.6 rule 8): a boolean and a 15-bit number, like the converter reads them.
+  const complete = readBoolean(message.Complete, "Complete", true, id);
+  if (complete instanceof ConverterFailure) return complete;
+  const partNumber = readUInt(message.PartNumber, "PartNumber", id);
+  if (partNumber instanceof ConverterFailure) return partNumber;
+  if (partNumber !== undefined && partNumber > MAX_PART_NUMBER) return unexpectedValue(partNumber, "PartNumber", id);
   const postUserRights = readUInt(message.PostUserRights, "PostUserRights", id);
   if (postUserRights instanceof ConverterFailure) return postUserRights;
   const postUserInfoJson = readPostUserInfo(message.PostUserInfo, id);
@@ -100,9 +115,12 @@ export function convertPost(session: Session, message: JsonObject, id: number): 
     ack,
     postId,
     seqNumber,
+    complete,
+    partNumber,
     ric,
     service,
     nestedType: undefined,
+    nestedDomain: undefined,
     payloadOnly: false,
     fields: undefined,
     updateType: undefined,
@@ -120,6 +138,12 @@ export function convertPost(session: Session, message: JsonObject, id: number): 
     if (nested.ID === undefined) return missingKey("ID", "Message");
     const nestedId = readStreamId(nested.ID);
     if (nestedId instanceof ConverterFailure) return nestedId;
+    // The nested message is converted like any other: its Domain is an enumeration, string or number (§4A.7).
+    if (nested.Domain !== undefined) {
+      const nestedDomain = readDomain(nested.Domain, id);
+      if (nestedDomain instanceof ConverterFailure) return nestedDomain;
+      post.nestedDomain = nestedDomain;
+    }
     const updateType = readUpdateType(nested.UpdateType, id);
     if (updateType instanceof ConverterFailure) return updateType;
     post.updateType = updateType;

@@ -6,13 +6,15 @@
  *
  * Checks run in the order a real server applies them: first the JSON converter (post-convert.ts → `Error`,
  * no Ack), then the contribution system (→ Nak when `Ack:true`). Accepted posts are applied to the item
- * image, then fanned out; the fan-out leaves after the Ack (§4A.6 rules 4 and 5).
+ * image, then fanned out; the fan-out leaves after the Ack (§4A.6 rules 4 and 5). The parts of a multi-part post
+ * are assembled by post-parts.ts and the post is applied and Acked once, after its last part (§4A.6 rule 8).
  */
 import type { Fields } from "../../protocol/messages.js";
 import type { PostOutcome, ReceivedPost } from "../state.js";
 import { ConverterFailure } from "./converter-errors.js";
 import type { JsonObject } from "./message-keys.js";
 import { type ConvertedPost, convertPost } from "./post-convert.js";
+import { PartRejection } from "./post-parts.js";
 import type { Session } from "./session.js";
 import type { FanOutExtras } from "./subscription-registry.js";
 
@@ -63,12 +65,15 @@ export function handlePost(session: Session, message: JsonObject, id: number): v
   const info = session.info;
   info.posts += 1;
 
-  const post = convertPost(session, message, id);
-  if (post instanceof ConverterFailure) {
-    session.replyError(post, message, false);
-    record(session, isNamedKey(message.Key) ? message.Key.Name : "", undefined, {}, "error", undefined, post.text);
+  const converted = convertPost(session, message, id);
+  if (converted instanceof ConverterFailure) {
+    // A part that fails conversion is dropped like any message (§2.11); the next part of its post is then a gap.
+    session.replyError(converted, message, false);
+    const ric = isNamedKey(message.Key) ? message.Key.Name : "";
+    record(session, ric, undefined, {}, "error", undefined, converted.text);
     return;
   }
+  let post = converted;
   // No stream is open before a Login; off-stream posts ride the login stream (§2.8, item 20), on-stream posts
   // an item stream of this connection, whose item they update whatever their Key says (§4A.6 rule 1).
   const loginStreamId = session.loginStreamId;
@@ -88,7 +93,21 @@ export function handlePost(session: Session, message: JsonObject, id: number): v
     }
     ackDelayMs = session.rate.delayMs();
   }
+  // §4A.6 rule 8: every part passed the checks above on its own; the rest applies to the whole post, once.
+  const whole = session.postParts.accept(post);
+  if (whole === undefined) return;
+  if (whole instanceof PartRejection) return nak(session, post, whole.code, whole.text);
+  post = whole;
   if (post.domain !== "MarketPrice") return nak(session, post, "InvalidContent", "Only MarketPrice posts are accepted");
+  if (post.nestedDomain !== undefined && post.nestedDomain !== post.domain) {
+    const nested = String(post.nestedDomain);
+    return nak(
+      session,
+      post,
+      "InvalidContent",
+      `The nested message's Domain ${nested} differs from the post's MarketPrice`,
+    );
+  }
   const ads = profile === "ads";
   const action = actionOf(post, ads);
   if (typeof action === "object") return nak(session, post, "InvalidContent", action.refusal);
@@ -164,10 +183,14 @@ function fieldsOf(post: ConvertedPost): Fields {
   return (post.fields ?? {}) as Fields;
 }
 
-/** Rejects a post: a Nak when the post asked for an Ack (item 25), and the outcome recorded either way. */
+/**
+ * Rejects a post: a Nak when the post (any of its parts, §4A.6 rule 8) asked for an Ack (item 25), and the
+ * outcome recorded either way. A multi-part post still open under the same stream and PostID ends with it.
+ */
 function nak(session: Session, post: ConvertedPost, code: string, text: string): void {
   session.info.naks += 1;
-  if (post.ack && post.postId !== undefined) {
+  const ackWanted = session.postParts.discard(post) || post.ack;
+  if (ackWanted && post.postId !== undefined) {
     session.reply(JSON.stringify({ Type: "Ack", ID: post.id, AckID: post.postId, NakCode: code, Text: text }));
   }
   record(session, post.ric ?? "", post.postId, fieldsOf(post), "nak", code, text);

@@ -7,6 +7,7 @@ import type { ConnectionInfo } from "../state.js";
 import type { FieldDefinition, SimulatorContext, SimulatorProfile, TokenValidator } from "../types.js";
 import type { ConverterFailure } from "./converter-errors.js";
 import type { StreamTable, Subscriber } from "./item-stream.js";
+import type { MultipartBuffer } from "./post-parts.js";
 import type { RicMatcher } from "./ric-matcher.js";
 import type { SubscriptionRegistry } from "./subscription-registry.js";
 
@@ -67,6 +68,8 @@ export interface Session extends Subscriber {
   readonly rate: RateVerdict;
   /** Streams opened by Requests on this connection (§4A.1, §4A.4). */
   readonly streams: StreamTable;
+  /** Parts of multi-part posts waiting for their last part (§4A.6 rule 8). */
+  readonly postParts: MultipartBuffer;
 
   /** Queues one pre-serialised JSON message for the reply frame of the current inbound frame. */
   reply(json: string): void;
