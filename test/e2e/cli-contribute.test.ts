@@ -4,24 +4,12 @@
  * summary (`--json`), non-terminal progress lines, `--dry-run` without any connection, and exit codes 2 and 5.
  */
 import { readFileSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { closedPort, runCli, simEnv, simFlags, stopAllCli, tempFiles } from "../helpers/cli.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { closedPort, runCli, simEnv, simFlags, tempFiles, useSharedSimulator } from "../helpers/cli.js";
 
-let sim: RunningSimulator;
+const shared = useSharedSimulator();
 const files = tempFiles();
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterEach(async () => {
-  sim.faults.clear();
-  await stopAllCli();
-});
-afterAll(async () => {
-  await sim.close();
-  files.remove();
-});
+afterAll(() => files.remove());
 
 const CSV = [
   "RIC,BID,ASK,DSPLY_NAME",
@@ -51,7 +39,9 @@ describe("rcc contribute", () => {
   it("reports bad CSV rows by row number on stderr, sends the rest, writes one report line per row, exits 2", async () => {
     const input = files.write("prices.csv", CSV);
     const report = `${files.dir}/csv-report.ndjson`;
-    const result = await runCli(["contribute", input, ...simFlags(sim), "--report", report], { env: simEnv(sim) });
+    const result = await runCli(["contribute", input, ...simFlags(shared.sim), "--report", report], {
+      env: simEnv(shared.sim),
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("rcc: row 3 (TRCCTEST02): BID must be a number, got 'abc'\n");
     expect(result.stderr).toContain("rcc: row 4: no RIC in column 'RIC'\n");
@@ -68,14 +58,18 @@ describe("rcc contribute", () => {
     ]);
     expect(rows[3]).toMatchObject({ nakCode: "SymbolUnknown", text: "Symbol unknown" });
     expect(rows[1]).toMatchObject({ text: "BID must be a number, got 'abc'" });
-    expect(sim.state.contributions("TRCCTEST04").at(-1)?.fields).toEqual({ BID: 1.5, ASK: null, DSPLY_NAME: "quoted" });
-    expect(sim.state.contributions("TRCCTEST02")).toEqual([]);
+    expect(shared.sim.state.contributions("TRCCTEST04").at(-1)?.fields).toEqual({
+      BID: 1.5,
+      ASK: null,
+      DSPLY_NAME: "quoted",
+    });
+    expect(shared.sim.state.contributions("TRCCTEST02")).toEqual([]);
   });
 
   it("reads NDJSON from stdin, reports bad rows by line number and prints a JSON summary with --json", async () => {
     const report = `${files.dir}/ndjson-report.ndjson`;
-    const result = await runCli(["contribute", "-", ...simFlags(sim), "--json", "--report", report], {
-      env: simEnv(sim),
+    const result = await runCli(["contribute", "-", ...simFlags(shared.sim), "--json", "--report", report], {
+      env: simEnv(shared.sim),
       input: NDJSON,
     });
     expect(result.code).toBe(2);
@@ -106,8 +100,8 @@ describe("rcc contribute", () => {
     for (let row = 0; row < 50; row++) lines.push(`TRCCTEST${String(row % 9)},${100 + row},${101 + row}`);
     const input = files.write("good.csv", lines.join("\n"));
     // Slow Acks make the run outlast the first progress tick, so there is a line to see.
-    sim.faults.add({ type: "delay-acks", ms: 300 });
-    const result = await runCli(["contribute", input, ...simFlags(sim)], { env: simEnv(sim) });
+    shared.sim.faults.add({ type: "delay-acks", ms: 300 });
+    const result = await runCli(["contribute", input, ...simFlags(shared.sim)], { env: simEnv(shared.sim) });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^50 rows: 50 acked, 0 naked, 0 invalid, 0 content errors, 0 ack timeouts in /);
     const progress = result.stderr.split("\n").filter((line) => line.startsWith("progress: "));
@@ -143,11 +137,22 @@ describe("rcc contribute", () => {
   });
 
   it("exits 5 when Acks do not come within --ack-timeout (fault drop-acks)", async () => {
-    sim.faults.add({ type: "drop-acks" });
+    shared.sim.faults.add({ type: "drop-acks" });
     const report = `${files.dir}/timeout-report.ndjson`;
     const result = await runCli(
-      ["contribute", "-", ...simFlags(sim), "--ack-timeout", "300", "--json", "--report", report, "--format", "csv"],
-      { env: simEnv(sim), input: "RIC,BID\nTRCCTEST01,1\n" },
+      [
+        "contribute",
+        "-",
+        ...simFlags(shared.sim),
+        "--ack-timeout",
+        "300",
+        "--json",
+        "--report",
+        report,
+        "--format",
+        "csv",
+      ],
+      { env: simEnv(shared.sim), input: "RIC,BID\nTRCCTEST01,1\n" },
     );
     expect(result.code).toBe(5);
     expect(JSON.parse(result.stdout)).toMatchObject({ rows: 1, timeouts: 1 });

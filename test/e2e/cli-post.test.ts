@@ -3,25 +3,13 @@
  * single post can end with (issue 4: 0 ack, 1 bad input, 2 Nak or content Error, 3 authentication failed,
  * 4 host unreachable, 5 ack timeout).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { closedPort, runCli, simEnv, simFlags, stopAllCli } from "../helpers/cli.js";
+import { describe, expect, it } from "vitest";
+import { closedPort, runCli, simEnv, simFlags, useSharedSimulator } from "../helpers/cli.js";
 
-let sim: RunningSimulator;
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterEach(async () => {
-  sim.faults.clear();
-  await stopAllCli();
-});
-afterAll(async () => {
-  await sim.close();
-});
+const shared = useSharedSimulator();
 
 function post(...args: string[]) {
-  return runCli(["post", ...simFlags(sim), ...args], { env: simEnv(sim) });
+  return runCli(["post", ...simFlags(shared.sim), ...args], { env: simEnv(shared.sim) });
 }
 
 describe("rcc post", () => {
@@ -41,7 +29,7 @@ describe("rcc post", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^ack\s+TRCCTEST07 post \d+ \([\d.]+ ms\)\n$/);
     expect(result.stderr).toBe("");
-    const posted = sim.state.contributions("TRCCTEST07").at(-1);
+    const posted = shared.sim.state.contributions("TRCCTEST07").at(-1);
     expect(posted?.fields).toEqual({ BID: 451.55, DSPLY_NAME: "Hello RCC", ASK: null, ACTIV_DATE: "2026-11-25" });
   });
 
@@ -71,15 +59,15 @@ describe("rcc post", () => {
   });
 
   it("exits 1 without connecting when a well-known numeric field is not a number", async () => {
-    const posts = sim.state.snapshot(Date.now()).counters.posts;
+    const posts = shared.sim.state.snapshot(Date.now()).counters.posts;
     const result = await post("--ric", "TRCCTEST01", "--field", "BID=abc");
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe("rcc: --field BID must be a number, got 'abc'");
-    expect(sim.state.snapshot(Date.now()).counters.posts).toBe(posts);
+    expect(shared.sim.state.snapshot(Date.now()).counters.posts).toBe(posts);
   });
 
   it("exits 3 with one clear line on a wrong password (InvalidCredentials)", async () => {
-    const result = await runCli(["post", ...simFlags(sim), "--ric", "TRCCTEST01", "--field", "BID=1"], {
+    const result = await runCli(["post", ...simFlags(shared.sim), "--ric", "TRCCTEST01", "--field", "BID=1"], {
       env: { RCC_PASSWORD: "not-the-password" },
     });
     expect(result.code).toBe(3);
@@ -95,17 +83,17 @@ describe("rcc post", () => {
       [
         "post",
         "--auth-url",
-        sim.authUrl,
+        shared.sim.authUrl,
         "--url",
         `ws://127.0.0.1:${port}/WebSocket`,
         "--user",
-        sim.accounts[0]!.user,
+        shared.sim.accounts[0]!.user,
         "--ric",
         "TRCCTEST01",
         "--field",
         "BID=1",
       ],
-      { env: simEnv(sim) },
+      { env: simEnv(shared.sim) },
     );
     expect(result.code).toBe(4);
     const lines = result.stderr.trim().split("\n");
@@ -118,13 +106,13 @@ describe("rcc post", () => {
     const result = await runCli(
       [
         "post",
-        ...simFlags(sim, `http://127.0.0.1:${port}/auth/oauth2/v1/token`),
+        ...simFlags(shared.sim, `http://127.0.0.1:${port}/auth/oauth2/v1/token`),
         "--ric",
         "TRCCTEST01",
         "--field",
         "BID=1",
       ],
-      { env: simEnv(sim) },
+      { env: simEnv(shared.sim) },
     );
     expect(result.code).toBe(4);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
@@ -132,7 +120,7 @@ describe("rcc post", () => {
   });
 
   it("exits 5 when no Ack comes within --ack-timeout (fault drop-acks)", async () => {
-    sim.faults.add({ type: "drop-acks" });
+    shared.sim.faults.add({ type: "drop-acks" });
     const result = await post("--ric", "TRCCTEST01", "--field", "BID=1", "--ack-timeout", "300", "--json");
     expect(result.code).toBe(5);
     expect(JSON.parse(result.stdout)).toMatchObject({ ric: "TRCCTEST01", outcome: "timeout" });
@@ -141,9 +129,9 @@ describe("rcc post", () => {
   it("warns on stderr that --password is visible to other users, and still works", async () => {
     const result = await runCli([
       "post",
-      ...simFlags(sim),
+      ...simFlags(shared.sim),
       "--password",
-      sim.accounts[0]!.password,
+      shared.sim.accounts[0]!.password,
       "--ric",
       "TRCCTEST01",
       "--field",
@@ -151,11 +139,11 @@ describe("rcc post", () => {
     ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^rcc: warning: --password is visible to other users of this machine/);
-    expect(result.stderr).not.toContain(sim.accounts[0]!.password);
+    expect(result.stderr).not.toContain(shared.sim.accounts[0]!.password);
   });
 
   it("exits 1 with one clear line when no password is given and stdin is not a terminal", async () => {
-    const result = await runCli(["post", ...simFlags(sim), "--ric", "TRCCTEST01", "--field", "BID=1"]);
+    const result = await runCli(["post", ...simFlags(shared.sim), "--ric", "TRCCTEST01", "--field", "BID=1"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       "rcc: missing password: use --password-file, RCC_PASSWORD, or run in a terminal to be asked\n",
@@ -163,7 +151,7 @@ describe("rcc post", () => {
   });
 
   it("exits 1 with one clear line naming what is missing when there is no user or token endpoint", async () => {
-    const result = await runCli(["post", "--url", sim.wsUrls[0]!, "--ric", "TRCCTEST01", "--field", "BID=1"]);
+    const result = await runCli(["post", "--url", shared.sim.wsUrls[0]!, "--ric", "TRCCTEST01", "--field", "BID=1"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("rcc: missing --user (or RCC_USER), --auth-url or --env ppe|prod (or RCC_AUTH_URL)\n");
     expect(result.stdout).toBe("");

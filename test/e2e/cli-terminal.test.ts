@@ -3,34 +3,25 @@
  * progress of `rcc contribute` is redrawn in place (`\r\x1b[2K`), bad rows clear the line first, and a missing
  * password is asked for without echo.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { simEnv, simFlags, spawnCliInTerminal, stopAllCli, tempFiles } from "../helpers/cli.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { simEnv, simFlags, spawnCliInTerminal, tempFiles, useSharedSimulator } from "../helpers/cli.js";
 
 const REDRAW = "\r\x1b[2K";
-let sim: RunningSimulator;
+const shared = useSharedSimulator();
 const files = tempFiles();
-
-beforeAll(async () => {
-  sim = await startSimulator();
-});
-afterEach(async () => {
-  sim.faults.clear();
-  await stopAllCli();
-});
-afterAll(async () => {
-  await sim.close();
-  files.remove();
-});
+afterAll(() => files.remove());
 
 describe("rcc on a terminal", () => {
   it("redraws the contribute progress line in place and ends it with the final counts", async () => {
-    sim.faults.add({ type: "delay-acks", ms: 600 });
+    shared.sim.faults.add({ type: "delay-acks", ms: 600 });
     const lines = ["RIC,BID"];
     for (let row = 0; row < 20; row++) lines.push(`TRCCTEST${String(row % 5)},${row + 1}`);
     lines.push("TRCCTEST01,abc");
     const input = files.write("tty.csv", `${lines.join("\n")}\n`);
-    const run = spawnCliInTerminal(["contribute", input, ...simFlags(sim)], { env: simEnv(sim), input: "" });
+    const run = spawnCliInTerminal(["contribute", input, ...simFlags(shared.sim)], {
+      env: simEnv(shared.sim),
+      input: "",
+    });
     const result = await run.exited;
     expect(result.code).toBe(1); // every sent row acked, one invalid row: bad input
     const screen = result.stdout;
@@ -46,8 +37,8 @@ describe("rcc on a terminal", () => {
   });
 
   it("asks for a missing password on the terminal without echoing it", async () => {
-    const password = sim.accounts[0]!.password;
-    const run = spawnCliInTerminal(["token", ...simFlags(sim)]);
+    const password = shared.sim.accounts[0]!.password;
+    const run = spawnCliInTerminal(["token", ...simFlags(shared.sim)]);
     await run.waitFor(/Password for GE-A-00000001-1-0001: /);
     run.child.stdin?.write(`${password}\r`);
     const result = await run.exited;

@@ -1,7 +1,8 @@
 /**
  * Helpers of the end-to-end tests: run the BUILT `rcc` command (`node bin/rcc.js`, compiled by the global
  * set-up) as a child process, with a clean environment (no RCC_* leaking in, NO_COLOR=1), and collect what it
- * prints. Every child a test starts is killed by {@link stopAllCli} if still running.
+ * prints. Every child a test starts is killed by {@link stopAllCli} if still running; {@link useSharedSimulator}
+ * gives a test file one simulator for all its tests.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,7 +11,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { RunningSimulator } from "../../src/simulator/index.js";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -108,6 +110,37 @@ export async function stopAllCli(): Promise<void> {
   );
   for (const child of live) child.kill("SIGKILL");
   await Promise.all(waits);
+}
+
+/** The simulator a whole test file shares, from {@link useSharedSimulator}. */
+export interface SharedSimulator {
+  /** The running simulator; it starts in `beforeAll`, so read it only inside tests and hooks. */
+  readonly sim: RunningSimulator;
+}
+
+/**
+ * Registers the hooks of a test file whose tests share one simulator: start it (with `options`) in
+ * `beforeAll`; after each test, clear its faults and kill every `rcc` child still running ({@link stopAllCli});
+ * close it in `afterAll`. Call once at the top of the file.
+ */
+export function useSharedSimulator(options: SimulatorOptions = {}): SharedSimulator {
+  let running: RunningSimulator | undefined;
+  beforeAll(async () => {
+    running = await startSimulator(options);
+  });
+  afterEach(async () => {
+    running?.faults.clear();
+    await stopAllCli();
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  return {
+    get sim() {
+      if (running === undefined) throw new Error("the shared simulator starts in beforeAll: read it inside a test");
+      return running;
+    },
+  };
 }
 
 /** Connection flags for a simulator's first account (the password goes through RCC_PASSWORD, see {@link simEnv}). */

@@ -1,12 +1,14 @@
 /**
  * A tiny raw WebSocket client for simulator tests: plain `ws`, no library code in between, so tests see
  * exactly what the server sends (rcc-protocol.md §2). Every received frame is split into its message
- * elements and logged; `next` waits for the first not-yet-taken element matching a predicate.
+ * elements and logged; `next` waits for the first not-yet-taken element matching a predicate
+ * ({@link MessageWaiter}).
  */
 import { afterEach } from "vitest";
 import WebSocket from "ws";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
 import { passwordGrant, type GrantedTokens, type TestAccount } from "./auth.js";
+import { MessageWaiter } from "./message-waiter.js";
 
 /** A received message element (servers send arrays; each element is one message). */
 export type Received = Record<string, any>;
@@ -79,28 +81,21 @@ export async function closeAllRawClients(): Promise<void> {
  */
 export function connectRaw(url: string, options: ConnectRawOptions = {}): Promise<RawClient> {
   const ws = new WebSocket(url, options.protocols ?? ["tr_json2"], { perMessageDeflate: false });
-  const messages: Received[] = [];
+  const waiter = new MessageWaiter<Received>();
+  const messages = waiter.items;
   const frames: string[] = [];
-  const taken: boolean[] = [];
-  const waiters = new Set<() => void>();
   const closed = new Promise<CloseInfo>((resolve) => {
     ws.on("close", (code, reason) => {
       resolve({ code, reason: reason.toString() });
-      for (const wake of waiters) wake();
+      waiter.wake();
     });
   });
   ws.on("message", (data) => {
     const text = (data as Buffer).toString("utf8");
     frames.push(text);
     const parsed: unknown = JSON.parse(text);
-    for (const element of Array.isArray(parsed) ? parsed : [parsed]) {
-      messages.push(element as Received);
-      taken.push(false);
-    }
-    for (const wake of waiters) wake();
+    waiter.push(...((Array.isArray(parsed) ? parsed : [parsed]) as Received[]));
   });
-  const findUntaken = (predicate: (message: Received) => boolean): number =>
-    messages.findIndex((message, index) => !taken[index] && predicate(message));
 
   const client: RawClient = {
     ws,
@@ -114,32 +109,16 @@ export function connectRaw(url: string, options: ConnectRawOptions = {}): Promis
       ws.send(typeof message === "string" ? message : JSON.stringify(message));
     },
     next(predicate = () => true, timeoutMs = 2_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): boolean => {
-          const index = findUntaken(predicate);
-          if (index < 0) return false;
-          taken[index] = true;
-          resolve(messages[index]!);
-          return true;
-        };
-        if (check()) return;
-        const timer = setTimeout(() => {
-          waiters.delete(wake);
-          reject(new Error(`no matching message within ${timeoutMs} ms; received: ${JSON.stringify(messages)}`));
-        }, timeoutMs);
-        const wake = (): void => {
-          if (check()) {
-            clearTimeout(timer);
-            waiters.delete(wake);
-          }
-        };
-        waiters.add(wake);
-      });
+      return waiter.next(
+        predicate,
+        timeoutMs,
+        () => `no matching message within ${timeoutMs} ms; received: ${JSON.stringify(messages)}`,
+      );
     },
     none(predicate, waitMs) {
       return new Promise((resolve, reject) => {
         setTimeout(() => {
-          const index = findUntaken(predicate);
+          const index = waiter.findUntaken(predicate);
           if (index < 0) resolve();
           else reject(new Error(`unexpected message: ${JSON.stringify(messages[index])}`));
         }, waitMs);

@@ -1,9 +1,10 @@
 /**
  * A minimal server-sent events reader over node:http for the dashboard's stream tests: it records every event
  * (`event:` + `data:` parsed as JSON) and comment line, and `next` waits for the first not-yet-taken event of a
- * type matching a predicate. Every stream opened is closed by {@link closeAllSse} (call it in `afterEach`).
+ * type matching a predicate ({@link MessageWaiter}). Every stream opened is closed by {@link closeAllSse} (call it in `afterEach`).
  */
 import { type IncomingHttpHeaders, type IncomingMessage, type ClientRequest, request } from "node:http";
+import { MessageWaiter } from "./message-waiter.js";
 
 /** One received event. */
 export interface SseEvent {
@@ -51,9 +52,8 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
 }
 
 function wrap(req: ClientRequest, res: IncomingMessage): SseStream {
-  const events: SseEvent[] = [];
-  const taken: boolean[] = [];
-  const waiters = new Set<() => void>();
+  const waiter = new MessageWaiter<SseEvent>();
+  const events = waiter.items;
   let buffer = "";
   let text = "";
   let resolveEnded!: () => void;
@@ -68,28 +68,11 @@ function wrap(req: ClientRequest, res: IncomingMessage): SseStream {
     },
     ended,
     next(type, predicate = () => true, timeoutMs = 2000) {
-      return new Promise((resolve, reject) => {
-        const check = (): boolean => {
-          const index = events.findIndex((event, i) => !taken[i] && event.type === type && predicate(event.data));
-          if (index < 0) return false;
-          taken[index] = true;
-          resolve(events[index]!);
-          return true;
-        };
-        if (check()) return;
-        const timer = setTimeout(() => {
-          waiters.delete(wake);
-          const seen = events.map((event) => event.type).join(", ");
-          reject(new Error(`no '${type}' event within ${timeoutMs} ms; received: ${seen}`));
-        }, timeoutMs);
-        const wake = (): void => {
-          if (check()) {
-            clearTimeout(timer);
-            waiters.delete(wake);
-          }
-        };
-        waiters.add(wake);
-      });
+      return waiter.next(
+        (event) => event.type === type && predicate(event.data),
+        timeoutMs,
+        () => `no '${type}' event within ${timeoutMs} ms; received: ${events.map((event) => event.type).join(", ")}`,
+      );
     },
     close() {
       req.destroy();
@@ -113,12 +96,8 @@ function wrap(req: ClientRequest, res: IncomingMessage): SseStream {
         else if (line.startsWith("data: ")) data.push(line.slice(6));
         else if (line.startsWith("retry: ")) stream.retryMs = Number(line.slice(7));
       }
-      if (data.length > 0) {
-        events.push({ type, data: JSON.parse(data.join("\n")) });
-        taken.push(false);
-      }
+      if (data.length > 0) waiter.push({ type, data: JSON.parse(data.join("\n")) });
     }
-    for (const wake of waiters) wake();
   });
   res.on("end", resolveEnded);
   res.on("close", resolveEnded);

@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import { Contributor } from "../../src/client/contributor.js";
+import { Contributor, type ContributorOptions } from "../../src/client/contributor.js";
 import { TokenManager } from "../../src/client/token-manager.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { runCli, stopAllCli } from "../helpers/cli.js";
@@ -78,47 +78,60 @@ function listeningAddresses(port: number): string[] | undefined {
 }
 
 describe("TLS", () => {
-  it("the client refuses the simulator's self-signed certificate by default, on the token endpoint", async () => {
-    const sim = await simulator({ tls: true });
-    const client = new Contributor({
-      ...credentials(sim),
-      urls: sim.wsUrls,
-      retry: { initialDelayMs: 10, maxDelayMs: 20, maxAttempts: 2 },
-      ...GIVE_UP_FAST,
-    });
-    contributors.push(client);
-    const failure = await client.connect().then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    expect(failure).toBeInstanceOf(Error);
-    expect(chain(failure)).toMatch(CERTIFICATE_PROBLEM);
-    expect(sim.state.counters.tokensIssued).toBe(0);
-    expect(sim.state.counters.logins).toBe(0);
-  });
+  /** Where the client meets the certificate, how it is set up to get there, and what the simulator saw by then. */
+  const REFUSALS: {
+    where: string;
+    options: (sim: RunningSimulator) => ContributorOptions;
+    expectCounters: (counters: RunningSimulator["state"]["counters"]) => void;
+  }[] = [
+    {
+      where: "on the token endpoint",
+      options: (sim) => ({
+        ...credentials(sim),
+        urls: sim.wsUrls,
+        retry: { initialDelayMs: 10, maxDelayMs: 20, maxAttempts: 2 },
+        ...GIVE_UP_FAST,
+      }),
+      expectCounters(counters) {
+        expect(counters.tokensIssued).toBe(0);
+        expect(counters.logins).toBe(0);
+      },
+    },
+    {
+      where: "on the WebSocket",
+      options(sim) {
+        // Tokens over a connection that trusts the simulator, so only the WebSocket's TLS is left to refuse.
+        const dispatcher = new Agent({ connect: { ca: sim.certificate } });
+        cleanups.push(() => dispatcher.close());
+        const auth = new TokenManager({
+          ...credentials(sim),
+          fetch: undiciFetch as unknown as typeof globalThis.fetch,
+          dispatcher,
+        });
+        cleanups.push(() => Promise.resolve(auth.stop()));
+        return { auth, urls: sim.wsUrls, ...GIVE_UP_FAST };
+      },
+      expectCounters(counters) {
+        expect(counters.tokensIssued).toBeGreaterThan(0);
+        expect(counters.connections).toBe(0);
+      },
+    },
+  ];
 
-  it("the client refuses the simulator's self-signed certificate by default, on the WebSocket", async () => {
-    const sim = await simulator({ tls: true });
-    // Tokens over a connection that trusts the simulator, so only the WebSocket's TLS is left to refuse.
-    const dispatcher = new Agent({ connect: { ca: sim.certificate } });
-    cleanups.push(() => dispatcher.close());
-    const auth = new TokenManager({
-      ...credentials(sim),
-      fetch: undiciFetch as unknown as typeof globalThis.fetch,
-      dispatcher,
+  for (const { where, options, expectCounters } of REFUSALS) {
+    it(`the client refuses the simulator's self-signed certificate by default, ${where}`, async () => {
+      const sim = await simulator({ tls: true });
+      const client = new Contributor(options(sim));
+      contributors.push(client);
+      const failure = await client.connect().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(Error);
+      expect(chain(failure)).toMatch(CERTIFICATE_PROBLEM);
+      expectCounters(sim.state.counters);
     });
-    cleanups.push(() => Promise.resolve(auth.stop()));
-    const client = new Contributor({ auth, urls: sim.wsUrls, ...GIVE_UP_FAST });
-    contributors.push(client);
-    const failure = await client.connect().then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    expect(failure).toBeInstanceOf(Error);
-    expect(chain(failure)).toMatch(CERTIFICATE_PROBLEM);
-    expect(sim.state.counters.tokensIssued).toBeGreaterThan(0);
-    expect(sim.state.counters.connections).toBe(0);
-  });
+  }
 
   it("the client accepts the certificate when given it as `tls.ca`, for both the token endpoint and the WebSocket", async () => {
     const sim = await simulator({ tls: true });

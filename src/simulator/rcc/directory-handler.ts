@@ -3,9 +3,9 @@
  * configured services (`config.services`, name → numeric id) with only the filter entries asked for; the
  * simulator has Info (1) and State (2) and never sends an entry ID above 6, which the ETA Consumer rejects.
  */
-import { ConverterFailure, missingKey, tokenTypeError, unexpectedValue } from "./converter-errors.js";
+import { ConverterFailure, tokenTypeError, unexpectedValue } from "./converter-errors.js";
 import { REALTIME_QOS } from "./item-messages.js";
-import { type JsonObject, readBoolean, readObject } from "./message-keys.js";
+import { type JsonObject, readRequestKeyAndFlags } from "./message-keys.js";
 import type { Session } from "./session.js";
 
 /** Source filter bits (RTSDK `rsslRDM.h`). */
@@ -13,16 +13,17 @@ const FILTER_INFO = 0x1;
 const FILTER_STATE = 0x2;
 /** Absent or 0: every filter (§4A.4 [INF]). */
 const ALL_FILTERS = 63;
+/** The boolean keys of a directory Request, their defaults and the order they are checked in (§4A.1). */
+const DIRECTORY_FLAGS = [
+  ["Streaming", true],
+  ["Refresh", true],
+] as const;
 
 /** Handles `{"Domain":"Source", …}` requests in the ADS profile. */
 export function handleDirectoryRequest(session: Session, message: JsonObject, id: number): void {
-  if (message.Key === undefined) return session.replyError(missingKey("Key"), message);
-  const key = readObject(message.Key, "Key", id);
-  if (key instanceof ConverterFailure) return session.replyError(key, message);
-  const streaming = readBoolean(message.Streaming, "Streaming", true, id);
-  if (streaming instanceof ConverterFailure) return session.replyError(streaming, message);
-  const refresh = readBoolean(message.Refresh, "Refresh", true, id);
-  if (refresh instanceof ConverterFailure) return session.replyError(refresh, message);
+  const request = readRequestKeyAndFlags(message, id, DIRECTORY_FLAGS);
+  if (request instanceof ConverterFailure) return session.replyError(request, message);
+  const { key, flags } = request;
   const filter = readFilter(key?.Filter, id);
   if (filter instanceof ConverterFailure) return session.replyError(filter, message);
   const services = selectServices(session, key?.Service, key?.Name, id);
@@ -39,8 +40,8 @@ export function handleDirectoryRequest(session: Session, message: JsonObject, id
     return session.replyMessage(directoryStatus(id, "Closed", "SourceUnknown", "No such service in the directory"));
   }
   // A reissue with Refresh:false gets nothing (§4A.1 applies to every domain, DOC-SPEC §27).
-  if (existing !== undefined && !refresh && streaming) return;
-  if (streaming) session.streams.open({ kind: "directory", id });
+  if (existing !== undefined && !flags.Refresh && flags.Streaming) return;
+  if (flags.Streaming) session.streams.open({ kind: "directory", id });
   else session.streams.close(id);
   const requestedFilter = typeof key?.Filter === "number" ? key.Filter : ALL_FILTERS;
   session.replyMessage({
@@ -49,7 +50,7 @@ export function handleDirectoryRequest(session: Session, message: JsonObject, id
     Domain: "Source",
     Key: { Filter: requestedFilter },
     State: {
-      Stream: streaming ? "Open" : "NonStreaming",
+      Stream: flags.Streaming ? "Open" : "NonStreaming",
       Data: "Ok",
       Text: "Source Directory Refresh Completed",
     },

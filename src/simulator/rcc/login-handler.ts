@@ -5,8 +5,8 @@
  */
 import { MAX_MESSAGES_PER_SECOND_ELEMENT } from "../../protocol/messages.js";
 import { buildAdsLoginRefresh, textElement, unknownUserText } from "./ads-login.js";
-import { ConverterFailure, missingKey, tokenTypeError, unexpectedValue } from "./converter-errors.js";
-import { type JsonObject, readBoolean, readObject } from "./message-keys.js";
+import { ConverterFailure, tokenTypeError, unexpectedValue } from "./converter-errors.js";
+import { type JsonObject, readObject, readRequestKeyAndFlags } from "./message-keys.js";
 import type { Session } from "./session.js";
 
 /** Login NameType values (§2.3, §4A.7): name → number. */
@@ -21,6 +21,12 @@ const LOGIN_NAME_TYPES: Readonly<Record<string, number>> = {
 const LOGIN_NAME_TYPE_BY_NUMBER: ReadonlyMap<number, string> = new Map(
   Object.entries(LOGIN_NAME_TYPES).map(([name, number]) => [number, name]),
 );
+
+/** The boolean keys of a Login request, their defaults and the order they are checked in (§2.4, §4A.1). */
+const LOGIN_FLAGS = [
+  ["Refresh", true],
+  ["Streaming", true],
+] as const;
 
 /** Status texts for refused tokens (RCC's real texts are undocumented, §2.6 [INF]). */
 const TOKEN_REJECTION_TEXT = {
@@ -84,14 +90,9 @@ function readLoginNameType(value: unknown, id: number): string | ConverterFailur
 export function handleLoginRequest(session: Session, message: JsonObject, id: number): void {
   const { context, tokens, listener } = session.resources;
   const { config, state } = context;
-  // The converter requires Key on every Request (§4A.1).
-  if (message.Key === undefined) return session.replyError(missingKey("Key"), message);
-  const key = readObject(message.Key, "Key", id);
-  if (key instanceof ConverterFailure) return session.replyError(key, message);
-  const refresh = readBoolean(message.Refresh, "Refresh", true, id);
-  if (refresh instanceof ConverterFailure) return session.replyError(refresh, message);
-  const streaming = readBoolean(message.Streaming, "Streaming", true, id);
-  if (streaming instanceof ConverterFailure) return session.replyError(streaming, message);
+  const request = readRequestKeyAndFlags(message, id, LOGIN_FLAGS);
+  if (request instanceof ConverterFailure) return session.replyError(request, message);
+  const { key, flags } = request;
   const nameType = readLoginNameType(key?.NameType, id);
   if (nameType instanceof ConverterFailure) return session.replyError(nameType, message);
   const elements = readObject(key?.Elements, "Elements", id);
@@ -111,7 +112,9 @@ export function handleLoginRequest(session: Session, message: JsonObject, id: nu
     session.terminate(code, text, id, userName);
   };
 
-  if (!streaming) return reject("UsageError", "Login denied: the Login request must be streaming", "not-streaming");
+  if (!flags.Streaming) {
+    return reject("UsageError", "Login denied: the Login request must be streaming", "not-streaming");
+  }
   // §4A.5: an ADS takes DACS user names (NameType 1, the default) as well as tokens.
   const userNameLogin = ads && nameType === "Name";
   if (nameType !== "AuthnToken" && !userNameLogin) {
@@ -160,9 +163,9 @@ export function handleLoginRequest(session: Session, message: JsonObject, id: nu
     ...(applicationId === undefined ? {} : { applicationId }),
   });
   state.counters.logins += 1;
-  session.log.info({ user, position, applicationId, relogin, refresh, userNameLogin }, "login accepted");
+  session.log.info({ user, position, applicationId, relogin, refresh: flags.Refresh, userNameLogin }, "login accepted");
   // A re-login with Refresh:false is answered with nothing (§2.4); a first Login always gets its Refresh.
-  if (relogin && !refresh) return;
+  if (relogin && !flags.Refresh) return;
   session.replyMessage(
     ads
       ? buildAdsLoginRefresh(id, user, elements, config)
