@@ -3,9 +3,11 @@
  * Contributor or a TokenManager, the embedded simulator for `rcc demo`, and mapping failures to exit codes.
  * Their flags are in connection-options.ts (kept light for start-up time).
  */
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { Agent, fetch as undiciFetch } from "undici";
+import { fetch as undiciFetch } from "undici";
 import { AuthError, AuthUnavailableError, InvalidCredentialsError } from "../client/auth-errors.js";
+import { dispatcherFor } from "../client/contributor-auth.js";
 import { Contributor, type ContributorOptions } from "../client/contributor.js";
 import { RccError } from "../client/errors.js";
 import {
@@ -32,7 +34,11 @@ export interface ResolvedConnection {
   ca?: string;
 }
 
-/** Resolves settings, reads the CA file, prompts for a missing password on a terminal, warns about `--password`. */
+/**
+ * Resolves settings, reads the CA file, prompts for a missing password on a terminal, warns about `--password`.
+ * With `needCredentials`, a token login needs `--user`, a token endpoint and a password; a user-name login
+ * (`--login-name`) needs none of them.
+ */
 export async function resolveConnection(
   flags: ConnectionFlags,
   options: { needCredentials: boolean },
@@ -55,7 +61,7 @@ export async function resolveConnection(
       );
     }
   }
-  if (options.needCredentials) {
+  if (options.needCredentials && settings.loginName === undefined) {
     const missing: string[] = [];
     if (settings.user === undefined) missing.push("--user (or RCC_USER)");
     if (settings.authUrl === undefined) missing.push("--auth-url or --env ppe|prod (or RCC_AUTH_URL)");
@@ -75,42 +81,52 @@ export async function resolveConnection(
   return { settings, log, ...(ca === undefined ? {} : { ca }) };
 }
 
-/** Builds a contributor from resolved settings. */
-export function buildContributor(connection: ResolvedConnection, extra: Partial<ContributorOptions> = {}): Contributor {
-  const { settings, log, ca } = connection;
-  if (settings.urls.length === 0)
-    throw new CliError("missing --url (or RCC_URLS): the RCC WebSocket endpoint(s)", EXIT.usage);
-  return new Contributor({
-    urls: settings.urls,
+/** The token-manager settings of a token login: credentials, endpoint, and 3 tries 500 ms apart per grant. */
+function tokenFields(settings: Settings) {
+  return {
     authUrl: settings.authUrl ?? "",
     user: settings.user ?? "",
     password: settings.password ?? "",
     clientId: settings.clientId ?? settings.user ?? "",
     ...(settings.clientSecret === undefined ? {} : { clientSecret: settings.clientSecret }),
+    retry: { maxAttempts: 3, initialDelayMs: 500 },
+  };
+}
+
+/**
+ * Builds a contributor from resolved settings: a user-name Login when `loginName` is set (the token settings
+ * are then ignored), else a token login for `user`; posts off-stream or on-stream as `postMode` says.
+ */
+export function buildContributor(connection: ResolvedConnection, extra: Partial<ContributorOptions> = {}): Contributor {
+  const { settings, log, ca } = connection;
+  if (settings.urls.length === 0)
+    throw new CliError("missing --url (or RCC_URLS): the RCC WebSocket endpoint(s)", EXIT.usage);
+  const auth = settings.loginName === undefined ? tokenFields(settings) : { auth: { userName: settings.loginName } };
+  return new Contributor({
+    urls: settings.urls,
+    ...auth,
+    postMode: settings.postMode,
     applicationId: settings.appId,
     ...(settings.position === undefined ? {} : { position: settings.position }),
     service: settings.service,
     ...(ca === undefined ? {} : { tls: { ca } }),
-    retry: { maxAttempts: 3, initialDelayMs: 500 },
     log,
     ...extra,
   });
 }
 
-/** Builds a token manager (for `rcc token`), trusting `ca` when given. */
+/**
+ * Builds a token manager (for `rcc token`), trusting `ca` when given and going through HTTPS_PROXY/HTTP_PROXY
+ * (unless NO_PROXY or a loopback host) as the contributor's token requests do.
+ */
 export function buildTokenManager(connection: ResolvedConnection): {
   manager: TokenManager;
   dispose: () => Promise<void>;
 } {
   const { settings, log, ca } = connection;
-  const dispatcher = ca === undefined ? undefined : new Agent({ connect: { ca } });
+  const dispatcher = dispatcherFor(settings.authUrl ?? "", { proxy: undefined, tls: ca === undefined ? {} : { ca } });
   const manager = new TokenManager({
-    authUrl: settings.authUrl ?? "",
-    user: settings.user ?? "",
-    password: settings.password ?? "",
-    clientId: settings.clientId ?? settings.user ?? "",
-    ...(settings.clientSecret === undefined ? {} : { clientSecret: settings.clientSecret }),
-    retry: { maxAttempts: 3, initialDelayMs: 500 },
+    ...tokenFields(settings),
     log,
     ...(dispatcher ? { fetch: undiciFetch as unknown as typeof globalThis.fetch, dispatcher } : {}),
   });
@@ -123,9 +139,23 @@ export function buildTokenManager(connection: ResolvedConnection): {
   };
 }
 
-/** The embedded simulator of `rcc demo` and the settings that point at it. */
-export async function embeddedSimulator(log: Logger): Promise<{ sim: RunningSimulator; settings: Partial<Settings> }> {
-  const sim = await startSimulator({ log: log.child({ component: "simulator" }) });
+/**
+ * The embedded simulator of `rcc demo` and the settings that point at it. With `loginName` it runs the ADS
+ * profile (§4A) with that DACS user as its account, so the user-name Login is accepted; otherwise the RCC
+ * profile with its demo account, whose credentials the settings carry.
+ */
+export async function embeddedSimulator(
+  log: Logger,
+  options: { loginName?: string } = {},
+): Promise<{ sim: RunningSimulator; settings: Partial<Settings> }> {
+  const component = log.child({ component: "simulator" });
+  if (options.loginName !== undefined) {
+    // DACS does not check passwords on user-name logins; the account's password is never used.
+    const account = { user: options.loginName, password: randomBytes(16).toString("hex") };
+    const sim = await startSimulator({ profile: "ads", accounts: [account], log: component });
+    return { sim, settings: { urls: sim.wsUrls } };
+  }
+  const sim = await startSimulator({ log: component });
   const account = sim.accounts[0];
   if (!account) throw new CliError("the embedded simulator has no account", EXIT.usage);
   return {
@@ -152,8 +182,11 @@ function certificateProblem(error: Error): string | undefined {
   return /self[- ]signed|unable to verify|certificate/i.test(text) ? "untrusted" : undefined;
 }
 
-/** Maps a failure to the documented exit code and one clear line (no secrets: library messages never hold them). */
-export function toCliError(error: unknown): CliError {
+/**
+ * Maps a failure to the documented exit code and one clear line (no secrets: library messages never hold them).
+ * `settings` (when known) tailor the hints, e.g. to a user-name Login.
+ */
+export function toCliError(error: unknown, settings?: Pick<Settings, "loginName">): CliError {
   if (error instanceof CliError) return error;
   const certificate = error instanceof Error ? certificateProblem(error) : undefined;
   if (certificate !== undefined) {
@@ -183,10 +216,11 @@ export function toCliError(error: unknown): CliError {
   const auth = findCause(error, AuthError);
   if (auth) return new CliError(`authentication failed: ${auth.message}`, EXIT.auth);
   if (error instanceof LoginRefusedError) {
-    return new CliError(
-      `${error.message} — is the machine ID set up for contributions and the token valid?`,
-      error.retriable ? EXIT.connection : EXIT.auth,
-    );
+    const hint =
+      settings?.loginName === undefined
+        ? "is the machine ID set up for contributions and the token valid?"
+        : `does the server take user-name Logins (an on-site ADS does; RCC itself takes only RDP tokens) and know '${settings.loginName}'?`;
+    return new CliError(`${error.message} — ${hint}`, error.retriable ? EXIT.connection : EXIT.auth);
   }
   if (error instanceof NakError || error instanceof ContentError) return new CliError(error.message, EXIT.nak);
   if (error instanceof AckTimeoutError) return new CliError(error.message, EXIT.ackTimeout);

@@ -3,7 +3,7 @@
  * `rcc --version` and `--help` load only commander (issue 4: start-up under 300 ms).
  */
 import { type Command, Option } from "commander";
-import { LOG_LEVELS, type SettingsFlags } from "./settings.js";
+import { LOG_LEVELS, POST_MODES, type SettingsFlags } from "./settings.js";
 
 /** Flags every connected command has. */
 export interface ConnectionFlags extends SettingsFlags {
@@ -15,16 +15,42 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** Adds the connection flags (the tutorial's `--user --password --clientid`, plus endpoints, TLS and logging). */
-export function addConnectionOptions(command: Command): Command {
-  return command
+/** Which optional groups of flags a command takes. */
+export interface ConnectionOptionGroups {
+  /** `--login-name`: a user-name Login instead of a token (commands that open a WebSocket). @default true */
+  userNameLogin?: boolean;
+  /** `--post-mode`: off-stream or on-stream posts (commands that post). @default false */
+  postMode?: boolean;
+}
+
+/**
+ * Adds the connection flags (the tutorial's `--user --password --clientid`, plus endpoints, TLS and logging),
+ * and the optional groups of {@link ConnectionOptionGroups}.
+ */
+export function addConnectionOptions(command: Command, groups: ConnectionOptionGroups = {}): Command {
+  command
     .option("--user <machine-id>", "machine ID (RCC_USER)")
     .option(
       "--password <password>",
       "password; visible to other users of this machine, prefer --password-file (RCC_PASSWORD)",
     )
     .option("--password-file <file>", "read the password from a file (RCC_PASSWORD_FILE)")
-    .option("--clientid <id>", "client id / app key; defaults to the machine ID (RCC_CLIENT_ID)")
+    .option("--clientid <id>", "client id / app key; defaults to the machine ID (RCC_CLIENT_ID)");
+  if (groups.userNameLogin !== false) {
+    command.option(
+      "--login-name <user>",
+      "log in with this DACS user name instead of an RDP token (RCC through an on-site ADS, or rcc simulate --profile ads); --user, the password and --auth-url are then not used (RCC_LOGIN_NAME)",
+    );
+  }
+  if (groups.postMode === true) {
+    command.addOption(
+      new Option(
+        "--post-mode <mode>",
+        "off-stream: each post names its RIC on the Login stream, as RCC documents; on-stream: open a stream per RIC and post on it, as through an on-site ADS (RCC_POST_MODE) (default: off-stream)",
+      ).choices(POST_MODES),
+    );
+  }
+  return command
     .option("--auth-url <url>", "RDP token endpoint (RCC_AUTH_URL)")
     .addOption(new Option("--env <env>", "LSEG token endpoint: ppe or prod (RCC_ENV)").choices(["ppe", "prod"]))
     .option(

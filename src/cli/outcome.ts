@@ -1,6 +1,6 @@
 /** One contribution's outcome as the CLI prints and reports it. */
 import type { Ack } from "../client/ack-tracker.js";
-import { AckTimeoutError, ContentError, NakError, ValidationError } from "../client/post-errors.js";
+import { AckTimeoutError, ContentError, ItemStreamError, NakError, ValidationError } from "../client/post-errors.js";
 import { EXIT } from "./exit-codes.js";
 
 /** Outcome record (also one line of `--report`). */
@@ -27,6 +27,10 @@ export function outcomeOf(ric: string, result: { ack: Ack } | { error: unknown }
     return { ric, outcome: "nak", postId: error.postId, nakCode: error.nakCode, text: error.text };
   if (error instanceof ContentError) return { ric, outcome: "error", postId: error.postId, text: error.text };
   if (error instanceof AckTimeoutError) return { ric, outcome: "timeout", text: error.message };
+  // On-stream posting (§4A.6): the server refused the RIC's item stream, a refusal of the post as final as a Nak;
+  // its Status code (e.g. NotFound) stands in for the Nak code.
+  if (error instanceof ItemStreamError)
+    return { ric, outcome: "nak", nakCode: error.stateCode ?? error.reason, text: error.text || error.message };
   if (error instanceof ValidationError) return { ric, outcome: "invalid", text: error.message };
   return { ric, outcome: "failed", text: error instanceof Error ? error.message : String(error) };
 }

@@ -14,6 +14,12 @@ export const AUTH_URLS = {
   prod: "https://api.refinitiv.com/auth/oauth2/v1/token",
 } as const;
 
+/** Post modes accepted by `--post-mode` (the library's `postMode`). */
+export const POST_MODES = ["off-stream", "on-stream"] as const;
+
+/** How posts are sent: off-stream (RCC's documented way, the default) or on-stream (§4A.6). */
+export type PostMode = (typeof POST_MODES)[number];
+
 /** Settings after resolution. */
 export interface Settings {
   user?: string;
@@ -29,6 +35,13 @@ export interface Settings {
   service: string;
   /** Path of a PEM file of extra trusted CAs. */
   ca?: string;
+  /**
+   * DACS user name for a user-name Login (RCC through an on-site ADS, §4A.5): no token, so `user`, `password`
+   * and `authUrl` are not needed and not used.
+   */
+  loginName?: string;
+  /** Where posts ride: the Login stream with a `Key` (§2.8), or item streams opened by a Request (§4A.6). */
+  postMode: PostMode;
   logLevel: string;
   logFormat: "json" | "pretty";
 }
@@ -47,6 +60,8 @@ export const CONFIG_KEYS = [
   "position",
   "service",
   "ca",
+  "loginName",
+  "postMode",
   "logLevel",
   "logFormat",
 ] as const;
@@ -64,6 +79,8 @@ export interface SettingsFlags {
   position?: string;
   service?: string;
   ca?: string;
+  loginName?: string;
+  postMode?: string;
   logLevel?: string;
   logFormat?: string;
   config?: string;
@@ -88,6 +105,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Layer {
     position: env.RCC_POSITION,
     service: env.RCC_SERVICE,
     ca: env.RCC_CA,
+    loginName: env.RCC_LOGIN_NAME,
+    postMode: env.RCC_POST_MODE,
     logLevel: env.RCC_LOG_LEVEL,
     logFormat: env.RCC_LOG_FORMAT,
   };
@@ -106,6 +125,8 @@ function fromFlags(flags: SettingsFlags): Layer {
     position: flags.position,
     service: flags.service,
     ca: flags.ca,
+    loginName: flags.loginName,
+    postMode: flags.postMode,
     logLevel: flags.logLevel,
     logFormat: flags.logFormat,
   };
@@ -208,10 +229,19 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
   if (logFormat !== "json" && logFormat !== "pretty")
     throw new CliError(`--log-format must be json or pretty, got '${logFormat}'`, EXIT.usage);
 
+  const postMode = text("postMode") ?? "off-stream";
+  if (!(POST_MODES as readonly string[]).includes(postMode))
+    throw new CliError(`--post-mode must be one of ${POST_MODES.join(", ")}, got '${postMode}'`, EXIT.usage);
+  const loginName = text("loginName");
+  // A DACS user name goes into the Login's Key.Name as is (§4A.5): control characters would only be refused there.
+  if (loginName !== undefined && /\p{Cc}/u.test(loginName))
+    throw new CliError("--login-name must not contain control characters", EXIT.usage);
+
   const settings: Settings = {
     urls: urlsValue ?? [],
     appId: text("appId") ?? "256",
     service: text("service") ?? "DDS_TRCE",
+    postMode: postMode as PostMode,
     logLevel,
     logFormat,
   };
@@ -221,6 +251,7 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
     clientSecret: text("clientSecret"),
     position: text("position"),
     ca: text("ca"),
+    loginName,
     authUrl,
     password,
     passwordSource,

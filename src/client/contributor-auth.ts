@@ -127,8 +127,15 @@ export function resolveAuth(options: AuthOptions, context: AuthBuildContext): Re
   };
 }
 
-/** An undici dispatcher when token requests need a proxy or custom TLS; undefined for the defaults. */
-function dispatcherFor(authUrl: string, context: AuthBuildContext): Dispatcher | undefined {
+/**
+ * An undici dispatcher for token requests to `authUrl` when they need a proxy (the `proxy` option, else
+ * HTTPS_PROXY/HTTP_PROXY unless NO_PROXY or loopback, see {@link proxyFor}) or custom TLS; undefined for the
+ * defaults (direct, system CAs). The caller closes it.
+ */
+export function dispatcherFor(
+  authUrl: string,
+  context: Pick<AuthBuildContext, "proxy" | "tls">,
+): Dispatcher | undefined {
   let proxyUrl: string | undefined;
   try {
     proxyUrl = proxyFor(authUrl, context.proxy);

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { runCli, simEnv, stopAllCli, type TokenRecorder, tokenRecorder } from "../helpers/cli.js";
+import { startConnectProxy } from "../helpers/connect-proxy.js";
 
 let sim: RunningSimulator;
 let recorder: TokenRecorder;
@@ -54,6 +55,23 @@ describe("rcc token", () => {
     const lines = result.stdout.trim().split("\n");
     expect(lines).toHaveLength(2);
     expect(recorder.tokens.has(lines[1]!)).toBe(true);
+  });
+
+  it("goes through HTTP_PROXY like the other commands (a host the proxy maps, never resolved here)", async () => {
+    const proxy = await startConnectProxy();
+    try {
+      const port = new URL(sim.authUrl).port;
+      const authUrl = `http://rcc-sim.invalid:${port}/auth/oauth2/v1/token`;
+      const result = await runCli(["token", "--auth-url", authUrl, "--user", sim.accounts[0]!.user], {
+        env: { ...simEnv(sim), HTTP_PROXY: proxy.url, NO_PROXY: "" },
+      });
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^token for GE-A-00000001-1-0001 from http:\/\/rcc-sim\.invalid:/);
+      expect(proxy.targets).toContain(`rcc-sim.invalid:${port}`);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("exits 3 with one clear line on a wrong password", async () => {

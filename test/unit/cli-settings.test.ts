@@ -37,6 +37,23 @@ describe("settings precedence", () => {
     expect(settings.password).toBeUndefined();
   });
 
+  it("resolves the user-name login and the post mode like the other settings (flag > env > config), off-stream by default", async () => {
+    expect(await resolveSettings({}, {})).toMatchObject({ postMode: "off-stream" });
+    expect((await resolveSettings({}, {})).loginName).toBeUndefined();
+    const config = file("ads.json", JSON.stringify({ loginName: "from-file", postMode: "on-stream" }));
+    expect(await resolveSettings({ config }, {})).toMatchObject({ loginName: "from-file", postMode: "on-stream" });
+    expect(
+      await resolveSettings({ config }, { RCC_LOGIN_NAME: "from-env", RCC_POST_MODE: "off-stream" }),
+    ).toMatchObject({ loginName: "from-env", postMode: "off-stream" });
+    expect(
+      await resolveSettings({ config, loginName: "from-flag", postMode: "on-stream" }, { RCC_LOGIN_NAME: "from-env" }),
+    ).toMatchObject({ loginName: "from-flag", postMode: "on-stream" });
+    await expect(resolveSettings({}, { RCC_POST_MODE: "On-Stream" })).rejects.toThrow(
+      "--post-mode must be one of off-stream, on-stream, got 'On-Stream'",
+    );
+    await expect(resolveSettings({ loginName: "a\nb" }, {})).rejects.toThrow(/control characters/);
+  });
+
   it("maps --env to LSEG's token endpoints and lets a flag --auth-url beat an environment RCC_ENV", async () => {
     expect((await resolveSettings({ env: "ppe" }, {})).authUrl).toBe(AUTH_URLS.ppe);
     expect((await resolveSettings({ authUrl: "http://127.0.0.1:9/t" }, { RCC_ENV: "prod" })).authUrl).toBe(

@@ -85,7 +85,7 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
   try {
     await run.execute();
   } catch (error) {
-    if (run.stop.reason !== "interrupted") throw toCliError(error);
+    if (run.stop.reason !== "interrupted") throw toCliError(error, connection.settings);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -97,7 +97,7 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
   const interrupted = run.stop.reason === "interrupted";
   const summary = tally.summary((performance.now() - started) / 1000, { dryRun, interrupted });
   process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary, dryRun)}\n`);
-  if (run.stop.reason === "session-lost" && run.stop.error) throw toCliError(run.stop.error);
+  if (run.stop.reason === "session-lost" && run.stop.error) throw toCliError(run.stop.error, connection.settings);
   process.exitCode = interrupted ? EXIT.interrupted : tally.exitCode();
 }
 

@@ -27,6 +27,7 @@ export function registerContribute(program: Command): void {
       .command("contribute")
       .argument("<file>", "CSV or NDJSON file, or - for stdin")
       .description("contribute every row of a CSV or NDJSON file (or stdin), with live progress and a summary"),
+    { postMode: true },
   )
     .addOption(
       new Option("--format <format>", "input format (default: from the extension, else sniffed)").choices([
@@ -55,6 +56,7 @@ Examples:
   rcc contribute eod-prices.csv --report outcomes.ndjson
   cat prices.ndjson | rcc contribute - --json
   rcc contribute eod-prices.csv --dry-run
+  rcc contribute prices.csv --url ws://ads1:15000/WebSocket --login-name jdoe --post-mode on-stream
 
 ${EXIT_CODES_HELP}`,
     )

@@ -34,10 +34,15 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   const say = (line: string) =>
     process.stdout.write(flags.json ? `${JSON.stringify({ event: "info", message: line })}\n` : `${line}\n`);
   if (!explicit) {
-    const embedded = await embeddedSimulator(connection.log);
+    const { loginName } = connection.settings;
+    const embedded = await embeddedSimulator(connection.log, loginName === undefined ? {} : { loginName });
     sim = embedded.sim;
     connection = { ...connection, settings: { ...connection.settings, ...embedded.settings } };
-    say("No credentials or --url given: running against the embedded RCC simulator.");
+    say(
+      loginName === undefined
+        ? "No credentials or --url given: running against the embedded RCC simulator."
+        : `No --url given: running against the embedded simulator as an on-site ADS (user-name Login as ${loginName}).`,
+    );
     say(`  token endpoint  ${sim.authUrl}`);
     for (const url of sim.wsUrls) say(`  RCC WebSocket   ${url}`);
     say(`  admin API       ${sim.adminUrl}/state`);
@@ -83,7 +88,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     await Promise.all(pending);
   } catch (error) {
     // Ctrl+C before the first login is still a clean stop, not a failure.
-    if (!stop.interrupted) throw toCliError(error);
+    if (!stop.interrupted) throw toCliError(error, connection.settings);
   } finally {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);

@@ -27,6 +27,7 @@ export function registerDemo(program: Command): void {
       .description(
         "contribute the tutorial's fields to a RIC every interval; with no credentials, against the embedded simulator",
       ),
+    { postMode: true },
   )
     .option("--ric <ric>", "the RIC to contribute to", DEMO_RIC)
     .option("--interval <seconds>", "time between contributions", positiveNumberOption("--interval"), 1)
@@ -41,6 +42,7 @@ export function registerDemo(program: Command): void {
 Examples:
   rcc demo                                   # embedded simulator, TRCCTEST01, one post a second
   rcc demo --count 5 --json                  # five posts, one JSON outcome per line
+  rcc demo --login-name jdoe --post-mode on-stream   # embedded simulator as an on-site ADS
   rcc demo --env ppe --user GE-A-01234567-8-9012 --password-file ~/.rcc-pw \\
            --url wss://<rcc-uat-host>/WebSocket --ric <your RIC>
 

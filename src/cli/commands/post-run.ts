@@ -37,7 +37,7 @@ export async function runPost(flags: PostFlags): Promise<void> {
     process.stdout.write(flags.json ? `${JSON.stringify(outcome)}\n` : `${formatOutcome(outcome)}\n`);
     process.exitCode = exitCodeFor({ [outcome.outcome]: 1 });
   } catch (error) {
-    throw toCliError(error);
+    throw toCliError(error, connection.settings);
   } finally {
     await contributor.close();
   }

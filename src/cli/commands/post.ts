@@ -18,6 +18,7 @@ export interface PostFlags extends ConnectionFlags {
 export function registerPost(program: Command): void {
   addConnectionOptions(
     program.command("post").description("contribute one set of field values to a RIC and wait for its Ack"),
+    { postMode: true },
   )
     .requiredOption("--ric <ric>", "the RIC to contribute to")
     .option(
@@ -32,6 +33,7 @@ export function registerPost(program: Command): void {
 Examples:
   rcc post --ric TRCCTEST01 --field BID=451.55 --field ASK=451.57 --field DSPLY_NAME="Hello RCC"
   rcc post --ric TRCCTEST01 --field ASK=null --field ACTIV_DATE=2026-11-25 --json
+  rcc post --url ws://ads1:15000/WebSocket --login-name jdoe --post-mode on-stream --ric TRI.N --field BID=45.55
 
 ${EXIT_CODES_HELP}`,
     )

@@ -17,6 +17,7 @@ export function registerToken(program: Command): void {
     program
       .command("token")
       .description("check credentials: obtain an RDP token and show whom it is for and when it expires"),
+    { userNameLogin: false },
   )
     .option("--show-token", "also print the access token (it is a secret: do not paste it anywhere)")
     .addHelpText(

@@ -25,7 +25,7 @@ interface WatchOutput {
 /** Subscribes to `rics` and prints what arrives until Ctrl+C (exit 0) or the connection ends (exit 4). */
 export async function runWatch(rics: string[], flags: WatchFlags): Promise<void> {
   const connection = await resolveConnection(flags, { needCredentials: false });
-  const login = await loginOf(connection, flags);
+  const login = await loginOf(connection);
   const { settings, log, ca } = connection;
   const url = settings.urls[0] ?? "";
   const subscriber = new Subscriber({
@@ -54,7 +54,7 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
     try {
       info = await subscriber.open();
     } catch (error) {
-      throw toCliError(error);
+      throw toCliError(error, settings);
     }
     if (table)
       process.stderr.write(`rcc: watching ${rics.length} RIC(s) on ${url} as ${info.user ?? "?"} (Ctrl+C to stop)\n`);
@@ -84,19 +84,18 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
  */
 async function loginOf(
   connection: ResolvedConnection,
-  flags: WatchFlags,
 ): Promise<{ login: SubscriberLogin; dispose: () => Promise<void> }> {
   const { settings } = connection;
   const missing: string[] = [];
   if (settings.urls.length === 0) missing.push("--url (or RCC_URLS): the WebSocket endpoint to watch");
-  const tokenLogin = flags.loginName === undefined;
+  const tokenLogin = settings.loginName === undefined;
   if (tokenLogin && (settings.user === undefined || settings.authUrl === undefined)) {
     missing.push(
       "credentials: --user with --auth-url or --env (an RDP token, as RCC wants), or --login-name <user> (a user-name login, as an on-site ADS takes)",
     );
   }
   if (missing.length > 0) throw new CliError(`missing ${missing.join("; and ")}`, EXIT.usage);
-  if (!tokenLogin) return { login: { kind: "name", user: flags.loginName ?? "" }, dispose: () => Promise.resolve() };
+  if (!tokenLogin) return { login: { kind: "name", user: settings.loginName ?? "" }, dispose: () => Promise.resolve() };
   if (settings.password === undefined) {
     if (!process.stdin.isTTY) {
       throw new CliError(

@@ -8,8 +8,6 @@ import { addConnectionOptions, type ConnectionFlags } from "../connection-option
 
 /** Flags of `rcc watch`. */
 export interface WatchFlags extends ConnectionFlags {
-  /** DACS user name for a user-name Login (an on-site ADS, §4A.5) instead of an RDP token. */
-  loginName?: string;
   /** Fields to show (a View, §4A.1). */
   field?: string[];
 }
@@ -22,10 +20,6 @@ export function registerWatch(program: Command): void {
       .description("subscribe to RICs and show their live values (a table on a terminal, NDJSON otherwise)")
       .argument("<ric...>", "the RICs to watch"),
   )
-    .option(
-      "--login-name <user>",
-      "log in with this DACS user name instead of an RDP token (an on-site ADS, or rcc simulate --profile ads)",
-    )
     .option(
       "--field <NAME>",
       "show only this field; repeat for several (sent as a View)",
