@@ -68,7 +68,11 @@ interface Line {
   text: string;
 }
 
-/** Turns lines into records; keeps the lines of a record whose quoted cell is still open. */
+/**
+ * Turns lines into records; keeps the lines of a record whose quoted cell is still open. A quote that never closes
+ * (a stray quote) is an error for its own line only: the lines held behind it are read again as records of their
+ * own — after MAX_RECORD_LINES lines mid-file, or at the end of the input — so no row after it is lost.
+ */
 class RecordAssembler {
   /** Lines to (re)process, oldest first. */
   readonly #queue: Line[] = [];
@@ -77,6 +81,28 @@ class RecordAssembler {
   /** Adds a line and returns the records it completes. */
   *push(line: Line): Generator<CsvRecord> {
     this.#queue.push(line);
+    yield* this.#drain();
+  }
+
+  /**
+   * Ends the input. A quoted cell still open is a stray quote: one error on its first line, then its other lines
+   * are read again — which may hold another stray quote, hence the loop.
+   */
+  *end(): Generator<CsvRecord> {
+    for (;;) {
+      const first = this.#record[0];
+      if (first === undefined) return;
+      yield {
+        line: first.line,
+        error: `unterminated quoted field starting at line ${first.line} (no closing quote before the end of the input)`,
+      };
+      this.#giveUpRecord();
+      yield* this.#drain();
+    }
+  }
+
+  /** Processes the queued lines into records, holding the lines of a record left open. */
+  *#drain(): Generator<CsvRecord> {
     while (this.#queue.length > 0) {
       const next = this.#queue.shift() as Line;
       if (this.#record.length === 0 && next.text.trim() === "") continue;
@@ -86,9 +112,7 @@ class RecordAssembler {
       if ("open" in result) {
         if (this.#record.length < MAX_RECORD_LINES) continue;
         yield { line: first.line, error: `a quoted cell is not closed within ${MAX_RECORD_LINES} lines` };
-        // A stray quote: read the lines after it again as records of their own.
-        this.#queue.unshift(...this.#record.slice(1));
-        this.#record = [];
+        this.#giveUpRecord();
         continue;
       }
       this.#record = [];
@@ -96,11 +120,9 @@ class RecordAssembler {
     }
   }
 
-  /** The record left open at the end of the input, as an error. */
-  *end(): Generator<CsvRecord> {
-    const first = this.#record[0];
-    if (first !== undefined)
-      yield { line: first.line, error: "a quoted cell is not closed before the end of the input" };
+  /** Drops the open record's first line (the stray quote's) and queues the rest to be read again, ahead of any other. */
+  #giveUpRecord(): void {
+    this.#queue.unshift(...this.#record.slice(1));
     this.#record = [];
   }
 }

@@ -2,8 +2,8 @@
  * Property tests of `rcc contribute`'s input readers (src/cli/input.ts, issue 6): CSV and NDJSON files mixing good
  * rows with malformed ones. Every malformed row gives an error naming its row (line) number, every good row comes
  * through with its exact values, in order, and the readers never throw. A stray opening quote is the one input
- * that can swallow later lines (a quoted CSV cell may span lines, RFC 4180): its rule is tested on its own, and
- * its end-of-input case is a known failure (test/resilience/known-failures/csv-stray-quote-at-end.ts).
+ * that can swallow later lines (a quoted CSV cell may span lines, RFC 4180): its rule is tested on its own (its
+ * end-of-input case in test/unit/cli-input.test.ts and cli-csv-records.test.ts).
  */
 import { Readable } from "node:stream";
 import fc from "fast-check";

@@ -65,9 +65,35 @@ describe("reading CSV records from a stream", () => {
     expect(records[1]).toEqual({ line: 2, cells: ["R0", "0"] });
   });
 
-  it("reports a quoted cell still open at the end of the input", async () => {
+  it("reports a quoted cell still open at the end of the input on the line where it starts", async () => {
     const records = await collect(readCsvRecords(Readable.from(['RIC,BID\nA,"1\n'])));
-    expect(records.at(-1)).toEqual({ line: 2, error: "a quoted cell is not closed before the end of the input" });
+    expect(records.at(-1)).toEqual({
+      line: 2,
+      error: "unterminated quoted field starting at line 2 (no closing quote before the end of the input)",
+    });
+  });
+
+  it("reads the lines after a stray quote near the end of the input again as records of their own", async () => {
+    const records = await collect(readCsvRecords(Readable.from(['RIC,BID\nA,"1\n\nB,2\nC,3\n'])));
+    expect(records).toEqual([
+      { line: 1, cells: ["RIC", "BID"] },
+      { line: 2, error: "unterminated quoted field starting at line 2 (no closing quote before the end of the input)" },
+      { line: 4, cells: ["B", "2"] },
+      { line: 5, cells: ["C", "3"] },
+    ]);
+  });
+
+  it("reads or reports every line after a stray quote at any distance from the end of the input", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: MAX_RECORD_LINES + 5 }), async (after) => {
+        const lines = ['A,"stray', ...Array.from({ length: after }, (_, index) => `R${index},${index}`)];
+        const records = await collect(readCsvRecords(Readable.from([`${lines.join("\n")}\n`])));
+        expect(records.map((record) => record.line)).toEqual(lines.map((_, index) => index + 1));
+        expect(records[0]).toHaveProperty("error");
+        expect(records.slice(1).every((record) => "cells" in record)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 

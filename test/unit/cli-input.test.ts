@@ -42,6 +42,24 @@ describe("CSV input", () => {
     ]);
   });
 
+  it("reports a stray quote near the end of the file on its row and still reads every row after it", async () => {
+    const rows = await collect(readCsv(Readable.from(['RIC,BID\nTRCCTEST01,"1.5\nTRCCTEST02,2\nTRCCTEST03,3\n'])));
+    expect(rows).toEqual([
+      { row: 2, error: "unterminated quoted field starting at line 2 (no closing quote before the end of the input)" },
+      { row: 3, ric: "TRCCTEST02", fields: { BID: 2 } },
+      { row: 4, ric: "TRCCTEST03", fields: { BID: 3 } },
+    ]);
+  });
+
+  it("merges a stray quote with a later row holding a quoted cell into one error (RFC 4180 ambiguity)", async () => {
+    const text = 'RIC,BID,DSPLY_NAME\nTRCCTEST01,"1.5,x\nTRCCTEST02,2,"y"\nTRCCTEST03,3,z\n';
+    const rows = await collect(readCsv(Readable.from([text])));
+    expect(rows).toEqual([
+      { row: 2, error: "cell 2 has text after its closing quote" },
+      { row: 4, ric: "TRCCTEST03", fields: { BID: 3, DSPLY_NAME: "z" } },
+    ]);
+  });
+
   it("refuses a header whose columns are not field names", async () => {
     const rows = await collect(readCsv(Readable.from(["RIC,BID PRICE\nTRCCTEST01,1\n"])));
     expect(rows).toHaveLength(1);
