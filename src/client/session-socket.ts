@@ -9,6 +9,7 @@ import { WebSocket } from "ws";
 import { SUBPROTOCOL } from "../protocol/messages.js";
 import type { Clock } from "../util/clock.js";
 import type { TlsOptions } from "./options.js";
+import { ConnectionLostError } from "./post-errors.js";
 
 /** What {@link openWebSocket} needs. */
 export interface OpenWebSocketOptions {
@@ -71,6 +72,12 @@ export function openWebSocket(url: string, options: OpenWebSocketOptions): Promi
     ws.on("error", onError);
     ws.on("unexpected-response", onUnexpected);
   });
+}
+
+/** Why a WebSocket to `url` could not be opened, as the retriable error the session backs off with. */
+export function connectFailure(url: string, error: unknown): ConnectionLostError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ConnectionLostError(`cannot connect to ${url}: ${reason}`, { cause: error });
 }
 
 /**

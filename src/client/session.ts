@@ -3,17 +3,19 @@
  * with `Refresh:false` after every token refresh (§2.4), and on any loss (closed login stream, "System
  * busy", dead link, socket error) backing off with full jitter and reconnecting through the endpoint pool
  * (§3.6). With a user-name login (an on-site ADS, §4A.5) the token steps fall away. Fatal refusals stop it
- * with a typed error. The state changes only in {@link Session.#transition}.
+ * with a typed error — and so does an untrusted TLS certificate before the first login (after one, it is
+ * retried: the server may be fixed). The state changes only in {@link Session.#transition}.
  */
 import { buildLoginClose } from "../protocol/messages.js";
 import type { Logger } from "../util/logger.js";
 import type { AccessToken } from "./auth-provider.js";
+import { CertificateError, certificateErrorFor } from "./errors.js";
 import type { ResolvedSessionOptions } from "./options.js";
 import { ConnectionLostError } from "./post-errors.js";
 import { type InboundMessage, type Link, openLink } from "./session-link.js";
 import { classifyLoginMessage, type LoginOutcome } from "./session-login.js";
 import { Reconnector } from "./session-reconnect.js";
-import { defaultPosition } from "./session-socket.js";
+import { connectFailure, defaultPosition } from "./session-socket.js";
 import {
   type SessionCounters,
   type SessionDeps,
@@ -42,6 +44,8 @@ export class Session {
   #maxMessagesPerSecond: number;
   #unsubscribe: (() => void)[] = [];
   #closing: Promise<void> | undefined;
+  /** Whether a Login was ever accepted: decides whether an untrusted certificate is fatal. */
+  #wasReady = false;
 
   constructor(options: ResolvedSessionOptions, deps: SessionDeps) {
     this.#options = options;
@@ -125,7 +129,7 @@ export class Session {
     } catch (thrown) {
       if (run !== this.#run) return;
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-      if (isFatalAuthError(error)) this.#fail(error);
+      if (isFatalAuthError(error) || this.#isFatalCertificate(error)) this.#fail(error);
       else this.#backOff(error);
       return;
     }
@@ -160,8 +164,9 @@ export class Session {
       });
     } catch (error) {
       if (run !== this.#run) return;
-      const reason = error instanceof Error ? error.message : String(error);
-      this.#backOff(new ConnectionLostError(`cannot connect to ${url}: ${reason}`, { cause: error }));
+      const certificate = certificateErrorFor(url, error);
+      if (certificate !== undefined && this.#isFatalCertificate(certificate)) this.#fail(certificate);
+      else this.#backOff(certificate ?? connectFailure(url, error));
       return;
     }
     if (link === undefined) return; // closed or failed meanwhile
@@ -193,6 +198,7 @@ export class Session {
       return;
     }
     this.#timers.clear("login");
+    this.#wasReady = true;
     this.#transition("ready");
     // Stable for a while: the next failure starts the backoff afresh.
     this.#timers.set("stable", this.#options.stableAfterMs, () => this.#reconnector.reset());
@@ -245,6 +251,14 @@ export class Session {
     this.counters.reconnects += 1;
     this.#deps.publish({ type: "reconnecting", ...plan, cause });
     this.#timers.set("backoff", plan.delayMs, () => void this.#authenticate());
+  }
+
+  /** Untrusted certificate (issue 3): fatal before the first accepted Login, else warn and back off as usual. */
+  #isFatalCertificate(error: Error): boolean {
+    if (!(error instanceof CertificateError)) return false;
+    if (!this.#wasReady) return true;
+    this.#log.warn({ err: error.message }, "server certificate not trusted; retrying with backoff");
+    return false;
   }
 
   /** A fatal failure: stop for good with `error`. */

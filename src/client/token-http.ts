@@ -6,6 +6,7 @@
 import type { Clock } from "../util/clock.js";
 import { redactSecrets } from "../util/logger.js";
 import { AUTH_ERROR_CODES, AuthError, classifyTokenStatus } from "./auth-errors.js";
+import { certificateErrorFor } from "./errors.js";
 
 /** OAuth2 grant types of RDP v1. */
 export type GrantType = "password" | "refresh_token";
@@ -96,8 +97,9 @@ export class TokenTransportError extends Error {
  * POSTs `form` to `url`, re-POSTing the same body to `Location` on 301/302/307/308 (official clients do not
  * let the HTTP stack follow redirects, since that would turn the POST into a GET, §1.2).
  *
- * @throws the abort reason of `signal` when it fires; {@link TokenTransportError} on network failure or
- *   timeout; AuthError `RCC_AUTH_REDIRECT` on a redirect loop, a missing `Location` or an https → http hop.
+ * @throws the abort reason of `signal` when it fires; `CertificateError` (not retriable) when the endpoint's
+ *   TLS certificate fails verification; {@link TokenTransportError} on any other network failure or timeout;
+ *   AuthError `RCC_AUTH_REDIRECT` on a redirect loop, a missing `Location` or an https → http hop.
  */
 export async function postTokenForm(
   url: string,
@@ -112,8 +114,8 @@ export async function postTokenForm(
   const onAbort = (): void => attempt.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
   const timer = transport.clock.setTimeout(() => attempt.abort(timedOut), transport.requestTimeoutMs);
+  let target = url;
   try {
-    let target = url;
     let movedTo: string | undefined;
     for (let hops = 0; ; hops++) {
       const init: RequestInit = {
@@ -145,6 +147,9 @@ export async function postTokenForm(
     if (attempt.signal.aborted && attempt.signal.reason === timedOut) {
       throw new TokenTransportError(`token request timed out after ${transport.requestTimeoutMs} ms`, true);
     }
+    // An untrusted certificate stays untrusted however often we ask: not a transient failure (§1.6).
+    const certificate = certificateErrorFor(target, error);
+    if (certificate !== undefined) throw certificate;
     throw new TokenTransportError(`token request failed: ${describeNetworkError(error)}`, false, { cause: error });
   } finally {
     transport.clock.clearTimeout(timer);

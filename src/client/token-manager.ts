@@ -7,6 +7,7 @@
 import type { Logger } from "../util/logger.js";
 import type { AccessToken, AuthProvider } from "./auth-provider.js";
 import { AUTH_ERROR_CODES, AuthError } from "./auth-errors.js";
+import { CertificateError } from "./errors.js";
 import type { GrantStats } from "./token-grant.js";
 import { TokenGrantClient } from "./token-grant.js";
 import type { GrantType, IssuedTokens } from "./token-http.js";
@@ -88,7 +89,8 @@ export class TokenManager implements AuthProvider {
 
   /**
    * Subscribes to fatal schedule failures (e.g. `AuthForbiddenError`); the schedule then stops until a later
-   * `getToken()` succeeds. Retriable failures are retried by the schedule instead. @returns unsubscribe.
+   * `getToken()` succeeds. Retriable failures are retried by the schedule instead, and so is a `CertificateError`
+   * once a token was obtained (the endpoint served us before: its certificate may be fixed). @returns unsubscribe.
    */
   onError(listener: (error: Error) => void): () => void {
     this.#errorListeners.add(listener);
@@ -203,10 +205,17 @@ export class TokenManager implements AuthProvider {
 
   #onScheduleFailure(error: unknown): void {
     if (!this.#started || (error instanceof AuthError && error.code === AUTH_ERROR_CODES.stopped)) return;
-    if (error instanceof AuthError && error.retriable) {
+    // A certificate refused after the endpoint once served us may be a botched rotation that gets fixed:
+    // keep the schedule going (a first grant refused for its certificate is fatal, see getToken's callers).
+    const certificate = error instanceof CertificateError && this.#tokens !== undefined ? error : undefined;
+    if ((error instanceof AuthError && error.retriable) || certificate !== undefined) {
       const delayMs = scheduleRetryDelayMs(this.#options.clock.now(), this.#tokens?.expiresAtMs, this.#options.retry);
       this.#log.warn(
-        { code: error.code, delayMs: Math.round(delayMs) },
+        {
+          code: (error as AuthError | CertificateError).code,
+          certificate: certificate?.certificateCode,
+          delayMs: Math.round(delayMs),
+        },
         "scheduled token refresh failed; will try again",
       );
       this.#timer.set(delayMs);

@@ -6,6 +6,7 @@ import type { Clock } from "../util/clock.js";
 import type { BackoffPolicy } from "./backoff.js";
 import { backoffDelayMs } from "./backoff.js";
 import { AuthError, AuthUnavailableError } from "./auth-errors.js";
+import { RccError } from "./errors.js";
 
 /** What {@link retryTransient} needs. */
 export interface RetryContext {
@@ -21,8 +22,9 @@ export interface RetryContext {
 }
 
 /**
- * Runs `operation` until it succeeds, fails with a non-retriable `AuthError`, or the retry budget is spent.
- * Retriable = an `AuthError` with `retriable` true, or any other error (network failures, timeouts).
+ * Runs `operation` until it succeeds, fails with a non-retriable `RccError` (an `AuthError` such as refused
+ * credentials, or a `CertificateError`), or the retry budget is spent. Retriable = an `RccError` with
+ * `retriable` true, or any other error (network failures, timeouts).
  *
  * @throws the non-retriable error as is; {@link AuthUnavailableError} (cause = last failure) when the budget
  *   is spent; the abort reason when `signal` fires.
@@ -37,7 +39,7 @@ export async function retryTransient<T>(operation: () => Promise<T>, context: Re
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       context.onFailure(error);
-      if (error instanceof AuthError && !error.retriable) throw error;
+      if (error instanceof RccError && !error.retriable) throw error;
       failure = error instanceof Error ? error : new Error(String(error));
     }
     const status = failure instanceof AuthError ? failure.status : undefined;

@@ -1,6 +1,8 @@
 /**
  * TLS end to end: against a simulator serving https:// and wss:// with a self-signed certificate, the CLI
- * refuses the untrusted certificate with one clear line (exit 4) and works once given the CA with --ca.
+ * refuses the untrusted certificate with one clear line (exit 4) — at once: the client library does not retry a
+ * certificate failure before the first login, so no retry warning precedes it — and works once given the CA
+ * with --ca.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
@@ -33,6 +35,14 @@ describe("untrusted certificates", () => {
     });
     expect(result.code).toBe(4);
     expectOneCertificateLine(result.stderr);
+    expect(sim.state.snapshot(Date.now()).counters.posts).toBe(0);
+  });
+
+  it("rcc demo against the untrusted server exits 4 with the same line, having sent nothing", async () => {
+    const result = await runCli(["demo", ...simFlags(sim), "--count", "1"], { env: simEnv(sim) });
+    expect(result.code).toBe(4);
+    expectOneCertificateLine(result.stderr);
+    expect(result.stdout).toBe("");
     expect(sim.state.snapshot(Date.now()).counters.posts).toBe(0);
   });
 

@@ -1,14 +1,12 @@
 /** WSS with certificate checks on by default, custom CAs, and HTTP CONNECT proxies (issue 3). */
-import { createServer, type Server } from "node:http";
-import { type Socket, connect as netConnect } from "node:net";
-import type { AddressInfo } from "node:net";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterEach, describe, expect, test } from "vitest";
-import type { ReconnectInfo } from "../../src/client/session-state.js";
+import { CertificateError } from "../../src/client/errors.js";
 import { TokenManager } from "../../src/client/token-manager.js";
-import { cleanup, contributor, credentials, simulator, waitFor } from "./client-fixtures.js";
+import { type ConnectProxy, startConnectProxy } from "../helpers/connect-proxy.js";
+import { cleanup, contributor, credentials, simulator } from "./client-fixtures.js";
 
-const proxies: { server: Server; sockets: Set<Socket> }[] = [];
+const proxies: ConnectProxy[] = [];
 const agents: Agent[] = [];
 const managers: TokenManager[] = [];
 
@@ -16,44 +14,14 @@ afterEach(async () => {
   await cleanup();
   for (const manager of managers.splice(0)) manager.stop();
   await Promise.all(agents.splice(0).map((agent) => agent.close()));
-  await Promise.all(
-    proxies.splice(0).map(
-      ({ server, sockets }) =>
-        new Promise<void>((resolve) => {
-          for (const socket of sockets) socket.destroy();
-          server.close(() => resolve());
-        }),
-    ),
-  );
+  await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
 });
 
-/** A minimal HTTP CONNECT proxy on 127.0.0.1 recording every tunnel target. */
-async function startProxy(): Promise<{ url: string; targets: string[] }> {
-  const targets: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((_req, res) => res.writeHead(405).end());
-  server.on("connect", (req, client: Socket, head: Buffer) => {
-    targets.push(req.url ?? "");
-    const [host, port] = (req.url ?? "").split(":");
-    const upstream = netConnect(Number(port), host ?? "127.0.0.1", () => {
-      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("error", () => undefined);
-      socket.on("close", () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  proxies.push({ server, sockets });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, targets };
+/** A CONNECT proxy on 127.0.0.1 recording every tunnel target, closed after the test. */
+async function startProxy(): Promise<ConnectProxy> {
+  const proxy = await startConnectProxy();
+  proxies.push(proxy);
+  return proxy;
 }
 
 /** A token manager that trusts the simulator's self-signed certificate (for tests of the WebSocket side). */
@@ -74,18 +42,21 @@ describe("TLS", () => {
     await expect(client.contribute("TRCCTEST01", { BID: 1 })).resolves.toMatchObject({ ric: "TRCCTEST01" });
   });
 
-  test("verifies certificates by default: a self-signed server is refused and the session keeps retrying", async () => {
+  test("verifies certificates by default: a self-signed server is refused at once with a CertificateError", async () => {
     const sim = await simulator({ tls: true });
     const client = contributor(sim, { auth: trustingTokenManager(sim) });
-    const seen: ReconnectInfo[] = [];
-    client.on("reconnecting", (info) => seen.push(info));
-    const connecting = client.connect().catch((error: unknown) => error);
-    await waitFor(() => seen.length >= 2, 3000, "two refused attempts");
-    expect(seen[0]!.cause.message).toMatch(/certificate/i);
-    expect(client.state).not.toBe("ready");
+    const connecting: string[] = [];
+    client.on("state", (change) => {
+      if (change.to === "connecting") connecting.push(change.to);
+    });
+    const error = await client.connect().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CertificateError);
+    expect(error).toMatchObject({ certificateCode: "DEPTH_ZERO_SELF_SIGNED_CERT", retriable: false });
+    // Not retried: one WebSocket attempt, no reconnect scheduled, and the session is over.
+    expect(connecting).toHaveLength(1);
+    expect(client.stats().reconnects).toBe(0);
+    expect(client.state).toBe("closed");
     expect(sim.state.counters.logins).toBe(0);
-    await client.close();
-    expect(await connecting).toBeInstanceOf(Error);
   });
 
   test("rejectUnauthorized:false explicitly turns verification off", async () => {
