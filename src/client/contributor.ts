@@ -100,7 +100,8 @@ export class Contributor extends EventEmitter<ContributorEvents> {
 
   /**
    * Starts the session. Resolves when first ready; rejects on a fatal failure before that (e.g.
-   * `LoginRefusedError`, `InvalidCredentialsError`, reconnecting gave up) or if closed first. Idempotent.
+   * `LoginRefusedError`, `InvalidCredentialsError`, `CertificateError` — a server certificate that does not
+   * verify is not retried before the first Login — reconnecting gave up) or if closed first. Idempotent.
    */
   connect(): Promise<void> {
     if (this.#connecting) return this.#connecting;
@@ -115,8 +116,9 @@ export class Contributor extends EventEmitter<ContributorEvents> {
    * Contributes `fields` to `ric` (a Post with Ack: off-stream, §2.8, or on the RIC's item stream with
    * `postMode: "on-stream"`, §4A.6). Settles exactly once: resolves with the Ack; rejects with
    * ValidationError (nothing sent), QueueFullError (`{ wait: false }` and the queue is full), NakError,
-   * ContentError, AckTimeoutError, ConnectionLostError (`resendInFlight: false`), ItemStreamError (on-stream:
-   * the RIC's stream was refused) or SessionClosedError. Posts made before `connect()` wait in the queue.
+   * ContentError, AckTimeoutError, ConnectionLostError (`resendInFlight: false`), SupersededError (the link
+   * dropped before its Ack and newer acknowledged posts to the RIC carried all its fields, so it was not re-sent),
+   * ItemStreamError (on-stream: the RIC's stream was refused) or SessionClosedError. Posts made before `connect()` wait in the queue.
    */
   contribute(ric: string, fields: FieldsInput, options?: ContributeOptions): Promise<Ack> {
     if (!this.#accepting) return Promise.reject(new SessionClosedError("the contributor is closing or closed"));

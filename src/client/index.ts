@@ -29,11 +29,13 @@ export {
 } from "./field-validation.js";
 export {
   POST_ERROR_CODES,
+  PostError,
   NakError,
   ContentError,
   AckTimeoutError,
   QueueFullError,
   ConnectionLostError,
+  SupersededError,
   ValidationError,
   SessionClosedError,
   LoginRefusedError,
@@ -41,7 +43,7 @@ export {
   type ItemStreamRefusal,
   type PostRef,
 } from "./post-errors.js";
-export { RccError } from "./errors.js";
+export { RccError, CertificateError, CERTIFICATE_ERROR_CODE, CERTIFICATE_FAILURE_CODES } from "./errors.js";
 export type { AuthProvider, AccessToken } from "./auth-provider.js";
 export { TokenManager, type TokenManagerOptions, type TokenManagerStats } from "./token-manager.js";
 export {

@@ -89,7 +89,13 @@ export interface PipelineOptions {
   maxQueued?: number;
   /** Largest WebSocket frame sent, bytes (§2.2). @default 61_440 */
   maxFrameBytes?: number;
-  /** Re-send posts in flight when a connection drops (new PostIDs); `false` rejects them with `ConnectionLostError`. @default true */
+  /**
+   * Re-send posts in flight when a connection drops (first on the next connection, in order, new PostIDs);
+   * `false` rejects them with `ConnectionLostError`. A re-send never overwrites a newer value: fields that a
+   * newer post to the same RIC, acknowledged before the drop, carried are left out of the re-sent post (its
+   * Ack then covers the reduced post), and a post left with no field is not re-sent but rejects with
+   * `SupersededError`. @default true
+   */
   resendInFlight?: boolean;
   /** Merge a post into a still-queued post to the same RIC (default for every `contribute()`). @default false */
   conflate?: boolean;

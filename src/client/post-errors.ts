@@ -16,6 +16,7 @@ export const POST_ERROR_CODES = {
   sessionClosed: "RCC_SESSION_CLOSED",
   loginRefused: "RCC_LOGIN_REFUSED",
   itemStreamRefused: "RCC_ITEM_STREAM_REFUSED",
+  superseded: "RCC_SUPERSEDED",
 } as const;
 
 /** Identifies the post an error is about. */
@@ -33,30 +34,42 @@ export function nakCodeName(nak: unknown): string {
 }
 
 /**
+ * Base class of the errors about one post that was sent: each carries the post's RIC and the PostID it
+ * carried on the wire, so callers can tell which post failed without parsing the message.
+ */
+export class PostError extends RccError {
+  /** The RIC that was posted to. */
+  readonly ric: string;
+  /** The PostID the post carried on its last send (unique within one connection). */
+  readonly postId: number;
+
+  constructor(code: string, message: string, post: PostRef, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(code, message, options);
+    this.ric = post.ric;
+    this.postId = post.postId;
+  }
+}
+
+/**
  * The server refused a post with an Ack carrying a `NakCode` (§2.9). `retriable` is true for the codes of
  * {@link RETRIABLE_NAK_CODES} (NoResources, NoResponse, SourceDown, GatewayDown).
  */
-export class NakError extends RccError {
+export class NakError extends PostError {
   /** The wire Nak code (a {@link NakCode} such as "SymbolUnknown"); an unknown number or string is kept as a string. */
   readonly nakCode: string;
   /** The server's text, trimmed (RCC texts may end with a newline); empty when absent. */
   readonly text: string;
-  readonly ric: string;
-  readonly postId: number;
 
   constructor(nakCode: string, text: string, post: PostRef) {
     const trimmed = text.trim();
     super(
       POST_ERROR_CODES.nak,
       `post ${post.postId} to ${post.ric} refused: ${nakCode}${trimmed ? ` (${trimmed})` : ""}`,
-      {
-        retriable: RETRIABLE_NAK_CODES.has(nakCode as NakCode),
-      },
+      post,
+      { retriable: RETRIABLE_NAK_CODES.has(nakCode as NakCode) },
     );
     this.nakCode = nakCode;
     this.text = trimmed;
-    this.ric = post.ric;
-    this.postId = post.postId;
   }
 }
 
@@ -64,18 +77,14 @@ export class NakError extends RccError {
  * The server answered a post with a converter `Error` message instead of an Ack (§2.11), e.g. for an
  * unknown field acronym ("JSON Unexpected FID"). Not retriable: the same content fails again.
  */
-export class ContentError extends RccError {
+export class ContentError extends PostError {
   /** The Error's `Text`, trimmed. */
   readonly text: string;
-  readonly ric: string;
-  readonly postId: number;
 
   constructor(text: string, post: PostRef) {
     const trimmed = text.trim();
-    super(POST_ERROR_CODES.content, `post ${post.postId} to ${post.ric} rejected by the server: ${trimmed}`);
+    super(POST_ERROR_CODES.content, `post ${post.postId} to ${post.ric} rejected by the server: ${trimmed}`, post);
     this.text = trimmed;
-    this.ric = post.ric;
-    this.postId = post.postId;
   }
 }
 
@@ -83,19 +92,32 @@ export class ContentError extends RccError {
  * No Ack arrived within `ackTimeoutMs`. The outcome is unknown (the post may have been applied), so it is
  * flagged retriable only in the sense that re-sending may succeed; re-send only if that is idempotent for you.
  */
-export class AckTimeoutError extends RccError {
-  readonly ric: string;
-  readonly postId: number;
+export class AckTimeoutError extends PostError {
   /** The timeout that elapsed, milliseconds. */
   readonly timeoutMs: number;
 
   constructor(post: PostRef, timeoutMs: number) {
-    super(POST_ERROR_CODES.ackTimeout, `no Ack for post ${post.postId} to ${post.ric} within ${timeoutMs} ms`, {
+    super(POST_ERROR_CODES.ackTimeout, `no Ack for post ${post.postId} to ${post.ric} within ${timeoutMs} ms`, post, {
       retriable: true,
     });
-    this.ric = post.ric;
-    this.postId = post.postId;
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The connection dropped before this post's Ack arrived, and a NEWER post to the same RIC had already been
+ * acknowledged carrying every field of this one (`resendInFlight: true`). Re-sending it would overwrite the
+ * newer values with older ones, so it was not re-sent: the RIC's value at the server is the newer post's.
+ * Whether this post itself reached the server is unknown, and no longer matters. `postId` is the PostID it
+ * carried on the lost connection. Not retriable: re-sending it would do the harm the client just avoided.
+ */
+export class SupersededError extends PostError {
+  constructor(post: PostRef) {
+    super(
+      POST_ERROR_CODES.superseded,
+      `a newer post to ${post.ric} was acknowledged before the Ack of post ${post.postId} arrived, so it was not re-sent`,
+      post,
+    );
   }
 }
 

@@ -1,25 +1,27 @@
 /**
  * The path of a post (issue 3): validate → queue (bounded, optional conflation) → frame (batched, ≤
  * maxFrameBytes, within the rate governor's budget) → in flight (bounded) → Ack/Nak/Error/timeout → settle
- * exactly once. Posts in flight when a connection drops are re-sent with new PostIDs or rejected. The hot
- * path does one JSON.stringify per post (its fields) and no per-post logging. With `postMode: "on-stream"`
- * posts go out on item streams (§4A.6, see item-streams.ts); the queue stays one FIFO, whose head waits
- * while its RIC's stream is opening.
+ * exactly once. Posts in flight when a connection drops are re-sent with new PostIDs or rejected, as the
+ * resend policy decides (resend-policy.ts: never over a newer acknowledged value). The hot path does one
+ * JSON.stringify per post (its fields) and no per-post logging. With `postMode: "on-stream"` posts go out on
+ * item streams (§4A.6, see item-streams.ts); the queue stays one FIFO, whose head waits while its RIC's
+ * stream is opening.
  */
-import type { Clock, TimerHandle } from "../util/clock.js";
-import type { Logger } from "../util/logger.js";
 import { redactSecrets } from "../util/logger.js";
 import { type Ack, AckTracker, type PostEntry, rejectPost, settleFromAck } from "./ack-tracker.js";
 import { FrameBuilder, PostFormat } from "./batcher.js";
 import { DrainSignal } from "./drain-signal.js";
+import { FlushScheduler } from "./flush-scheduler.js";
 import { fillOffStream, fillOnStream } from "./frame-fill.js";
 import { type ItemStreams, itemStreamsFor } from "./item-streams.js";
 import type { FieldsInput } from "./field-validation.js";
 import { LatencyHistogram } from "./latency.js";
 import type { ResolvedPipelineOptions } from "./options.js";
-import { AckTimeoutError, ConnectionLostError, ContentError, NakError, QueueFullError } from "./post-errors.js";
+import { AckTimeoutError, ContentError, QueueFullError } from "./post-errors.js";
 import { type PrepareContext, createEntry, mergeInto, validatePost } from "./post-prepare.js";
 import { PostQueue } from "./post-queue.js";
+import type { PipelineDeps } from "./post-sink.js";
+import { ResendPolicy } from "./resend-policy.js";
 import type { SessionPipeline } from "./session-state.js";
 import type { InboundMessage } from "./session-link.js";
 import { errorDetails, matchServerError } from "./server-error-match.js";
@@ -33,30 +35,6 @@ export interface ContributeOptions {
   conflate?: boolean;
 }
 
-/** Where posts go out: the session. */
-export interface PostSink {
-  /** Posts that may be sent now (rate budget, connection ready). */
-  postCapacity(nowMs: number): number;
-  /** Milliseconds until a post slot frees up in the rate window. */
-  postWaitMs(nowMs: number): number;
-  sendPosts(text: string, count: number): void;
-  /** Sends a control message (an item Request) on the ready connection. */
-  sendControl(message: object): void;
-  /**
-   * `count` posts sent earlier were settled at monotonic `nowMs` (an answer arrived, their Ack timed out or
-   * their connection was lost): the Ack-clocked rate window counts them from now (rate-governor.ts).
-   */
-  postsSettled(nowMs: number, count: number): void;
-}
-
-/** Collaborators of a {@link PostPipeline}. */
-export interface PipelineDeps {
-  clock: Clock;
-  log: Logger;
-  sink: PostSink;
-  onNak: (error: NakError) => void;
-}
-
 /** Queue, batching, acks and backpressure of one contributor. */
 export class PostPipeline implements SessionPipeline {
   readonly counters: PipelineCounters = newPipelineCounters();
@@ -68,12 +46,12 @@ export class PostPipeline implements SessionPipeline {
   readonly #frame: FrameBuilder;
   readonly #queue: PostQueue;
   readonly #tracker: AckTracker;
+  readonly #resend: ResendPolicy;
   /** The item streams of on-stream posting; undefined off-stream (the default). */
   readonly #streams: ItemStreams | undefined;
   #ready = false;
   #nextPostId = 1;
-  #flushScheduled = false;
-  #rateTimer: TimerHandle | undefined;
+  readonly #flushes: FlushScheduler;
   readonly #drained: DrainSignal;
 
   constructor(options: ResolvedPipelineOptions, deps: PipelineDeps) {
@@ -89,6 +67,7 @@ export class PostPipeline implements SessionPipeline {
       send: (request) => deps.sink.sendControl(request),
       onChange: () => this.#scheduleFlush(),
     });
+    this.#flushes = new FlushScheduler(deps.clock, () => this.#flush());
     this.#frame = new FrameBuilder(options.maxFrameBytes);
     this.#prepare = { format: this.#format, maxFrameBytes: options.maxFrameBytes };
     this.#queue = new PostQueue(options.maxQueued);
@@ -99,10 +78,13 @@ export class PostPipeline implements SessionPipeline {
       onTimeout: (entry) => {
         this.counters.ackTimeouts += 1;
         deps.sink.postsSettled(deps.clock.monotonic(), 1);
+        this.#resend.settled(entry, false);
         rejectPost(entry, new AckTimeoutError(entry, options.ackTimeoutMs));
         this.#afterSettle();
       },
     });
+    const resendDeps = { inFlight: this.#tracker, prepare: this.#prepare, counters: this.counters };
+    this.#resend = new ResendPolicy(options.resendInFlight, resendDeps);
   }
 
   /** Posts sent and awaiting an Ack. */
@@ -149,6 +131,7 @@ export class PostPipeline implements SessionPipeline {
   onReady = (): void => {
     this.#ready = true;
     this.#nextPostId = 1; // PostIDs are per connection; the old connection's are gone with it
+    this.#resend.reset();
     this.#streams?.connected(this.#queue.rics()); // streams are per connection too: re-opened here
     this.#scheduleFlush();
   };
@@ -156,25 +139,11 @@ export class PostPipeline implements SessionPipeline {
   onDisconnected = (cause: Error): void => {
     this.#ready = false;
     this.#streams?.disconnected();
-    this.#clearRateTimer();
+    this.#flushes.cancelWait();
     const lost = this.#tracker.takeAll();
     if (lost.length === 0) return;
     this.#deps.sink.postsSettled(this.#deps.clock.monotonic(), lost.length);
-    if (this.#options.resendInFlight) {
-      this.counters.resent += lost.length;
-      this.#queue.unshiftAll(lost);
-      return;
-    }
-    for (const entry of lost) {
-      this.counters.connectionLost += 1;
-      rejectPost(
-        entry,
-        new ConnectionLostError(`connection lost before the Ack of post ${entry.postId} to ${entry.ric}`, {
-          cause,
-          post: entry,
-        }),
-      );
-    }
+    this.#queue.unshiftAll(this.#resend.takeLost(lost, cause));
     this.#afterSettle();
   };
 
@@ -187,6 +156,7 @@ export class PostPipeline implements SessionPipeline {
     }
     this.#deps.sink.postsSettled(nowMs, 1);
     const nak = settleFromAck(entry, message, nowMs, this.counters, this.latency);
+    this.#resend.settled(entry, nak === undefined);
     if (nak !== undefined) this.#deps.onNak(nak);
     this.#afterSettle();
   };
@@ -206,6 +176,7 @@ export class PostPipeline implements SessionPipeline {
       return;
     }
     this.#tracker.take(entry.postId);
+    this.#resend.settled(entry, false);
     this.#deps.sink.postsSettled(this.#deps.clock.monotonic(), 1);
     this.counters.contentErrors += 1;
     rejectPost(entry, new ContentError(text, entry));
@@ -223,20 +194,15 @@ export class PostPipeline implements SessionPipeline {
   rejectAll(makeError: (entry: PostEntry) => Error): void {
     this.#ready = false;
     this.#streams?.disconnected();
-    this.#clearRateTimer();
+    this.#flushes.cancelWait();
     for (const entry of [...this.#tracker.takeAll(), ...this.#queue.clear()]) rejectPost(entry, makeError(entry));
     this.#tracker.stop();
+    this.#resend.reset();
     this.#drained.check();
   }
 
   #scheduleFlush(): void {
-    if (this.#flushScheduled || !this.#ready) return;
-    this.#flushScheduled = true;
-    // Posts submitted in the same turn of the event loop go out together in one frame.
-    setImmediate(() => {
-      this.#flushScheduled = false;
-      this.#flush();
-    });
+    if (this.#ready) this.#flushes.soon();
   }
 
   #flush(): void {
@@ -246,7 +212,7 @@ export class PostPipeline implements SessionPipeline {
       const now = clock.monotonic();
       const budget = Math.min(sink.postCapacity(now), maxInFlight - this.#tracker.size);
       if (budget <= 0) {
-        this.#waitForRate(now);
+        this.#flushes.after(sink.postWaitMs(now));
         break;
       }
       const batch: PostEntry[] = [];
@@ -265,20 +231,6 @@ export class PostPipeline implements SessionPipeline {
       this.counters.sent += batch.length;
     }
     if (this.#queue.waiting > 0 && this.#queue.admitWaiting() > 0 && this.#queue.length > 0) this.#scheduleFlush();
-  }
-
-  #waitForRate(nowMs: number): void {
-    if (this.#rateTimer !== undefined) return;
-    const waitMs = Math.max(1, this.#deps.sink.postWaitMs(nowMs));
-    this.#rateTimer = this.#deps.clock.setTimeout(() => {
-      this.#rateTimer = undefined;
-      this.#scheduleFlush();
-    }, waitMs);
-  }
-
-  #clearRateTimer(): void {
-    if (this.#rateTimer !== undefined) this.#deps.clock.clearTimeout(this.#rateTimer);
-    this.#rateTimer = undefined;
   }
 
   /** `refused` posts were rejected because their item stream was refused. */

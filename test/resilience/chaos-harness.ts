@@ -45,8 +45,8 @@ export interface ChaosOptions {
   /** Allowed heap growth between the warm-up and the end, MiB. @default 16 */
   heapGrowthLimitMb?: number;
   /**
-   * Count re-send reordering (known-failures/resend-overwrites-newer-ack.ts) as violations: an older value
-   * accepted after a newer one was acknowledged, and wrong final values right after the fault phase.
+   * Count re-send reordering (once a known failure, now resend-superseded.test.ts) as violations: an older
+   * value accepted after a newer one was acknowledged, and wrong final values right after the fault phase.
    * @default true
    */
   reorderByResendIsViolation?: boolean;

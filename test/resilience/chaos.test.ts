@@ -16,13 +16,15 @@ describe("chaos soak, short seeded version", () => {
       timeScale: 0.4,
       gapRangeMs: [100, 400],
       maxDurationMs: 50_000,
-      // Known failure (test/resilience/known-failures/resend-overwrites-newer-ack.ts): a re-sent post may
-      // overwrite a newer acknowledged value. The report counts it (server.staleOverwrites, valuesAfterFaults);
-      // the values are asserted after the quiet last round.
-      reorderByResendIsViolation: false,
+      // Re-sends never put an older value over a newer acknowledged one (resend-superseded.test.ts): stale
+      // overwrites and wrong values right after the fault phase are violations (the harness's default).
+      reorderByResendIsViolation: true,
     });
     const details = JSON.stringify(report);
     expect(report.violations, details).toEqual([]);
+    expect(report.server.staleOverwrites, details).toBe(0);
+    expect(report.valuesAfterFaults.mismatches, details).toBe(0);
+    expect(report.finalValues.mismatches, details).toBe(0);
     expect(report.contributions.calls).toBeGreaterThanOrEqual(25_000);
     expect(report.contributions.settled).toBe(report.contributions.calls);
     for (const kind of FAULT_KINDS) expect(report.faults.byKind[kind]?.injected ?? 0, kind).toBeGreaterThan(0);
