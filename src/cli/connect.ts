@@ -9,7 +9,7 @@ import { fetch as undiciFetch } from "undici";
 import { AuthError, AuthUnavailableError, InvalidCredentialsError } from "../client/auth-errors.js";
 import { dispatcherFor } from "../client/contributor-auth.js";
 import { Contributor, type ContributorOptions } from "../client/contributor.js";
-import { RccError } from "../client/errors.js";
+import { CertificateError, certificateFailureCode, RccError } from "../client/errors.js";
 import {
   AckTimeoutError,
   ConnectionLostError,
@@ -170,16 +170,16 @@ export async function embeddedSimulator(
   };
 }
 
-/** TLS verification failures, as OpenSSL/Node name them. */
-const CERTIFICATE_CODES =
-  /\b(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)\b/;
-
-/** The TLS verification failure behind an error (its code, or "untrusted"), if that is what it is. */
+/**
+ * The TLS verification failure behind an error (its code, or "untrusted"), if that is what it is: the library's
+ * CertificateError, a TLS code anywhere in the cause chain, or, last, the words of one.
+ */
 function certificateProblem(error: Error): string | undefined {
-  const text = `${error.message} ${causeText(error)}`;
-  const code = CERTIFICATE_CODES.exec(text)?.[1];
+  const code = findCause(error, CertificateError)?.certificateCode ?? certificateFailureCode(error);
   if (code !== undefined) return code;
-  return /self[- ]signed|unable to verify|certificate/i.test(text) ? "untrusted" : undefined;
+  return /self[- ]signed|unable to verify|certificate/i.test(`${error.message} ${causeText(error)}`)
+    ? "untrusted"
+    : undefined;
 }
 
 /**

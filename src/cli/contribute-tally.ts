@@ -13,6 +13,8 @@ export interface ContributeSummary {
   naksByCode: Record<string, number>;
   contentErrors: number;
   timeouts: number;
+  /** Posts not re-sent after a reconnect because a newer acknowledged post to the RIC carried all their fields. */
+  superseded: number;
   failed: number;
   invalidRows: number;
   /** Rows that passed validation (`--dry-run` only). */
@@ -34,6 +36,8 @@ export class ContributeTally {
   settle(outcome: Outcome): void {
     this.outcomes[outcome.outcome] = (this.outcomes[outcome.outcome] ?? 0) + 1;
     if (outcome.outcome === "ack") this.progress.acked += 1;
+    else if (outcome.outcome === "superseded")
+      return; // neither acked nor an error: a newer value stands
     else if (outcome.outcome === "nak") {
       this.progress.naked += 1;
       const code = outcome.nakCode ?? "?";
@@ -63,6 +67,7 @@ export class ContributeTally {
       naksByCode: this.naksByCode,
       contentErrors: counts.error ?? 0,
       timeouts: counts.timeout ?? 0,
+      superseded: counts.superseded ?? 0,
       failed: counts.failed ?? 0,
       invalidRows: this.badRows + (counts.invalid ?? 0),
       ...(options.dryRun ? { valid: rows - this.badRows } : {}),
@@ -83,7 +88,8 @@ export function formatSummary(summary: ContributeSummary, dryRun: boolean): stri
     : `${summary.acked} acked, ${summary.naked} naked${naks ? ` (${naks})` : ""}`;
   return (
     `${summary.rows} rows: ${head}, ${summary.invalidRows} invalid, ${summary.contentErrors} content errors, ` +
-    `${summary.timeouts} ack timeouts${summary.failed ? `, ${summary.failed} failed` : ""} in ${summary.seconds} s ` +
+    `${summary.timeouts} ack timeouts${summary.superseded ? `, ${summary.superseded} superseded` : ""}` +
+    `${summary.failed ? `, ${summary.failed} failed` : ""} in ${summary.seconds} s ` +
     `(${summary.rowsPerSecond} rows/s)${summary.interrupted ? " — interrupted" : ""}`
   );
 }

@@ -1,12 +1,23 @@
 /** One contribution's outcome as the CLI prints and reports it. */
 import type { Ack } from "../client/ack-tracker.js";
-import { AckTimeoutError, ContentError, ItemStreamError, NakError, ValidationError } from "../client/post-errors.js";
+import {
+  AckTimeoutError,
+  ContentError,
+  ItemStreamError,
+  NakError,
+  SupersededError,
+  ValidationError,
+} from "../client/post-errors.js";
 import { EXIT } from "./exit-codes.js";
 
-/** Outcome record (also one line of `--report`). */
+/**
+ * Outcome record (also one line of `--report`). `superseded`: the link dropped before this post's Ack and a
+ * newer post to the same RIC, already acknowledged, carried all its fields, so it was not re-sent (the RIC holds
+ * the newer value; see the library's SupersededError).
+ */
 export interface Outcome {
   ric: string;
-  outcome: "ack" | "nak" | "error" | "timeout" | "invalid" | "failed";
+  outcome: "ack" | "nak" | "error" | "timeout" | "superseded" | "invalid" | "failed";
   postId?: number;
   latencyMs?: number;
   nakCode?: string;
@@ -27,6 +38,8 @@ export function outcomeOf(ric: string, result: { ack: Ack } | { error: unknown }
     return { ric, outcome: "nak", postId: error.postId, nakCode: error.nakCode, text: error.text };
   if (error instanceof ContentError) return { ric, outcome: "error", postId: error.postId, text: error.text };
   if (error instanceof AckTimeoutError) return { ric, outcome: "timeout", text: error.message };
+  if (error instanceof SupersededError)
+    return { ric, outcome: "superseded", postId: error.postId, text: error.message };
   // On-stream posting (§4A.6): the server refused the RIC's item stream, a refusal of the post as final as a Nak;
   // its Status code (e.g. NotFound) stands in for the Nak code.
   if (error instanceof ItemStreamError)
@@ -44,6 +57,8 @@ export function formatOutcome(outcome: Outcome): string {
       return `nak   ${outcome.ric} post ${outcome.postId ?? "?"}: ${outcome.nakCode ?? ""}${outcome.text ? ` (${outcome.text})` : ""}`;
     case "error":
       return `error ${outcome.ric} post ${outcome.postId ?? "?"}: ${outcome.text ?? ""}`;
+    case "superseded":
+      return `superseded ${outcome.ric} post ${outcome.postId ?? "?"}: ${outcome.text ?? ""}`;
     case "timeout":
     case "invalid":
     case "failed":
@@ -51,7 +66,10 @@ export function formatOutcome(outcome: Outcome): string {
   }
 }
 
-/** The exit code for a set of outcome counts (worst first). */
+/**
+ * The exit code for a set of outcome counts (worst first). A superseded post does not count against the run: the
+ * RIC holds a newer value of the same run, acknowledged.
+ */
 export function exitCodeFor(counts: Partial<Record<Outcome["outcome"], number>>, badRows = 0): number {
   if ((counts.failed ?? 0) > 0) return EXIT.connection;
   if ((counts.timeout ?? 0) > 0) return EXIT.ackTimeout;
