@@ -5,7 +5,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { fetch as undiciFetch } from "undici";
 import { AuthError, AuthUnavailableError, InvalidCredentialsError } from "../client/auth-errors.js";
 import { dispatcherFor } from "../client/contributor-auth.js";
 import { Contributor, type ContributorOptions } from "../client/contributor.js";
@@ -19,7 +18,8 @@ import {
   ValidationError,
 } from "../client/post-errors.js";
 import { TokenManager } from "../client/token-manager.js";
-import { type RunningSimulator, startSimulator } from "../simulator/index.js";
+import type { RunningSimulator } from "../simulator/index.js";
+import { undici } from "../client/undici-lazy.js";
 import type { Logger } from "../util/logger.js";
 import type { ConnectionFlags } from "./connection-options.js";
 import { CliError, EXIT } from "./exit-codes.js";
@@ -128,7 +128,7 @@ export function buildTokenManager(connection: ResolvedConnection): {
   const manager = new TokenManager({
     ...tokenFields(settings),
     log,
-    ...(dispatcher ? { fetch: undiciFetch as unknown as typeof globalThis.fetch, dispatcher } : {}),
+    ...(dispatcher ? { fetch: undici().fetch as unknown as typeof globalThis.fetch, dispatcher } : {}),
   });
   return {
     manager,
@@ -148,6 +148,8 @@ export async function embeddedSimulator(
   log: Logger,
   options: { loginName?: string } = {},
 ): Promise<{ sim: RunningSimulator; settings: Partial<Settings> }> {
+  // Loaded here, not at the top: only `rcc demo` without a target needs the simulator (~200 ms of imports).
+  const { startSimulator } = await import("../simulator/index.js");
   const component = log.child({ component: "simulator" });
   if (options.loginName !== undefined) {
     // DACS does not check passwords on user-name logins; the account's password is never used.

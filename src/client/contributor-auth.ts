@@ -4,7 +4,7 @@
  * all (RCC through an on-site ADS, §4A.5). A built manager shares the session's proxy and TLS settings
  * through an undici dispatcher (token requests go over HTTPS to the RDP gateway, §1.1).
  */
-import { Agent, type Dispatcher, ProxyAgent, fetch as undiciFetch } from "undici";
+import type { Dispatcher } from "undici";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { AuthProvider } from "./auth-provider.js";
@@ -13,6 +13,7 @@ import type { TlsOptions } from "./options.js";
 import { proxyFor } from "./session-socket.js";
 import type { SessionLogin } from "./session-token.js";
 import { TokenManager, type TokenManagerOptions } from "./token-manager.js";
+import { undici } from "./undici-lazy.js";
 
 /** The token-manager fields a contributor accepts instead of `auth` (clock, random and log are shared). */
 export type TokenManagerFields = Omit<TokenManagerOptions, "clock" | "random" | "log">;
@@ -114,7 +115,7 @@ export function resolveAuth(options: AuthOptions, context: AuthBuildContext): Re
     clock: context.clock,
     random: context.random,
     log: context.log,
-    ...(dispatcher ? { fetch: undiciFetch as unknown as typeof globalThis.fetch, dispatcher } : {}),
+    ...(dispatcher ? { fetch: undici().fetch as unknown as typeof globalThis.fetch, dispatcher } : {}),
   });
   return {
     login: { kind: "token", auth: manager },
@@ -151,5 +152,6 @@ export function dispatcherFor(
     ...(key === undefined ? {} : { key }),
     rejectUnauthorized: rejectUnauthorized !== false,
   };
+  const { Agent, ProxyAgent } = undici();
   return proxyUrl === undefined ? new Agent({ connect: tls }) : new ProxyAgent({ uri: proxyUrl, requestTls: tls });
 }
