@@ -4,7 +4,7 @@
  * default Login `Position` (§2.4).
  */
 import { hostname, networkInterfaces } from "node:os";
-import { HttpsProxyAgent } from "https-proxy-agent";
+import type { Agent } from "node:http";
 import { WebSocket } from "ws";
 import { SUBPROTOCOL } from "../protocol/messages.js";
 import type { Clock } from "../util/clock.js";
@@ -28,12 +28,21 @@ export interface OpenWebSocketOptions {
  * @throws Error when the handshake fails, the server picks another subprotocol, or the deadline passes
  *   (the socket is terminated).
  */
-export function openWebSocket(url: string, options: OpenWebSocketOptions): Promise<WebSocket> {
+export async function openWebSocket(url: string, options: OpenWebSocketOptions): Promise<WebSocket> {
+  // Loaded only when a proxy is used: most connections have none, and the module costs ~50 ms of start-up.
+  const agent =
+    options.proxyUrl === undefined
+      ? undefined
+      : new (await import("https-proxy-agent")).HttpsProxyAgent(options.proxyUrl);
+  return openWith(url, options, agent);
+}
+
+function openWith(url: string, options: OpenWebSocketOptions, agent: Agent | undefined): Promise<WebSocket> {
   const { clock, tls } = options;
   const ws = new WebSocket(url, SUBPROTOCOL, {
     perMessageDeflate: false, // RCC's use of compression is unknown; never require it (§2.1)
     maxPayload: options.maxPayloadBytes ?? 64 * 1024 * 1024,
-    ...(options.proxyUrl === undefined ? {} : { agent: new HttpsProxyAgent(options.proxyUrl) }),
+    ...(agent === undefined ? {} : { agent }),
     ...(tls.ca === undefined ? {} : { ca: tls.ca }),
     ...(tls.cert === undefined ? {} : { cert: tls.cert }),
     ...(tls.key === undefined ? {} : { key: tls.key }),
