@@ -25,6 +25,8 @@ export interface PipelineCounters {
   unmatchedErrors: number;
   /** Posts re-sent after a connection loss. */
   resent: number;
+  /** Lost posts not re-sent: newer acknowledged posts to their RIC carried all their fields (SupersededError). */
+  superseded: number;
   /** Posts merged into a queued post to the same RIC. */
   conflated: number;
   /** `contribute(…, { wait: false })` calls refused with QueueFullError. */
@@ -45,6 +47,7 @@ export function newPipelineCounters(): PipelineCounters {
     unmatchedAcks: 0,
     unmatchedErrors: 0,
     resent: 0,
+    superseded: 0,
     conflated: 0,
     queueFull: 0,
     itemStreamRefused: 0,
@@ -74,6 +77,8 @@ export interface ContributorStats {
     queueFull: number;
     /** Posts rejected because their item stream was refused (on-stream posting). */
     itemStreamRefused: number;
+    /** Lost posts not re-sent because newer acknowledged posts to the RIC carried all their fields. */
+    superseded: number;
   };
   /** Posts sent and awaiting an Ack. */
   inFlight: number;
@@ -123,6 +128,7 @@ export function buildStats(sources: StatsSources): ContributorStats {
       unmatchedAcks: counters.unmatchedAcks,
       queueFull: counters.queueFull,
       itemStreamRefused: counters.itemStreamRefused,
+      superseded: counters.superseded,
     },
     inFlight: sources.inFlight,
     queued: sources.queued,

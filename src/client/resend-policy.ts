@@ -26,7 +26,7 @@ export interface ResendPolicyDeps {
   inFlight: InFlightLookup;
   /** The post format and frame cap, to re-size a post re-sent with fewer fields. */
   prepare: PrepareContext;
-  counters: Pick<PipelineCounters, "resent" | "connectionLost">;
+  counters: Pick<PipelineCounters, "resent" | "connectionLost" | "superseded">;
 }
 
 /** The pipeline's policy for posts in flight when a connection drops. */
@@ -73,7 +73,10 @@ export class ResendPolicy {
     for (const entry of lost) {
       const covered = ledger.coveredFields(entry);
       if (covered === undefined || this.#withoutFields(entry, covered)) resend.push(entry);
-      else rejectPost(entry, new SupersededError(entry));
+      else {
+        counters.superseded += 1;
+        rejectPost(entry, new SupersededError(entry));
+      }
     }
     ledger.reset();
     counters.resent += resend.length;

@@ -54,7 +54,7 @@ describe("re-sending posts in flight after a reconnect", () => {
     const outcome = await overtakeThenDrop(sim, client, { BID: 1 }, { BID: 2 });
     expect(outcome).toBeInstanceOf(SupersededError);
     expect(outcome).toMatchObject({ code: "RCC_SUPERSEDED", retriable: false, ric: RIC, postId: 1 });
-    expect(client.stats()).toMatchObject({ resent: 0, inFlight: 0, queued: 0 });
+    expect(client.stats()).toMatchObject({ resent: 0, inFlight: 0, queued: 0, errors: { superseded: 1 } });
     expect(sim.state.rics.get(RIC)?.fields.BID).toBe(2);
     // A re-send would go out before anything newer: the next post being PostID 1 of the new connection, with
     // nothing between it and the acknowledged one at the server, shows none happened.
@@ -82,7 +82,7 @@ describe("re-sending posts in flight after a reconnect", () => {
       [{ ASK: 11 }, "ack"],
     ]);
     expect(posts[2]!.connectionId).not.toBe(posts[0]!.connectionId);
-    expect(client.stats()).toMatchObject({ resent: 1, inFlight: 0 });
+    expect(client.stats()).toMatchObject({ resent: 1, inFlight: 0, errors: { superseded: 0 } });
   });
 
   test("on item streams (§4A.6) a superseded post is not re-sent either", async () => {
