@@ -1,13 +1,28 @@
 /**
- * Options of the session and of the post pipeline, one type per component, validated once with zod and
+ * Options of the session and of the post pipeline, one type per component, validated once (option-checks.ts) and
  * read-only afterwards (STYLE habit 8). `ContributorOptions` (contributor.ts) combines them with the
  * authentication options.
  */
-import { z } from "zod";
 import type { BackoffPolicy } from "./backoff.js";
 import { resolveBackoffPolicy } from "./backoff.js";
 import { assertWebSocketUrl } from "./endpoint-pool.js";
 import { RccError } from "./errors.js";
+import {
+  anyOf,
+  bool,
+  checkObject,
+  list,
+  nested,
+  num,
+  oneOf,
+  optional,
+  positiveInt,
+  required,
+  type Spec,
+  satisfies,
+  str,
+  withDefault,
+} from "./option-checks.js";
 
 /** A PEM string or buffer, or a list of them (Node's TLS option shape). */
 export type PemInput = string | Buffer | (string | Buffer)[];
@@ -131,63 +146,73 @@ export type ResolvedPipelineOptions = Readonly<
   Required<Omit<PipelineOptions, "postUserInfo">> & { postUserInfo: PipelineOptions["postUserInfo"] }
 >;
 
-const positiveMs = z.number().int().positive();
-const pem = z.custom<PemInput>(
-  (value) =>
-    typeof value === "string" ||
-    Buffer.isBuffer(value) ||
-    (Array.isArray(value) && value.every((item) => typeof item === "string" || Buffer.isBuffer(item))),
+const pemItem = (item: unknown): boolean => typeof item === "string" || Buffer.isBuffer(item);
+const pem = satisfies(
+  (value) => pemItem(value) || (Array.isArray(value) && value.every(pemItem)),
   "must be a PEM string, a Buffer or an array of them",
 );
 
-const sessionSchema = z.object({
-  urls: z
-    .array(z.string())
-    .min(1)
-    .refine((urls) => urls.every(isWebSocketUrl), "every URL must be ws:// or wss://"),
-  applicationId: z
-    .string()
-    .regex(/^\d{1,5}$/, "must be a numeric string")
-    .default("256"),
-  position: z.string().min(1).optional(),
-  loginTimeoutMs: positiveMs.default(10_000),
-  connectTimeoutMs: positiveMs.default(10_000),
-  pingIntervalMs: positiveMs.default(20_000),
-  missedPings: z.number().int().min(1).default(3),
-  defaultMaxMessagesPerSecond: z.number().int().positive().default(1000),
-  safetyFactor: z.number().gt(0).max(1).default(1),
-  rateWindowMarginMs: z.number().min(0).max(1000).default(20),
-  rateBurstMs: z.number().min(0).max(1000).default(50),
-  stableAfterMs: positiveMs.default(30_000),
-  tokenMinValidityMs: z.number().int().min(0).default(60_000),
-  proxy: z.union([z.url(), z.literal(false)]).optional(),
-  tls: z
-    .object({
-      ca: pem.optional(),
-      cert: pem.optional(),
-      key: pem.optional(),
-      rejectUnauthorized: z.boolean().optional(),
-    })
-    .default({}),
-});
+const sessionSpec: Spec = {
+  urls: required(
+    list(
+      satisfies((url) => typeof url === "string" && isWebSocketUrl(url), "must be ws:// or wss://"),
+      1,
+    ),
+  ),
+  applicationId: withDefault(str({ pattern: /^\d{1,5}$/, patternText: "must be a numeric string" }), "256"),
+  position: optional(str({ nonEmpty: true })),
+  loginTimeoutMs: withDefault(positiveInt, 10_000),
+  connectTimeoutMs: withDefault(positiveInt, 10_000),
+  pingIntervalMs: withDefault(positiveInt, 20_000),
+  missedPings: withDefault(num({ int: true, min: 1 }), 3),
+  defaultMaxMessagesPerSecond: withDefault(positiveInt, 1000),
+  safetyFactor: withDefault(num({ gt: 0, max: 1 }), 1),
+  rateWindowMarginMs: withDefault(num({ min: 0, max: 1000 }), 20),
+  rateBurstMs: withDefault(num({ min: 0, max: 1000 }), 50),
+  stableAfterMs: withDefault(positiveInt, 30_000),
+  tokenMinValidityMs: withDefault(num({ int: true, min: 0 }), 60_000),
+  proxy: optional(anyOf("must be an http(s) URL or false", oneOf([false]), satisfies(isUrl, ""))),
+  tls: withDefault(
+    nested({ ca: optional(pem), cert: optional(pem), key: optional(pem), rejectUnauthorized: optional(bool) }),
+    () => ({}),
+  ),
+};
 
-const pipelineSchema = z.object({
-  service: z.union([z.string().min(1), z.number().int().min(0).max(65_535)]).default("DDS_TRCE"),
-  ackTimeoutMs: positiveMs.default(15_000),
-  maxInFlight: z.number().int().positive().default(1000),
-  maxQueued: z.number().int().positive().default(10_000),
-  maxFrameBytes: z.number().int().min(256).default(61_440),
-  resendInFlight: z.boolean().default(true),
-  conflate: z.boolean().default(false),
-  drainTimeoutMs: z.number().int().min(0).default(5_000),
-  postMode: z.enum(["off-stream", "on-stream"]).default("off-stream"),
-  postUserInfo: z
-    .object({
-      address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "must be a dotted IPv4"),
-      userId: z.number().int().min(0),
-    })
-    .optional(),
-});
+const pipelineSpec: Spec = {
+  service: withDefault(
+    anyOf(
+      "must be a service name or a number 0–65535",
+      str({ nonEmpty: true }),
+      num({ int: true, min: 0, max: 65_535 }),
+    ),
+    "DDS_TRCE",
+  ),
+  ackTimeoutMs: withDefault(positiveInt, 15_000),
+  maxInFlight: withDefault(positiveInt, 1000),
+  maxQueued: withDefault(positiveInt, 10_000),
+  maxFrameBytes: withDefault(num({ int: true, min: 256 }), 61_440),
+  resendInFlight: withDefault(bool, true),
+  conflate: withDefault(bool, false),
+  drainTimeoutMs: withDefault(num({ int: true, min: 0 }), 5_000),
+  postMode: withDefault(oneOf(["off-stream", "on-stream"]), "off-stream"),
+  postUserInfo: optional(
+    nested({
+      address: required(str({ pattern: /^\d{1,3}(\.\d{1,3}){3}$/, patternText: "must be a dotted IPv4" })),
+      userId: required(num({ int: true, min: 0 })),
+    }),
+  ),
+};
+
+/** Whether `value` is an absolute URL. */
+function isUrl(value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function isWebSocketUrl(url: string): boolean {
   try {
@@ -198,9 +223,8 @@ function isWebSocketUrl(url: string): boolean {
   }
 }
 
-/** Turns zod issues into one error naming every bad key (values are never echoed: they may be secrets). */
-function invalid(component: string, error: z.ZodError): RccError {
-  const problems = error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+/** One error naming every bad key (values are never echoed: they may be secrets). */
+function invalid(component: string, problems: readonly string[]): RccError {
   return new RccError("RCC_INVALID_OPTIONS", `invalid ${component} options: ${problems.join("; ")}`);
 }
 
@@ -209,8 +233,9 @@ function invalid(component: string, error: z.ZodError): RccError {
  * @throws RccError code "RCC_INVALID_OPTIONS" naming each bad key.
  */
 export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
-  const parsed = sessionSchema.safeParse(options);
-  if (!parsed.success) throw invalid("session", parsed.error);
+  const checked = checkObject(options, sessionSpec);
+  if (checked.problems.length > 0) throw invalid("session", checked.problems);
+  const parsed = { data: checked.value as Omit<ResolvedSessionOptions, "backoff"> };
   let backoff: BackoffPolicy;
   try {
     backoff = resolveBackoffPolicy(options.backoff);
@@ -233,7 +258,8 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
  * @throws RccError code "RCC_INVALID_OPTIONS" naming each bad key.
  */
 export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipelineOptions {
-  const parsed = pipelineSchema.safeParse(options);
-  if (!parsed.success) throw invalid("pipeline", parsed.error);
-  return Object.freeze({ ...parsed.data, postUserInfo: parsed.data.postUserInfo });
+  const checked = checkObject(options, pipelineSpec);
+  if (checked.problems.length > 0) throw invalid("pipeline", checked.problems);
+  const data = checked.value as ResolvedPipelineOptions;
+  return Object.freeze({ ...data, postUserInfo: data.postUserInfo });
 }

@@ -1,8 +1,7 @@
 /**
- * Options of the RDP OAuth2 v1 token manager (§1), validated once with zod and read-only afterwards
+ * Options of the RDP OAuth2 v1 token manager (§1), validated once (option-checks.ts) and read-only afterwards
  * (STYLE habit 8).
  */
-import { z } from "zod";
 import type { Clock } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -10,6 +9,7 @@ import { silentLogger } from "../util/logger.js";
 import type { BackoffPolicy } from "./backoff.js";
 import { resolveBackoffPolicy } from "./backoff.js";
 import { RccError } from "./errors.js";
+import { bool, checkObject, num, optional, required, type Spec, satisfies, str, withDefault } from "./option-checks.js";
 
 /** Options of {@link TokenManager}. */
 export interface TokenManagerOptions {
@@ -87,7 +87,8 @@ export interface ResolvedTokenOptions {
   readonly log: Logger;
 }
 
-const httpUrl = z.string().refine((value) => {
+const httpUrl = satisfies((value) => {
+  if (typeof value !== "string") return false;
   try {
     const { protocol } = new URL(value);
     return protocol === "http:" || protocol === "https:";
@@ -96,30 +97,32 @@ const httpUrl = z.string().refine((value) => {
   }
 }, "must be an http:// or https:// URL");
 
-const schema = z.object({
-  authUrl: httpUrl,
-  user: z.string().min(1),
-  password: z.string().min(1),
-  clientId: z.string().min(1),
-  clientSecret: z.string().optional(),
-  takeExclusiveSignOnControl: z.boolean().default(true),
-  scope: z.string().optional(),
-  refreshRatio: z.number().min(0.05).max(0.95).default(0.8),
-  refreshMarginMs: z.number().min(0).default(60_000),
-  maxRedirects: z.number().int().min(0).default(5),
-  requestTimeoutMs: z.number().positive().default(15_000),
-});
+const spec: Spec = {
+  authUrl: required(httpUrl),
+  user: required(str({ nonEmpty: true })),
+  password: required(str({ nonEmpty: true })),
+  clientId: required(str({ nonEmpty: true })),
+  clientSecret: optional(str()),
+  takeExclusiveSignOnControl: withDefault(bool, true),
+  scope: optional(str()),
+  refreshRatio: withDefault(num({ min: 0.05, max: 0.95 }), 0.8),
+  refreshMarginMs: withDefault(num({ min: 0 }), 60_000),
+  maxRedirects: withDefault(num({ int: true, min: 0 }), 5),
+  requestTimeoutMs: withDefault(num({ gt: 0 }), 15_000),
+};
 
 /**
  * Validates options and applies defaults.
  * @throws RccError code "RCC_INVALID_OPTIONS" naming each bad key (values are never echoed).
  */
 export function resolveTokenOptions(options: TokenManagerOptions): ResolvedTokenOptions {
-  const parsed = schema.safeParse(options);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-    throw new RccError("RCC_INVALID_OPTIONS", `invalid token manager options: ${problems.join("; ")}`);
+  const checked = checkObject(options, spec);
+  if (checked.problems.length > 0) {
+    throw new RccError("RCC_INVALID_OPTIONS", `invalid token manager options: ${checked.problems.join("; ")}`);
   }
+  const parsed = {
+    data: checked.value as Omit<ResolvedTokenOptions, "retry" | "clock" | "random" | "fetch" | "dispatcher" | "log">,
+  };
   let retry: BackoffPolicy;
   try {
     retry = resolveBackoffPolicy(options.retry, TOKEN_RETRY_DEFAULTS);
