@@ -4,8 +4,8 @@
  * arrives, it hands each record over as soon as its line ends — a row piped in from a live producer is sent at
  * once, not when the next row comes. A malformed record is an error for that record only; reading goes on.
  */
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
+import { flatten, type LineParser, readLineBatches } from "./line-reader.js";
 
 /** One record: its cells (trimmed outside quotes) or why it cannot be read; `line` is its first line (1-based). */
 export type CsvRecord = { line: number; cells: string[] } | { line: number; error: string };
@@ -20,9 +20,16 @@ function isBlank(char: string | undefined): boolean {
   return char === " " || char === "\t";
 }
 
+/** Splits a record without quotes: its cells, trimmed. */
+function splitUnquoted(text: string): string[] {
+  const cells = text.split(",");
+  for (let index = 0; index < cells.length; index++) cells[index] = (cells[index] as string).trim();
+  return cells;
+}
+
 /** Splits the text of one record (lines joined with "\n") into cells. Pure. */
 export function splitCsvRecord(text: string): SplitResult {
-  if (!text.includes('"')) return { cells: text.split(",").map((cell) => cell.trim()) };
+  if (!text.includes('"')) return { cells: splitUnquoted(text) };
   const cells: string[] = [];
   let index = 0;
   for (;;) {
@@ -63,84 +70,128 @@ export function splitCsvRecord(text: string): SplitResult {
   }
 }
 
-interface Line {
-  line: number;
-  text: string;
-}
-
 /**
  * Turns lines into records; keeps the lines of a record whose quoted cell is still open. A quote that never closes
  * (a stray quote) is an error for its own line only: the lines held behind it are read again as records of their
- * own — after MAX_RECORD_LINES lines mid-file, or at the end of the input — so no row after it is lost.
+ * own — after MAX_RECORD_LINES lines mid-file, or at the end of the input — so no row after it is lost. A line
+ * that starts no open record (nearly all of them) is split at once, without being queued or joined.
  */
 class RecordAssembler {
-  /** Lines to (re)process, oldest first. */
+  /** Lines to read again after a stray quote was given up, oldest first (empty between calls). */
   readonly #queue: Line[] = [];
+  /** The lines of the record whose quoted cell is still open. */
   #record: Line[] = [];
+  /** Their texts joined with "\n". */
+  #text = "";
 
-  /** Adds a line and returns the records it completes. */
-  *push(line: Line): Generator<CsvRecord> {
-    this.#queue.push(line);
-    yield* this.#drain();
+  /** Adds line number `line`, pushing the records it completes to `out`. */
+  push(line: number, text: string, out: CsvRecord[]): void {
+    this.#take(line, text, out);
+    this.#drain(out);
   }
 
   /**
    * Ends the input. A quoted cell still open is a stray quote: one error on its first line, then its other lines
    * are read again — which may hold another stray quote, hence the loop.
    */
-  *end(): Generator<CsvRecord> {
+  end(out: CsvRecord[]): void {
     for (;;) {
       const first = this.#record[0];
       if (first === undefined) return;
-      yield {
+      out.push({
         line: first.line,
         error: `unterminated quoted field starting at line ${first.line} (no closing quote before the end of the input)`,
-      };
+      });
       this.#giveUpRecord();
-      yield* this.#drain();
+      this.#drain(out);
     }
   }
 
-  /** Processes the queued lines into records, holding the lines of a record left open. */
-  *#drain(): Generator<CsvRecord> {
+  /** Processes the lines queued by a given-up record. */
+  #drain(out: CsvRecord[]): void {
     while (this.#queue.length > 0) {
       const next = this.#queue.shift() as Line;
-      if (this.#record.length === 0 && next.text.trim() === "") continue;
-      this.#record.push(next);
-      const first = this.#record[0] as Line;
-      const result = splitCsvRecord(this.#record.map((entry) => entry.text).join("\n"));
-      if ("open" in result) {
-        if (this.#record.length < MAX_RECORD_LINES) continue;
-        yield { line: first.line, error: `a quoted cell is not closed within ${MAX_RECORD_LINES} lines` };
-        this.#giveUpRecord();
-        continue;
-      }
-      this.#record = [];
-      yield "error" in result ? { line: first.line, error: result.error } : { line: first.line, cells: result.cells };
+      this.#take(next.line, next.text, out);
     }
+  }
+
+  /** Adds one line to the open record (or starts one) and pushes the record when it is complete. */
+  #take(line: number, text: string, out: CsvRecord[]): void {
+    const held = this.#record.length;
+    if (held === 0) {
+      if (isBlankLine(text)) return;
+      // The common record: one line, no quotes — split at once, nothing held or joined.
+      if (!text.includes('"')) {
+        out.push({ line, cells: splitUnquoted(text) });
+        return;
+      }
+    }
+    this.#record.push({ line, text });
+    this.#text = held === 0 ? text : `${this.#text}\n${text}`;
+    const first = this.#record[0] as Line;
+    const result = splitCsvRecord(this.#text);
+    if ("open" in result) {
+      if (this.#record.length < MAX_RECORD_LINES) return;
+      out.push({ line: first.line, error: `a quoted cell is not closed within ${MAX_RECORD_LINES} lines` });
+      this.#giveUpRecord();
+      return;
+    }
+    this.#record.length = 0;
+    this.#text = "";
+    out.push("error" in result ? { line: first.line, error: result.error } : { line: first.line, cells: result.cells });
   }
 
   /** Drops the open record's first line (the stray quote's) and queues the rest to be read again, ahead of any other. */
   #giveUpRecord(): void {
-    this.#queue.unshift(...this.#record.slice(1));
-    this.#record = [];
+    const rest = this.#record.slice(1);
+    this.#record.length = 0;
+    this.#text = "";
+    this.#queue.unshift(...rest);
+  }
+}
+
+/** Whether a line holds only whitespace (the test of `text.trim() === ""`, without making a string). */
+function isBlankLine(text: string): boolean {
+  if (text === "") return true;
+  const first = text.charCodeAt(0);
+  // A line starting with a printable ASCII character (every RIC does) is not blank.
+  if (first > 32 && first < 127) return false;
+  return text.trim() === "";
+}
+
+interface Line {
+  line: number;
+  text: string;
+}
+
+/**
+ * Parses lines into CSV records (for {@link readLineBatches}): drops a byte-order mark on line 1, skips blank
+ * lines, numbers each record by its first line.
+ */
+export class CsvRecordParser implements LineParser<CsvRecord> {
+  readonly done = false;
+  readonly #assembler = new RecordAssembler();
+
+  /** Pushes the records `text` (line number `line`) completes. */
+  line(text: string, line: number, out: CsvRecord[]): void {
+    this.#assembler.push(line, line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, out);
+  }
+
+  /** Pushes the records still held (stray quotes become errors, the lines behind them records). */
+  end(out: CsvRecord[]): void {
+    this.#assembler.end(out);
   }
 }
 
 /**
- * Reads CSV records from `input` line by line. Blank lines are skipped; a byte-order mark is dropped. Ends when
- * the input ends or is destroyed.
+ * Reads CSV records from `input`, one array per chunk of input. Blank lines are skipped; a byte-order mark is
+ * dropped. Ends when the input ends or is destroyed.
  */
-export async function* readCsvRecords(input: Readable): AsyncGenerator<CsvRecord> {
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  // readline ends on the input's "end" only; a destroyed input (Ctrl+C) must end the loop below too.
-  input.once("close", () => lines.close());
-  const assembler = new RecordAssembler();
-  let line = 0;
-  for await (const raw of lines) {
-    line += 1;
-    const text = line === 1 && raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
-    yield* assembler.push({ line, text });
-  }
-  yield* assembler.end();
+export function readCsvRecordBatches(input: Readable): AsyncGenerator<CsvRecord[]> {
+  return readLineBatches(input, new CsvRecordParser());
+}
+
+/** Reads CSV records from `input` one by one (see {@link readCsvRecordBatches}). */
+export function readCsvRecords(input: Readable): AsyncGenerator<CsvRecord> {
+  return flatten(readCsvRecordBatches(input));
 }

@@ -6,11 +6,21 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { CliError, EXIT } from "./exit-codes.js";
-import { formatFromName, type InputFormat, type InputRow, readCsv, readNdjson, sniffFormat } from "./input.js";
+import {
+  formatFromName,
+  type InputFormat,
+  type InputRow,
+  readCsvBatches,
+  readNdjsonBatches,
+  sniffFormat,
+} from "./input.js";
 
-/** An opened input: its rows, the underlying stream (destroy it to stop reading) and its size when known. */
+/**
+ * An opened input: its rows, one array per chunk read, the underlying stream (destroy it to stop reading) and its
+ * size when known.
+ */
 export interface InputSource {
-  rows: AsyncGenerator<InputRow>;
+  batches: AsyncGenerator<InputRow[]>;
   stream: Readable;
   /** Size in bytes; undefined for stdin. */
   size?: number;
@@ -39,18 +49,18 @@ export async function openInput(file: string, format: InputFormat | undefined): 
   if (chosen === undefined) {
     const head = await peek(stream);
     // An empty input has ended already: a reader attached now would wait for an "end" that never comes again.
-    if (head === undefined) return { rows: noRows(), stream, bytesRead: () => 0 };
+    if (head === undefined) return { batches: noRows(), stream, bytesRead: () => 0 };
     chosen = sniffFormat(head);
   }
   return {
-    rows: chosen === "csv" ? readCsv(stream) : readNdjson(stream),
+    batches: chosen === "csv" ? readCsvBatches(stream) : readNdjsonBatches(stream),
     stream,
     ...(size === undefined ? {} : { size }),
     bytesRead: () => (stream as Readable & { bytesRead?: number }).bytesRead,
   };
 }
 
-async function* noRows(): AsyncGenerator<InputRow> {}
+async function* noRows(): AsyncGenerator<InputRow[]> {}
 
 /**
  * The first bytes of `stream` as text, left in the stream (undefined when the stream is empty and has ended). The chunk is put back in the same callback that read

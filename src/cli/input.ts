@@ -3,9 +3,9 @@
  * (`{"ric": …, "fields": {…}}` per line). Files are never loaded whole; every bad row becomes an error entry with
  * its row number and the rest go on (issue 4).
  */
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { readCsvRecords } from "./csv-records.js";
+import { type CsvRecord, CsvRecordParser } from "./csv-records.js";
+import { flatten, type LineParser, readLineBatches } from "./line-reader.js";
 import type { FieldValue, Fields } from "../protocol/messages.js";
 import { isFieldName, parseValue } from "./values.js";
 
@@ -30,59 +30,97 @@ export function sniffFormat(firstChunk: string): InputFormat {
 
 const RIC_COLUMNS = new Set(["ric", "ric_name", "name", "symbol"]);
 
-/** Reads CSV rows. The RIC column is the one named RIC (any case), else the first column. Empty cells are skipped; `null` blanks a field. */
-export async function* readCsv(input: Readable): AsyncGenerator<InputRow> {
-  let header: string[] | undefined;
-  let ricIndex = 0;
-  const badColumns: string[] = [];
-  for await (const record of readCsvRecords(input)) {
+/**
+ * Turns CSV records into rows (for {@link readLineBatches}): the first record is the header, whose RIC column is
+ * the one named RIC (any case), else the first column. Empty cells are skipped; `null` blanks a field. A refused
+ * header ends the reading (nothing can be read without it).
+ */
+class CsvRowParser implements LineParser<InputRow> {
+  done = false;
+  readonly #records = new CsvRecordParser();
+  /** The records of the line being parsed (reused: nearly every line gives one). */
+  readonly #scratch: CsvRecord[] = [];
+  #header: string[] | undefined;
+  #ricIndex = 0;
+
+  line(text: string, line: number, out: InputRow[]): void {
+    this.#records.line(text, line, this.#scratch);
+    this.#flush(out);
+  }
+
+  end(out: InputRow[]): void {
+    this.#records.end(this.#scratch);
+    this.#flush(out);
+  }
+
+  #flush(out: InputRow[]): void {
+    const records = this.#scratch;
+    for (let index = 0; index < records.length && !this.done; index++) this.#record(records[index] as CsvRecord, out);
+    records.length = 0;
+  }
+
+  #record(record: CsvRecord, out: InputRow[]): void {
     const row = record.line;
     if ("error" in record) {
-      yield { row, error: record.error };
-      if (header === undefined) return; // nothing can be read without the header
-      continue;
+      out.push({ row, error: record.error });
+      if (this.#header === undefined) this.done = true;
+      return;
     }
     const cells = record.cells;
+    const header = this.#header;
     if (header === undefined) {
-      header = cells.map((cell) => cell.trim());
-      const found = header.findIndex((name) => RIC_COLUMNS.has(name.toLowerCase()));
-      ricIndex = found < 0 ? 0 : found;
-      for (const [index, name] of header.entries()) if (index !== ricIndex && !isFieldName(name)) badColumns.push(name);
-      if (header.length < 2) {
-        yield { row, error: "the header needs a RIC column and at least one field column" };
-        return;
-      }
-      if (badColumns.length > 0) {
-        yield {
-          row,
-          error: `header has column names that are not field names: ${badColumns.map((n) => `'${n}'`).join(", ")}`,
-        };
-        return;
-      }
-      continue;
+      this.#readHeader(cells, row, out);
+      return;
     }
+    const ricIndex = this.#ricIndex;
     const ric = (cells[ricIndex] ?? "").trim();
     if (ric === "") {
-      yield { row, error: `no RIC in column '${header[ricIndex] ?? ""}'` };
-      continue;
+      out.push({ row, error: `no RIC in column '${header[ricIndex] ?? ""}'` });
+      return;
     }
     if (cells.length > header.length) {
-      yield { row, ric, error: `${cells.length} cells but the header has ${header.length} columns` };
-      continue;
+      out.push({ row, ric, error: `${cells.length} cells but the header has ${header.length} columns` });
+      return;
     }
     const fields: Fields = {};
-    for (const [index, name] of header.entries()) {
+    let count = 0;
+    for (let index = 0; index < header.length; index++) {
       if (index === ricIndex) continue;
       const cell = cells[index];
       if (cell === undefined || cell === "") continue;
-      fields[name] = parseValue(cell);
+      fields[header[index] as string] = parseValue(cell);
+      count += 1;
     }
-    if (Object.keys(fields).length === 0) {
-      yield { row, ric, error: "no field values in this row" };
-      continue;
-    }
-    yield { row, ric, fields };
+    out.push(count === 0 ? { row, ric, error: "no field values in this row" } : { row, ric, fields });
   }
+
+  #readHeader(cells: string[], row: number, out: InputRow[]): void {
+    const header = cells.map((cell) => cell.trim());
+    const found = header.findIndex((name) => RIC_COLUMNS.has(name.toLowerCase()));
+    const ricIndex = found < 0 ? 0 : found;
+    const badColumns = header.filter((name, index) => index !== ricIndex && !isFieldName(name));
+    if (header.length < 2) {
+      out.push({ row, error: "the header needs a RIC column and at least one field column" });
+      this.done = true;
+    } else if (badColumns.length > 0) {
+      const names = badColumns.map((name) => `'${name}'`).join(", ");
+      out.push({ row, error: `header has column names that are not field names: ${names}` });
+      this.done = true;
+    } else {
+      this.#header = header;
+      this.#ricIndex = ricIndex;
+    }
+  }
+}
+
+/** Reads CSV rows, one array per chunk of input (see CsvRowParser). */
+export function readCsvBatches(input: Readable): AsyncGenerator<InputRow[]> {
+  return readLineBatches(input, new CsvRowParser());
+}
+
+/** Reads CSV rows one by one. The RIC column is the one named RIC (any case), else the first column. Empty cells are skipped; `null` blanks a field. */
+export function readCsv(input: Readable): AsyncGenerator<InputRow> {
+  return flatten(readCsvBatches(input));
 }
 
 function isFieldValue(value: unknown): value is FieldValue {
@@ -118,15 +156,22 @@ export function parseNdjsonLine(line: string, row: number): InputRow | undefined
   return { row, ric: ric.trim(), fields: fields as Fields };
 }
 
+/** Parses NDJSON lines into rows (for {@link readLineBatches}); blank lines give nothing. */
+const ndjsonRows: LineParser<InputRow> = {
+  done: false,
+  line(text, line, out) {
+    const parsed = parseNdjsonLine(text, line);
+    if (parsed) out.push(parsed);
+  },
+  end() {},
+};
+
+/** Reads NDJSON rows, one array per chunk of input. */
+export function readNdjsonBatches(input: Readable): AsyncGenerator<InputRow[]> {
+  return readLineBatches(input, ndjsonRows);
+}
+
 /** Reads NDJSON rows line by line. */
-export async function* readNdjson(input: Readable): AsyncGenerator<InputRow> {
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  // readline ends on the input's "end" only; a destroyed input (Ctrl+C) must end the loop below too.
-  input.once("close", () => lines.close());
-  let row = 0;
-  for await (const line of lines) {
-    row += 1;
-    const parsed = parseNdjsonLine(line, row);
-    if (parsed) yield parsed;
-  }
+export function readNdjson(input: Readable): AsyncGenerator<InputRow> {
+  return flatten(readNdjsonBatches(input));
 }

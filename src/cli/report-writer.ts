@@ -8,6 +8,8 @@ export class ReportWriter {
   readonly #stream: WriteStream | undefined;
   readonly #path: string;
   #failure: Error | undefined;
+  /** Settles when the file has taken what was written (set while it is full). */
+  #drained: Promise<void> | undefined;
 
   private constructor(stream: WriteStream | undefined, path: string) {
     this.#stream = stream;
@@ -33,16 +35,31 @@ export class ReportWriter {
     }
   }
 
-  /** Appends one record, waiting when the file cannot keep up. */
-  async write(record: Record<string, unknown>): Promise<void> {
+  /** Whether records are written (a report file is open): without one, callers need not build records. */
+  get enabled(): boolean {
+    return this.#stream !== undefined;
+  }
+
+  /**
+   * Appends one record. Returns a promise only when the file cannot keep up: await it before writing more. A
+   * promise per record, most of them settled already, was a large part of a bulk run's cost. Writers that find
+   * the file full share one promise (one "drain" listener, however many outcomes settle meanwhile).
+   */
+  write(record: Record<string, unknown>): Promise<void> | undefined {
     const stream = this.#stream;
-    if (!stream || this.#failure) return;
-    if (!stream.write(`${JSON.stringify(record)}\n`)) {
-      await new Promise<void>((resolve) => {
-        stream.once("drain", resolve);
-        stream.once("error", () => resolve());
-      });
-    }
+    if (!stream || this.#failure) return undefined;
+    if (stream.write(`${JSON.stringify(record)}\n`) && this.#drained === undefined) return undefined;
+    this.#drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        stream.off("drain", done);
+        stream.off("error", done);
+        this.#drained = undefined;
+        resolve();
+      };
+      stream.on("drain", done);
+      stream.on("error", done);
+    });
+    return this.#drained;
   }
 
   /**
