@@ -40,6 +40,19 @@ export interface PostEntry {
   readonly reject: (error: Error) => void;
 }
 
+/**
+ * The resolving functions of the promise being created, handed out by {@link capturePromiseFunctions}: one
+ * shared executor instead of a new closure (and its context) per post, which the ack hot path would
+ * otherwise allocate and collect at ≥ 100,000 posts/s.
+ */
+let capturedResolve: ((ack: Ack) => void) | undefined;
+let capturedReject: ((error: Error) => void) | undefined;
+
+function capturePromiseFunctions(resolve: (ack: Ack) => void, reject: (error: Error) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 /** Creates an unsent entry with its promise. */
 export function createPostEntry(
   ric: string,
@@ -48,12 +61,12 @@ export function createPostEntry(
   sizeWithoutPostId: number,
   conflate: boolean,
 ): PostEntry {
-  let resolve!: (ack: Ack) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<Ack>((onResolve, onReject) => {
-    resolve = onResolve;
-    reject = onReject;
-  });
+  // The executor runs synchronously inside the constructor, so the captured pair is this promise's.
+  const promise = new Promise<Ack>(capturePromiseFunctions);
+  const resolve = capturedResolve as (ack: Ack) => void;
+  const reject = capturedReject as (error: Error) => void;
+  capturedResolve = undefined;
+  capturedReject = undefined;
   return {
     ric,
     ricJson,

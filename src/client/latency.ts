@@ -83,7 +83,8 @@ export class LatencyHistogram {
 
 function bucketOf(micros: number): number {
   if (micros < LINEAR_BUCKETS) return micros;
-  const exponent = Math.floor(Math.log2(micros));
+  // Below 2^31 µs (~36 min, every sane latency) the exponent is an integer count of leading zeros.
+  const exponent = micros < 2 ** 31 ? 31 - Math.clz32(micros) : Math.floor(Math.log2(micros));
   if (exponent > LAST_EXPONENT) return BUCKET_COUNT - 1;
   const sub = Math.floor((micros / 2 ** exponent - 1) * SUB_BUCKETS);
   return LINEAR_BUCKETS + (exponent - FIRST_EXPONENT) * SUB_BUCKETS + Math.min(sub, SUB_BUCKETS - 1);

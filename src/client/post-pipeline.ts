@@ -2,10 +2,10 @@
  * The path of a post (issue 3): validate → queue (bounded, optional conflation) → frame (batched, ≤
  * maxFrameBytes, within the rate governor's budget) → in flight (bounded) → Ack/Nak/Error/timeout → settle
  * exactly once. Posts in flight when a connection drops are re-sent with new PostIDs or rejected, as the
- * resend policy decides (resend-policy.ts: never over a newer acknowledged value). The hot path does one
- * JSON.stringify per post (its fields) and no per-post logging. With `postMode: "on-stream"` posts go out on
- * item streams (§4A.6, see item-streams.ts); the queue stays one FIFO, whose head waits while its RIC's
- * stream is opening.
+ * resend policy decides (resend-policy.ts: never over a newer acknowledged value). The hot path writes a
+ * post's fields as JSON once (fields-json.ts) and logs nothing per post. With `postMode: "on-stream"` posts
+ * go out on item streams (§4A.6, see item-streams.ts); the queue stays one FIFO, whose head waits while its
+ * RIC's stream is opening.
  */
 import { redactSecrets } from "../util/logger.js";
 import { type Ack, AckTracker, type PostEntry, rejectPost, settleFromAck } from "./ack-tracker.js";
@@ -14,11 +14,11 @@ import { DrainSignal } from "./drain-signal.js";
 import { FlushScheduler } from "./flush-scheduler.js";
 import { fillOffStream, fillOnStream } from "./frame-fill.js";
 import { type ItemStreams, itemStreamsFor } from "./item-streams.js";
-import type { FieldsInput } from "./field-validation.js";
+import { type FieldsInput, normalizeFields, validateRic } from "./field-validation.js";
 import { LatencyHistogram } from "./latency.js";
 import type { ResolvedPipelineOptions } from "./options.js";
 import { AckTimeoutError, ContentError, QueueFullError } from "./post-errors.js";
-import { type PrepareContext, createEntry, mergeInto, validatePost } from "./post-prepare.js";
+import { type PrepareContext, createEntry, mergeInto } from "./post-prepare.js";
 import { PostQueue } from "./post-queue.js";
 import type { PipelineDeps } from "./post-sink.js";
 import { ResendPolicy } from "./resend-policy.js";
@@ -103,21 +103,21 @@ export class PostPipeline implements SessionPipeline {
   }
 
   /** Validates and enqueues a post; the promise settles exactly once. */
-  submit(ric: string, fields: FieldsInput, options: ContributeOptions = {}): Promise<Ack> {
-    const conflate = options.conflate ?? this.#options.conflate;
+  submit(ric: string, fields: FieldsInput, options?: ContributeOptions): Promise<Ack> {
+    const conflate = options?.conflate ?? this.#options.conflate;
     let entry: PostEntry;
     try {
-      const post = validatePost(ric, fields);
+      validateRic(ric);
       const target = conflate ? this.#queue.conflatable(ric) : undefined;
-      if (target !== undefined && mergeInto(target, post.fields, this.#prepare)) {
+      if (target !== undefined && mergeInto(target, normalizeFields(fields), this.#prepare)) {
         this.counters.conflated += 1;
         return target.promise; // both callers settle with the merged post's outcome
       }
-      entry = createEntry(post, conflate, this.#prepare);
+      entry = createEntry(ric, fields, conflate, this.#prepare); // validates the fields as it writes them
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const result = this.#queue.offer(entry, options.wait ?? true);
+    const result = this.#queue.offer(entry, options?.wait ?? true);
     if (result === "full") {
       this.counters.queueFull += 1;
       return Promise.reject(new QueueFullError(ric, this.#options.maxQueued));

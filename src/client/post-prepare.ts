@@ -1,12 +1,13 @@
 /**
- * Turning a `contribute()` call into a queued post: validation (§2.12), one `JSON.stringify` of the fields,
- * the wire size checked against the frame cap (§2.2), and opt-in conflation into a still-queued post.
- * Pure apart from the entry's promise.
+ * Turning a `contribute()` call into a queued post: the fields validated and written as JSON in one pass
+ * (§2.12), the wire size checked against the frame cap (§2.2), and opt-in conflation into a still-queued post.
+ * Pure apart from the entry's promise and a one-RIC memo of the RIC's JSON.
  */
 import type { Fields } from "../protocol/messages.js";
 import { type PostEntry, createPostEntry } from "./ack-tracker.js";
 import { type PostFormat, fitsInFrame } from "./batcher.js";
-import { type FieldsInput, normalizeFields, validateRic } from "./field-validation.js";
+import type { FieldsInput } from "./field-validation.js";
+import { fieldsJson as validFieldsJson } from "./fields-json.js";
 import { ValidationError } from "./post-errors.js";
 
 /** What preparing a post needs from the pipeline. */
@@ -15,29 +16,33 @@ export interface PrepareContext {
   maxFrameBytes: number;
 }
 
-/** The validated fields of a post and its RIC, before an entry exists. */
-export interface ValidPost {
-  ric: string;
-  fields: Fields;
-}
-
-/** @throws ValidationError on a bad RIC or field. */
-export function validatePost(ric: string, fields: FieldsInput): ValidPost {
-  return { ric: validateRic(ric), fields: normalizeFields(fields) };
-}
+/**
+ * The RIC of the previous post, its JSON and that JSON's UTF-8 length: consecutive posts usually share a
+ * RIC, so its `JSON.stringify` and byte count are computed once per run of posts, not once per post.
+ */
+let lastRic: string | undefined;
+let lastRicJson = "";
+let lastRicBytes = 0;
 
 /**
- * A new unsent entry for a validated post.
- * @throws ValidationError when the post alone would not fit in a frame.
+ * A new unsent entry: validates `fields` (§2.12) and writes their JSON in one pass (fields-json.ts).
+ * The RIC must already be valid (`validateRic`).
+ * @throws ValidationError on a bad field, or when the post alone would not fit in a frame.
  */
-export function createEntry(post: ValidPost, conflate: boolean, context: PrepareContext): PostEntry {
-  const ricJson = JSON.stringify(post.ric);
-  const fieldsJson = JSON.stringify(post.fields);
-  const size = context.format.sizeWithoutPostId(Buffer.byteLength(ricJson) + Buffer.byteLength(fieldsJson));
-  if (!fitsInFrame(size, context.maxFrameBytes)) {
-    throw new ValidationError(`post to ${post.ric} is larger than maxFrameBytes (${context.maxFrameBytes})`);
+export function createEntry(ric: string, fields: FieldsInput, conflate: boolean, context: PrepareContext): PostEntry {
+  if (ric !== lastRic) {
+    lastRicJson = JSON.stringify(ric);
+    lastRicBytes = Buffer.byteLength(lastRicJson);
+    lastRic = ric;
   }
-  return createPostEntry(post.ric, ricJson, fieldsJson, size, conflate);
+  const ricJson = lastRicJson;
+  const fieldsJson = validFieldsJson(fields);
+  // Buffer.byteLength also flattens the JSON text built by concatenation: the entry keeps one flat string.
+  const size = context.format.sizeWithoutPostId(lastRicBytes + Buffer.byteLength(fieldsJson));
+  if (!fitsInFrame(size, context.maxFrameBytes)) {
+    throw new ValidationError(`post to ${ric} is larger than maxFrameBytes (${context.maxFrameBytes})`);
+  }
+  return createPostEntry(ric, ricJson, fieldsJson, size, conflate);
 }
 
 /**

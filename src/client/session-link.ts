@@ -7,7 +7,8 @@ import type { WebSocket } from "ws";
 import type { TlsOptions } from "./options.js";
 import { openWebSocket, proxyFor } from "./session-socket.js";
 import { MESSAGE_TYPES, nameOf } from "../protocol/codes.js";
-import { LOGIN_STREAM_ID, PING, PONG, parseFrame } from "../protocol/messages.js";
+import { LOGIN_STREAM_ID, PING, PONG } from "../protocol/messages.js";
+import { parseInboundFrame } from "./inbound-frame.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -191,8 +192,9 @@ export class Link {
     this.#heartbeat.touch(nowMs);
     let messages: unknown[];
     try {
-      // Servers send text frames; a binary frame holding JSON text is read the same way.
-      messages = parseFrame((data as Buffer).toString());
+      // Servers send text frames; a binary frame holding JSON text is read the same way. Packed Acks take a
+      // fast path (inbound-frame.ts); the result is what JSON.parse would give.
+      messages = parseInboundFrame((data as Buffer).toString());
     } catch {
       this.unparseableFrames += 1;
       this.#log.warn("ignored an inbound frame that is not JSON");

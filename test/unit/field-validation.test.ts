@@ -35,6 +35,14 @@ describe("validateRic", () => {
   ])("rejects %s", (_label, ric) => {
     expect(validationError(() => validateRic(ric)).code).toBe("RCC_VALIDATION");
   });
+
+  test("still rejects a bad RIC right after a valid one was remembered", () => {
+    expect(validateRic("TRCCTEST01")).toBe("TRCCTEST01");
+    expect(validateRic("TRCCTEST01")).toBe("TRCCTEST01");
+    expect(validationError(() => validateRic(" TRCCTEST01")).code).toBe("RCC_VALIDATION");
+    expect(validationError(() => validateRic(undefined)).code).toBe("RCC_VALIDATION");
+    expect(validateRic("EUR=")).toBe("EUR=");
+  });
 });
 
 describe("normalizeFields", () => {
@@ -82,6 +90,17 @@ describe("normalizeFields", () => {
     ["a name with punctuation", { "BID-1": 1 }, "BID-1"],
   ])("rejects %s and names the field", (_label, fields, field) => {
     expect(validationError(() => normalizeFields(fields)).field).toBe(field);
+  });
+
+  test("checks only own fields, in the order JSON.stringify writes them", () => {
+    const inherited = Object.create({ "NOT A FIELD": true }) as Record<string, unknown>;
+    inherited.BID = 1;
+    inherited.TIMESTAMP = new Date(0);
+    Object.defineProperty(inherited, "HIDDEN", { value: true, enumerable: false });
+    const normalized = normalizeFields(inherited);
+    expect(Object.keys(normalized)).toEqual(["BID", "TIMESTAMP"]);
+    expect(JSON.stringify(normalized)).toBe('{"BID":1,"TIMESTAMP":"1970-01-01T00:00:00.000"}');
+    expect(validationError(() => normalizeFields(Object.create({ BID: 1 }))).message).toMatch(/at least one field/);
   });
 
   test("rejects an empty field set and non-object fields", () => {
