@@ -7,7 +7,7 @@
  */
 import { Writable } from "node:stream";
 import { type SimProcess, startSimProcess } from "./children.js";
-import { type DriveResult, RATE_LIMIT, contributorRate, rateResults, runRateScenario } from "./rate.js";
+import { type DriveResult, RATE_LIMIT, RATE_WARMUP_MS, contributorRate, rateResults, runRateScenario } from "./rate.js";
 import { ReferenceClient, passwordGrantToken } from "./reference-client.js";
 import { type Bench, type BenchResult, percentile, round } from "./result.js";
 import { type ThroughputRun, measureContributorThroughput, throughputDurationMs } from "./throughput.js";
@@ -50,6 +50,7 @@ async function driveReference(
   let acked = 0;
   let failed = 0;
   let ackedInDuration = 0;
+  let warmupAcks = 0;
   let outstanding = 0;
   let firstError: string | undefined;
   let lastAckAt = 0;
@@ -74,6 +75,7 @@ async function driveReference(
       }
       latencies[acked++] = now - (sentAt[ackId] ?? now);
       if (now < end) ackedInDuration += 1;
+      if (now < start + RATE_WARMUP_MS) warmupAcks = acked;
     } else {
       failed += 1;
       firstError ??= `Nak ${nakCode}`;
@@ -102,6 +104,7 @@ async function driveReference(
       acked,
       failed: failed + outstanding,
       ackedInDuration,
+      warmupAcks,
       latenciesMs: latencies.slice(0, acked),
       elapsedMs: lastAckAt - start,
       cpuUs: cpu.user + cpu.system,

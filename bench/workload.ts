@@ -50,6 +50,8 @@ export interface PumpResult {
   latenciesMs: Float64Array;
   /** Acks that arrived in [start, start + durationMs). */
   ackedInDuration: number;
+  /** How many of the first `latenciesMs` arrived within `warmupMs` of the start (the rest are steady state). */
+  warmupAcks: number;
   /** The first error seen, if any post failed. */
   firstError?: string;
 }
@@ -68,6 +70,8 @@ export interface PumpOptions {
   maxPosts?: number;
   /** Keep every latency (the memory benchmark turns it off: the array would be measured too). @default true */
   recordLatencies?: boolean;
+  /** Acks arriving this long after the start count as warm-up in {@link PumpResult.warmupAcks}, ms. @default 0 */
+  warmupMs?: number;
 }
 
 /**
@@ -82,6 +86,7 @@ export async function pump(submit: (i: number) => Promise<Ack>, options: PumpOpt
     settleTimeoutMs = 30_000,
     maxPosts = Number.POSITIVE_INFINITY,
     recordLatencies = true,
+    warmupMs = 0,
   } = options;
   const latencies = new Float64Array(Math.max(1024, Math.ceil(window * 4)));
   let latencyStore = latencies;
@@ -89,12 +94,14 @@ export async function pump(submit: (i: number) => Promise<Ack>, options: PumpOpt
   let failed = 0;
   let settled = 0;
   let ackedInDuration = 0;
+  let warmupAcks = 0;
   let firstError: string | undefined;
   let target = 0;
   let wake: (() => void) | undefined;
   const cpuStart = process.cpuUsage();
   const start = performance.now();
   const end = start + durationMs;
+  const warmupEnd = start + warmupMs;
   let lastSettleAt = start;
   const onSettled = (): void => {
     settled += 1;
@@ -115,7 +122,9 @@ export async function pump(submit: (i: number) => Promise<Ack>, options: PumpOpt
       latencyStore[acked] = ack.latencyMs;
     }
     acked += 1;
-    if (performance.now() < end) ackedInDuration += 1;
+    const now = performance.now();
+    if (now < end) ackedInDuration += 1;
+    if (now < warmupEnd) warmupAcks = acked;
     onSettled();
   };
   const onFail = (error: unknown): void => {
@@ -161,6 +170,7 @@ export async function pump(submit: (i: number) => Promise<Ack>, options: PumpOpt
     cpuUs: cpu.user + cpu.system,
     latenciesMs: recordLatencies ? latencyStore.slice(0, acked) : new Float64Array(0),
     ackedInDuration,
+    warmupAcks,
     ...(firstError === undefined ? {} : { firstError }),
   };
 }
