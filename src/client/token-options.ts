@@ -9,6 +9,7 @@ import { silentLogger } from "../util/logger.js";
 import type { BackoffPolicy } from "./backoff.js";
 import { resolveBackoffPolicy } from "./backoff.js";
 import { RccError } from "./errors.js";
+import { httpFetch } from "./http-fetch.js";
 import { bool, checkObject, num, optional, required, type Spec, satisfies, str, withDefault } from "./option-checks.js";
 
 /** Options of {@link TokenManager}. */
@@ -49,7 +50,8 @@ export interface TokenManagerOptions {
   random?: () => number;
   /**
    * The fetch implementation; pass undici's `fetch` together with an undici `dispatcher` (proxy, custom CA),
-   * since Node's built-in fetch bundles its own undici. @default globalThis.fetch
+   * since Node's built-in fetch bundles its own undici. @default httpFetch (http-fetch.ts: the POST the token
+   * manager needs on node:http/https, verifying certificates; cheaper to start and to exit than Node's fetch)
    */
   fetch?: typeof globalThis.fetch;
   /** undici `Dispatcher` given to `fetch` as `dispatcher` (e.g. a `ProxyAgent`). @default undefined */
@@ -129,7 +131,7 @@ export function resolveTokenOptions(options: TokenManagerOptions): ResolvedToken
   } catch (error) {
     throw new RccError("RCC_INVALID_OPTIONS", `invalid token manager options: retry: ${(error as Error).message}`);
   }
-  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const fetchImpl = options.fetch ?? httpFetch;
   return Object.freeze({
     ...parsed.data,
     clientSecret: parsed.data.clientSecret,
