@@ -11,7 +11,7 @@ import { type DriveResult, RATE_LIMIT, RATE_WARMUP_MS, contributorRate, rateResu
 import { ReferenceClient, passwordGrantToken } from "./reference-client.js";
 import { type Bench, type BenchResult, percentile, round } from "./result.js";
 import { type ThroughputRun, measureContributorThroughput, throughputDurationMs } from "./throughput.js";
-import { BENCH_RIC, sortedLatencies } from "./workload.js";
+import { AckLog, BENCH_RIC, sortedLatencies } from "./workload.js";
 
 /** Where the reference client "prints": counts bytes so the formatting and encoding cost is real. */
 class CountingSink extends Writable {
@@ -46,11 +46,7 @@ async function driveReference(
   const token = await passwordGrantToken(sim.credentials);
   const client = await ReferenceClient.connect(sim.wsUrls[0]!, token, sink);
   const sentAt: number[] = [];
-  let latencies = new Float64Array(65_536);
-  let acked = 0;
   let failed = 0;
-  let ackedInDuration = 0;
-  let warmupAcks = 0;
   let outstanding = 0;
   let firstError: string | undefined;
   let lastAckAt = 0;
@@ -58,6 +54,7 @@ async function driveReference(
   const cpuStart = process.cpuUsage();
   const start = performance.now();
   const end = start + durationMs;
+  const log = new AckLog(start, durationMs, RATE_WARMUP_MS, 65_536);
   const send = (): void => {
     const postId = client.sendPost(BENCH_RIC);
     sentAt[postId] = performance.now();
@@ -68,14 +65,7 @@ async function driveReference(
     lastAckAt = now;
     outstanding -= 1;
     if (nakCode === undefined) {
-      if (acked === latencies.length) {
-        const grown = new Float64Array(latencies.length * 2);
-        grown.set(latencies);
-        latencies = grown;
-      }
-      latencies[acked++] = now - (sentAt[ackId] ?? now);
-      if (now < end) ackedInDuration += 1;
-      if (now < start + RATE_WARMUP_MS) warmupAcks = acked;
+      log.add(now - (sentAt[ackId] ?? now), now);
     } else {
       failed += 1;
       firstError ??= `Nak ${nakCode}`;
@@ -101,11 +91,11 @@ async function driveReference(
     }
     const cpu = process.cpuUsage(cpuStart);
     return {
-      acked,
+      acked: log.acked,
       failed: failed + outstanding,
-      ackedInDuration,
-      warmupAcks,
-      latenciesMs: latencies.slice(0, acked),
+      ackedInDuration: log.ackedInDuration,
+      warmupAcks: log.warmupAcks,
+      latenciesMs: log.latencies(),
       elapsedMs: lastAckAt - start,
       cpuUs: cpu.user + cpu.system,
       printedBytes: sink.bytes,

@@ -88,20 +88,15 @@ export async function pump(submit: (i: number) => Promise<Ack>, options: PumpOpt
     recordLatencies = true,
     warmupMs = 0,
   } = options;
-  const latencies = new Float64Array(Math.max(1024, Math.ceil(window * 4)));
-  let latencyStore = latencies;
-  let acked = 0;
   let failed = 0;
   let settled = 0;
-  let ackedInDuration = 0;
-  let warmupAcks = 0;
   let firstError: string | undefined;
   let target = 0;
   let wake: (() => void) | undefined;
   const cpuStart = process.cpuUsage();
   const start = performance.now();
   const end = start + durationMs;
-  const warmupEnd = start + warmupMs;
+  const log = new AckLog(start, durationMs, warmupMs, Math.max(1024, Math.ceil(window * 4)), recordLatencies);
   let lastSettleAt = start;
   const onSettled = (): void => {
     settled += 1;
@@ -113,18 +108,7 @@ export async function pump(submit: (i: number) => Promise<Ack>, options: PumpOpt
     }
   };
   const onAck = (ack: Ack): void => {
-    if (recordLatencies) {
-      if (acked === latencyStore.length) {
-        const grown = new Float64Array(latencyStore.length * 2);
-        grown.set(latencyStore);
-        latencyStore = grown;
-      }
-      latencyStore[acked] = ack.latencyMs;
-    }
-    acked += 1;
-    const now = performance.now();
-    if (now < end) ackedInDuration += 1;
-    if (now < warmupEnd) warmupAcks = acked;
+    log.add(ack.latencyMs, performance.now());
     onSettled();
   };
   const onFail = (error: unknown): void => {
@@ -163,16 +147,60 @@ export async function pump(submit: (i: number) => Promise<Ack>, options: PumpOpt
   await waitFor(submitted, settleTimeoutMs);
   const cpu = process.cpuUsage(cpuStart);
   return {
-    acked,
+    acked: log.acked,
     // Posts still unsettled when the settle wait gave up count as failed.
     failed: failed + (submitted - settled),
     elapsedMs: lastSettleAt - start,
     cpuUs: cpu.user + cpu.system,
-    latenciesMs: recordLatencies ? latencyStore.slice(0, acked) : new Float64Array(0),
-    ackedInDuration,
-    warmupAcks,
+    latenciesMs: log.latencies(),
+    ackedInDuration: log.ackedInDuration,
+    warmupAcks: log.warmupAcks,
     ...(firstError === undefined ? {} : { firstError }),
   };
+}
+
+/**
+ * The Acks of one run: how many, how many arrived within the run's duration and within its warm-up, and (unless
+ * turned off) each one's latency in arrival order, in a Float64Array that doubles when full.
+ */
+export class AckLog {
+  acked = 0;
+  /** Acks that arrived before `start + durationMs`. */
+  ackedInDuration = 0;
+  /** Acks that arrived before `start + warmupMs` (the first `warmupAcks` latencies). */
+  warmupAcks = 0;
+  #latencies: Float64Array;
+  readonly #end: number;
+  readonly #warmupEnd: number;
+  readonly #record: boolean;
+
+  /** @param startMs `performance.now()` at the start; durations in milliseconds. */
+  constructor(startMs: number, durationMs: number, warmupMs: number, capacity: number, record = true) {
+    this.#end = startMs + durationMs;
+    this.#warmupEnd = startMs + warmupMs;
+    this.#record = record;
+    this.#latencies = new Float64Array(record ? capacity : 0);
+  }
+
+  /** Counts an Ack that arrived at `nowMs` (`performance.now()`) after `latencyMs`. */
+  add(latencyMs: number, nowMs: number): void {
+    if (this.#record) {
+      if (this.acked === this.#latencies.length) {
+        const grown = new Float64Array(Math.max(1024, this.#latencies.length * 2));
+        grown.set(this.#latencies);
+        this.#latencies = grown;
+      }
+      this.#latencies[this.acked] = latencyMs;
+    }
+    this.acked += 1;
+    if (nowMs < this.#end) this.ackedInDuration += 1;
+    if (nowMs < this.#warmupEnd) this.warmupAcks = this.acked;
+  }
+
+  /** The recorded latencies, milliseconds, in arrival order (empty when not recorded). */
+  latencies(): Float64Array {
+    return this.#latencies.slice(0, this.#record ? this.acked : 0);
+  }
 }
 
 /** Sorted copy of latencies, for percentiles. */

@@ -27,6 +27,22 @@ import { createCliLogger } from "./logging.js";
 import { promptSecret } from "./prompt.js";
 import { resolveSettings, type Settings } from "./settings.js";
 
+/**
+ * Completes `settings` with a password when it has none: asked for (no echo) when stdin is a terminal.
+ * @throws CliError (exit 1) when there is none and no terminal to ask on.
+ */
+export async function ensurePassword(settings: Settings): Promise<void> {
+  if (settings.password !== undefined) return;
+  if (!process.stdin.isTTY) {
+    throw new CliError(
+      "missing password: use --password-file, RCC_PASSWORD, or run in a terminal to be asked",
+      EXIT.usage,
+    );
+  }
+  settings.password = await promptSecret(`Password for ${settings.user ?? ""}: `);
+  settings.passwordSource = "prompt";
+}
+
 /** Settings completed with a password (prompted when needed) and the logger. */
 export interface ResolvedConnection {
   settings: Settings;
@@ -66,17 +82,7 @@ export async function resolveConnection(
     if (settings.user === undefined) missing.push("--user (or RCC_USER)");
     if (settings.authUrl === undefined) missing.push("--auth-url or --env ppe|prod (or RCC_AUTH_URL)");
     if (missing.length > 0) throw new CliError(`missing ${missing.join(", ")}`, EXIT.usage);
-    if (settings.password === undefined) {
-      if (process.stdin.isTTY) {
-        settings.password = await promptSecret(`Password for ${settings.user ?? ""}: `);
-        settings.passwordSource = "prompt";
-      } else {
-        throw new CliError(
-          "missing password: use --password-file, RCC_PASSWORD, or run in a terminal to be asked",
-          EXIT.usage,
-        );
-      }
-    }
+    await ensurePassword(settings);
   }
   return { settings, log, ...(ca === undefined ? {} : { ca }) };
 }

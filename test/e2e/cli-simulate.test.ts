@@ -3,16 +3,14 @@
  * from --fault, and a clean stop on Ctrl+C (SIGINT).
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import type { RunningSimulator } from "../../src/simulator/index.js";
 import { runCli, spawnCli, stopAllCli, tempFiles } from "../helpers/cli.js";
 
-interface SimulatorInfo {
-  authUrl: string;
-  wsUrls: string[];
-  adminUrl: string;
-  dashboardUrl: string;
-  accounts: { user: string; password: string; clientId: string }[];
-  certificate?: string;
-}
+/** The `--json` line: the simulator's addresses and accounts, as `startSimulator` returns them. */
+type SimulatorInfo = Pick<
+  RunningSimulator,
+  "authUrl" | "wsUrls" | "adminUrl" | "dashboardUrl" | "accounts" | "certificate"
+>;
 
 const files = tempFiles();
 

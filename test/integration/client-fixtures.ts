@@ -173,12 +173,18 @@ export function postedBids(sim: RunningSimulator): unknown[] {
   return recordedPosts(sim).map((post) => post.Message.Fields.BID);
 }
 
-/** A logger that keeps every line (bindings, object and message) as JSON text, at every level. */
+/**
+ * A logger that keeps every call at every level as one JSON line: level, bindings, the object's keys and the
+ * message as `msg`. Not redacted, so a leaked secret would show.
+ */
 export function capturingLogger(lines: string[] = [], bindings: Record<string, unknown> = {}): Logger {
   const method =
     (level: string): LogFn =>
-    (first: object | string, message?: string) =>
-      lines.push(JSON.stringify({ level, ...bindings, first, message }));
+    (objectOrMessage: object | string, message?: string) => {
+      const fields =
+        typeof objectOrMessage === "string" ? { msg: objectOrMessage } : { ...objectOrMessage, msg: message };
+      lines.push(JSON.stringify({ level, ...bindings, ...fields }));
+    };
   return {
     trace: method("trace"),
     debug: method("debug"),

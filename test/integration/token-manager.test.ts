@@ -14,7 +14,7 @@ import {
 import { TokenManager, type TokenManagerOptions } from "../../src/client/token-manager.js";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
 import { ManualClock } from "../../src/util/clock.js";
-import type { LogFn, Logger } from "../../src/util/logger.js";
+import { capturingLogger } from "./client-fixtures.js";
 
 const ACCOUNT = { user: "GE-A-00000007-1-0007", password: "Secret-Password-0007", clientId: "GE-A-00000007-1-0007" };
 const FAST_RETRY = { initialDelayMs: 1, maxDelayMs: 5 };
@@ -30,25 +30,6 @@ afterEach(async () => {
 async function startSim(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   sim = await startSimulator({ accounts: [ACCOUNT], ...options });
   return sim;
-}
-
-/** Captures every log call, bindings merged, as JSON lines; not redacted, so a leak would show. */
-function recordingLogger(lines: string[], bindings: Record<string, unknown> = {}): Logger {
-  const method =
-    (level: string): LogFn =>
-    (objectOrMessage: object | string, message?: string) => {
-      const fields =
-        typeof objectOrMessage === "string" ? { msg: objectOrMessage } : { ...objectOrMessage, msg: message };
-      lines.push(JSON.stringify({ level, ...bindings, ...fields }));
-    };
-  return {
-    trace: method("trace"),
-    debug: method("debug"),
-    info: method("info"),
-    warn: method("warn"),
-    error: method("error"),
-    child: (more) => recordingLogger(lines, { ...bindings, ...more }),
-  };
 }
 
 function manager(running: RunningSimulator, options: Partial<TokenManagerOptions> = {}): TokenManager {
@@ -75,7 +56,7 @@ describe("TokenManager against the simulated RDP token endpoint", () => {
   test("§1.3, §4 item 3: the first getToken signs on with the password grant", async () => {
     const running = await startSim();
     const lines: string[] = [];
-    const subject = manager(running, { log: recordingLogger(lines) });
+    const subject = manager(running, { log: capturingLogger(lines) });
     const before = Date.now();
     const token = await subject.getToken();
     expect(token.accessToken.length).toBeGreaterThan(10);
@@ -141,7 +122,7 @@ describe("TokenManager against the simulated RDP token endpoint", () => {
   test("§1.6, §4 item 8: a refused refresh falls back to the password grant once", async () => {
     const running = await startSim();
     const lines: string[] = [];
-    const subject = manager(running, { log: recordingLogger(lines) });
+    const subject = manager(running, { log: capturingLogger(lines) });
     const first = await subject.getToken();
     running.faults.add({ type: "token-errors", status: 400, count: 1 });
     const token = await subject.getToken({ minValidityMs: 3_600_000 });
@@ -166,7 +147,7 @@ describe("TokenManager against the simulated RDP token endpoint", () => {
     const clock = new ManualClock();
     const running = await startSim({ clock, accessTokenLifetimeSec: 600, sessionLifetimeSec: 700 });
     const lines: string[] = [];
-    const subject = manager(running, { clock, log: recordingLogger(lines) });
+    const subject = manager(running, { clock, log: capturingLogger(lines) });
     subject.start();
     await subject.getToken();
     const announced = nextToken(subject);
@@ -193,7 +174,7 @@ describe("TokenManager against the simulated RDP token endpoint", () => {
     const running = await startSim();
     running.faults.add({ type: "token-errors", status: 503, count: 2 });
     const lines: string[] = [];
-    const subject = manager(running, { log: recordingLogger(lines) });
+    const subject = manager(running, { log: capturingLogger(lines) });
     const token = await subject.getToken();
     expect(token.accessToken.length).toBeGreaterThan(10);
     expect(running.state.counters.tokenErrors).toBe(2);
@@ -329,7 +310,7 @@ describe("TokenManager against the simulated RDP token endpoint", () => {
       return response;
     };
     const subject = manager(running, {
-      log: recordingLogger(lines),
+      log: capturingLogger(lines),
       fetch: recordingFetch,
       clientSecret: "Client-Secret-0007",
     });

@@ -3,10 +3,15 @@ import { Subscriber, type SubscriberLogin } from "../../client/subscriber.js";
 import type { ItemEvent } from "../../client/subscription-messages.js";
 import type { InboundMessage } from "../../client/session-link.js";
 import { systemClock, type TimerHandle } from "../../util/clock.js";
-import { buildTokenManager, type ResolvedConnection, resolveConnection, toCliError } from "../connect.js";
+import {
+  buildTokenManager,
+  ensurePassword,
+  type ResolvedConnection,
+  resolveConnection,
+  toCliError,
+} from "../connect.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { useColour } from "../logging.js";
-import { promptSecret } from "../prompt.js";
 import { WatchTable } from "../watch-table.js";
 import type { WatchFlags } from "./watch.js";
 
@@ -96,15 +101,7 @@ async function loginOf(
   }
   if (missing.length > 0) throw new CliError(`missing ${missing.join("; and ")}`, EXIT.usage);
   if (!tokenLogin) return { login: { kind: "name", user: settings.loginName ?? "" }, dispose: () => Promise.resolve() };
-  if (settings.password === undefined) {
-    if (!process.stdin.isTTY) {
-      throw new CliError(
-        "missing password: use --password-file, RCC_PASSWORD, or run in a terminal to be asked",
-        EXIT.usage,
-      );
-    }
-    settings.password = await promptSecret(`Password for ${settings.user ?? ""}: `);
-  }
+  await ensurePassword(settings);
   const { manager, dispose } = buildTokenManager(connection);
   return { login: { kind: "token", auth: manager }, dispose };
 }
