@@ -4,6 +4,7 @@
  */
 import { exitCodeFor, type Outcome } from "./outcome.js";
 import type { ProgressCounts } from "./progress.js";
+import { MAX_SHOWN_CODE_LENGTH, safeText } from "./terminal-text.js";
 
 /** The end-of-run summary (the `--json` output of `rcc contribute`). */
 export interface ContributeSummary {
@@ -78,11 +79,17 @@ export class ContributeTally {
   }
 }
 
-/** One readable line for a summary. */
+/** Nak codes listed in the summary line at most: a server inventing a code per Nak must not make it endless. */
+const MAX_SHOWN_NAK_CODES = 10;
+
+/** One readable line for a summary (Nak codes come from the server: made safe to show, see terminal-text.ts). */
 export function formatSummary(summary: ContributeSummary, dryRun: boolean): string {
-  const naks = Object.entries(summary.naksByCode)
-    .map(([code, n]) => `${code} ${n}`)
-    .join(", ");
+  const codes = Object.entries(summary.naksByCode);
+  const naks =
+    codes
+      .slice(0, MAX_SHOWN_NAK_CODES)
+      .map(([code, n]) => `${safeText(code, MAX_SHOWN_CODE_LENGTH)} ${n}`)
+      .join(", ") + (codes.length > MAX_SHOWN_NAK_CODES ? `, ${codes.length - MAX_SHOWN_NAK_CODES} other codes` : "");
   const head = dryRun
     ? `${summary.valid ?? 0} valid`
     : `${summary.acked} acked, ${summary.naked} naked${naks ? ` (${naks})` : ""}`;

@@ -14,6 +14,8 @@ export const EXIT = {
   ackTimeout: 5,
   /** Interrupted (after a clean Login Close). */
   interrupted: 130,
+  /** stdout or stderr closed by its reader (`| head`): 128 + SIGPIPE, as a shell shows a writer killed by it. */
+  outputClosed: 141,
 } as const;
 
 /** Help text block listing the exit codes. */
@@ -24,7 +26,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   3    authentication failed
   4    could not connect, or the session was lost for good
   5    ack timeout
-  130  interrupted (after a clean Login Close)`;
+  130  interrupted (after a clean Login Close)
+  141  stdout or stderr closed by its reader, e.g. piped to head (silent; after a clean Login Close)`;
 
 /** An error that ends the command with a given exit code and one clear line on stderr. */
 export class CliError extends Error {

@@ -4,6 +4,7 @@
  */
 import { Writable } from "node:stream";
 import { createLogger, type Logger } from "../util/logger.js";
+import { safeLine } from "./terminal-text.js"; // log fields may hold server text: escaped, bounded
 
 const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
 const COLOURS: Record<number, string> = { 10: "90", 20: "36", 30: "32", 40: "33", 50: "31", 60: "35" };
@@ -29,7 +30,7 @@ export function formatPretty(line: string, colour: boolean): string {
     .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
     .join(" ");
   const head = colour ? `\x1b[${COLOURS[levelNumber] ?? "0"}m${label}\x1b[0m` : label;
-  return `${clock} ${head} ${typeof msg === "string" ? msg : ""}${extras ? ` ${extras}` : ""}`;
+  return `${clock} ${head} ${safeLine(`${typeof msg === "string" ? msg : ""}${extras ? ` ${extras}` : ""}`, 4000)}`;
 }
 
 /** Creates the CLI's logger writing to `stream` (default stderr). */

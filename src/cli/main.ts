@@ -1,9 +1,12 @@
 /**
  * The `rcc` command line. Results go to stdout, logs and progress to stderr; errors are one clear line
- * (a stack trace only with --verbose) and end with the documented exit codes.
+ * (a stack trace only with --verbose) and end with the documented exit codes. Error messages often embed a
+ * server's text, so they are printed through safeLine (terminal-text.ts); a closed stdout ends the command
+ * quietly (closed-output.ts).
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { guardOutput, isOutputClosed } from "./closed-output.js";
 import { CliError, EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
 import { registerContribute } from "./commands/contribute.js";
 import { registerDemo } from "./commands/demo.js";
@@ -11,6 +14,7 @@ import { registerPost } from "./commands/post.js";
 import { registerSimulate } from "./commands/simulate.js";
 import { registerToken } from "./commands/token.js";
 import { registerWatch } from "./commands/watch.js";
+import { safeLine } from "./terminal-text.js";
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
@@ -39,6 +43,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI with the given arguments (without `node` and the script). Sets `process.exitCode`. */
 export async function run(args: string[]): Promise<void> {
+  guardOutput();
   const program = buildProgram();
   try {
     await program.parseAsync(args, { from: "user" });
@@ -52,13 +57,25 @@ function exitCodeFor(error: unknown, verbose: boolean): number {
     // commander already printed help, the version or the usage error.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  if (error instanceof CliError) {
-    process.stderr.write(`rcc: ${error.message}\n`);
-    if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
-  }
+  // Stopped because the reader went away: the failure is the stop's doing, and the exit code says it already.
+  if (isOutputClosed()) return EXIT.outputClosed;
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`rcc: ${message}\n`);
-  if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  return EXIT.usage;
+  process.stderr.write(`rcc: ${safeLine(message)}\n`);
+  if (verbose && error instanceof Error && error.stack) process.stderr.write(stackFrames(error));
+  return error instanceof CliError ? error.exitCode : EXIT.usage;
+}
+
+/**
+ * The stack trace of `error` without its first line (the message, already printed), each line made safe: the
+ * message may hold server text, frames do not, but a forged message could imitate them.
+ */
+function stackFrames(error: Error): string {
+  const stack = error.stack ?? "";
+  const header = `${error.name}: ${error.message}\n`;
+  const frames = stack.startsWith(header) ? stack.slice(header.length) : stack;
+  return frames
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => `${safeLine(line)}\n`)
+    .join("");
 }

@@ -9,6 +9,7 @@ import {
   ValidationError,
 } from "../client/post-errors.js";
 import { EXIT } from "./exit-codes.js";
+import { MAX_SHOWN_CODE_LENGTH, quoteText, safeLine, safeText } from "./terminal-text.js";
 
 /**
  * Outcome record (also one line of `--report`). `superseded`: the link dropped before this post's Ack and a
@@ -24,7 +25,7 @@ export interface Outcome {
   text?: string;
 }
 
-/** Turns a settled contribute() into an outcome. */
+/** Turns a settled contribute() into an outcome (texts kept whole: `--json` and the report show them all). */
 export function outcomeOf(ric: string, result: { ack: Ack } | { error: unknown }): Outcome {
   if ("ack" in result)
     return {
@@ -48,21 +49,28 @@ export function outcomeOf(ric: string, result: { ack: Ack } | { error: unknown }
   return { ric, outcome: "failed", text: error instanceof Error ? error.message : String(error) };
 }
 
-/** One readable line for an outcome. */
+/**
+ * One readable line for an outcome. The server's texts (and its Nak code, which may be any text) are quoted,
+ * escaped and cut (terminal-text.ts), so a Nak text cannot forge another outcome line or drive the terminal.
+ */
 export function formatOutcome(outcome: Outcome): string {
+  const ric = safeText(outcome.ric);
+  const post = `${ric} post ${outcome.postId ?? "?"}`;
+  const text = outcome.text ?? "";
   switch (outcome.outcome) {
     case "ack":
-      return `ack   ${outcome.ric} post ${outcome.postId ?? "?"} (${outcome.latencyMs ?? 0} ms)`;
+      return `ack   ${post} (${outcome.latencyMs ?? 0} ms)`;
     case "nak":
-      return `nak   ${outcome.ric} post ${outcome.postId ?? "?"}: ${outcome.nakCode ?? ""}${outcome.text ? ` (${outcome.text})` : ""}`;
+      return `nak   ${post}: ${safeText(outcome.nakCode ?? "", MAX_SHOWN_CODE_LENGTH)}${text ? ` ${quoteText(text)}` : ""}`;
     case "error":
-      return `error ${outcome.ric} post ${outcome.postId ?? "?"}: ${outcome.text ?? ""}`;
+      return `error ${post}: ${quoteText(text)}`;
     case "superseded":
-      return `superseded ${outcome.ric} post ${outcome.postId ?? "?"}: ${outcome.text ?? ""}`;
+      return `superseded ${post}: ${safeLine(text)}`;
     case "timeout":
     case "invalid":
     case "failed":
-      return `${outcome.outcome.padEnd(5)} ${outcome.ric}: ${outcome.text ?? ""}`;
+      // Our own messages, though a failure's may embed a close reason or a token endpoint's words.
+      return `${outcome.outcome.padEnd(5)} ${ric}: ${safeLine(text)}`;
   }
 }
 

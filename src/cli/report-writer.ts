@@ -1,7 +1,12 @@
-/** The `--report FILE` of `rcc contribute`: one NDJSON record per input row, written with backpressure. */
+/**
+ * The `--report FILE` of `rcc contribute`: one NDJSON record per input row, written with backpressure. A server's
+ * text is kept whole; JSON escapes its line breaks (one record stays one line) and jsonLine its terminal controls,
+ * so `cat`ing the report is harmless too.
+ */
 import type { WriteStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { CliError, EXIT } from "./exit-codes.js";
+import { jsonLine } from "./terminal-text.js";
 
 /** Writes NDJSON records to a file; a no-op when no file is given. */
 export class ReportWriter {
@@ -48,7 +53,7 @@ export class ReportWriter {
   write(record: Record<string, unknown>): Promise<void> | undefined {
     const stream = this.#stream;
     if (!stream || this.#failure) return undefined;
-    if (stream.write(`${JSON.stringify(record)}\n`) && this.#drained === undefined) return undefined;
+    if (stream.write(`${jsonLine(record)}\n`) && this.#drained === undefined) return undefined;
     this.#drained ??= new Promise<void>((resolve) => {
       const done = () => {
         stream.off("drain", done);

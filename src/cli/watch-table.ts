@@ -2,10 +2,12 @@
  * The live table of `rcc watch`: one row per RIC, one column per field (the view's fields in order, else
  * every field as it first appears), then the stream state. Cells whose value the row's latest message
  * changed are marked: inverse video with colour, a trailing `*` without (NO_COLOR). Pure: it renders lines, the caller
- * writes them.
+ * writes them. Everything in a cell came from the server (values, field names, RICs, state texts): it is escaped
+ * and cut when rendered (terminal-text.ts), so a value cannot move the cursor or forge a row.
  */
 import type { ItemEvent } from "../client/subscription-messages.js";
 import type { FieldValue, Fields } from "../protocol/messages.js";
+import { safeText } from "./terminal-text.js";
 
 interface Row {
   ric: string;
@@ -14,6 +16,9 @@ interface Row {
   changed: Set<string>;
   state: string;
 }
+
+/** Longest cell shown, in characters: a longer value is cut with an ellipsis (the line is cut at the width too). */
+export const MAX_CELL_LENGTH = 60;
 
 const INVERSE = "\x1b[7m";
 const RESET = "\x1b[0m";
@@ -74,15 +79,17 @@ export class WatchTable {
 
   /** The table as lines: a header, then one line per RIC. */
   render(options: RenderOptions): string[] {
-    const header = ["RIC", ...this.#columns, "STATE"];
+    const header = ["RIC", ...this.#columns.map((name) => safeText(name, MAX_CELL_LENGTH)), "STATE"];
     const rows = [...this.#rows.values()];
     const cells = rows.map((row) => [
-      row.ric,
+      safeText(row.ric, MAX_CELL_LENGTH),
       // Without colour every cell keeps room for its `*`, so columns do not shift as marks come and go.
       ...this.#columns.map(
-        (name) => formatValue(row.fields[name]) + (options.colour ? "" : row.changed.has(name) ? "*" : " "),
+        (name) =>
+          safeText(formatValue(row.fields[name]), MAX_CELL_LENGTH) +
+          (options.colour ? "" : row.changed.has(name) ? "*" : " "),
       ),
-      row.state,
+      safeText(row.state),
     ]);
     const widths = header.map((title, column) =>
       Math.max(title.length, ...cells.map((line) => (line[column] ?? "").length)),

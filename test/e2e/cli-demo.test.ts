@@ -93,7 +93,7 @@ describe("rcc demo", () => {
       env: simEnv(sim),
     });
     expect(result.code).toBe(2);
-    expect(result.stdout).toMatch(/ nak {3}NOT\.A\.RIC post \d+: SymbolUnknown \(Symbol unknown\)/);
+    expect(result.stdout).toMatch(/ nak {3}NOT\.A\.RIC post \d+: SymbolUnknown "Symbol unknown"/);
   });
 
   it("exits 1 with one clear line when a user is given but no password", async () => {

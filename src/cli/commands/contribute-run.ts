@@ -2,6 +2,7 @@
 import type { Contributor } from "../../client/contributor.js";
 import { normalizeFields, validateRic } from "../../client/field-validation.js";
 import { systemClock } from "../../util/clock.js";
+import { onOutputClosed } from "../closed-output.js";
 import { buildContributor, resolveConnection, toCliError } from "../connect.js";
 import { ContributeTally, formatSummary } from "../contribute-tally.js";
 import { EXIT } from "../exit-codes.js";
@@ -12,6 +13,7 @@ import { type InputSource, openInput } from "../input-source.js";
 import { type Outcome, outcomeOf } from "../outcome.js";
 import { Progress } from "../progress.js";
 import { ReportWriter } from "../report-writer.js";
+import { jsonLine, safeLine } from "../terminal-text.js";
 import type { ContributeFlags } from "./contribute.js";
 
 /**
@@ -90,6 +92,7 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  const offClosed = onOutputClosed(() => run.halt("interrupted"));
   try {
     await run.execute();
   } catch (error) {
@@ -97,6 +100,7 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    offClosed();
     clearInterval(tick);
     await contributor?.close();
     if (show) progress.finish(run.progressCounts());
@@ -104,7 +108,7 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
   }
   const interrupted = run.stop.reason === "interrupted";
   const summary = tally.summary((performance.now() - started) / 1000, { dryRun, interrupted });
-  process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary, dryRun)}\n`);
+  process.stdout.write(flags.json ? `${jsonLine(summary)}\n` : `${formatSummary(summary, dryRun)}\n`);
   if (run.stop.reason === "session-lost" && run.stop.error) throw toCliError(run.stop.error, connection.settings);
   process.exitCode = interrupted ? EXIT.interrupted : tally.exitCode();
 }
@@ -230,7 +234,8 @@ class ContributeRun {
     const { tally, report, redrawing } = this.#deps;
     tally.bad();
     const where = row.ric === undefined ? `row ${row.row}` : `row ${row.row} (${row.ric})`;
-    process.stderr.write(`${redrawing ? "\r\x1b[2K" : ""}rcc: ${where}: ${row.error}\n`);
+    // The row's own text (a cell, a RIC) is echoed in the message: the input file may be as hostile as a server.
+    process.stderr.write(`${redrawing ? "\r\x1b[2K" : ""}rcc: ${safeLine(`${where}: ${row.error}`)}\n`);
     if (!report.enabled) return undefined;
     return report.write({
       row: row.row,

@@ -1,8 +1,10 @@
 /** The work of `rcc demo` (see demo.ts). */
 import type { Contributor } from "../../client/contributor.js";
 import type { RunningSimulator } from "../../simulator/index.js";
+import { onOutputClosed } from "../closed-output.js";
 import { buildContributor, embeddedSimulator, resolveConnection, toCliError } from "../connect.js";
 import { exitCodeFor, formatOutcome, type Outcome, outcomeOf } from "../outcome.js";
+import { jsonLine, safeLine, safeText } from "../terminal-text.js";
 import type { DemoFlags } from "./demo.js";
 
 function clockText(): string {
@@ -32,7 +34,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   let sim: RunningSimulator | undefined;
   let connection = await resolveConnection(flags, { needCredentials: explicit });
   const say = (line: string) =>
-    process.stdout.write(flags.json ? `${JSON.stringify({ event: "info", message: line })}\n` : `${line}\n`);
+    process.stdout.write(flags.json ? `${jsonLine({ event: "info", message: line })}\n` : `${line}\n`);
   if (!explicit) {
     const { loginName } = connection.settings;
     const embedded = await embeddedSimulator(connection.log, loginName === undefined ? {} : { loginName });
@@ -61,6 +63,12 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   };
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
+  // The reader went away (`| head`): stop as on Ctrl+C; still connecting, closing ends connect() at once.
+  const offClosed = onOutputClosed(() => {
+    stop.interrupted = true;
+    wake?.();
+    if (contributor.state !== "ready") void contributor.close();
+  });
   try {
     await contributor.connect();
     let primact = 100;
@@ -92,6 +100,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   } finally {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
+    offClosed();
     await contributor.close();
     if (stop.interrupted) say("Login Close sent; disconnected.");
     await sim?.close();
@@ -102,7 +111,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   function report(outcome: Outcome, fields: Record<string, unknown>): void {
     counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ event: "outcome", ...outcome, fields })}\n`);
+      process.stdout.write(`${jsonLine({ event: "outcome", ...outcome, fields })}\n`);
     } else {
       const values = `BID=${String(fields.BID)} ASK=${String(fields.ASK)} PRIMACT_1=${String(fields.PRIMACT_1)} SEC_ACT_1=${String(fields.SEC_ACT_1)}`;
       process.stdout.write(`${clockText()} ${formatOutcome(outcome)}  ${values}\n`);
@@ -112,11 +121,11 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
 
 function watchLifecycle(contributor: Contributor, say: (line: string) => void): void {
   contributor.on("ready", (info) => {
-    say(`${clockText()} logged in to ${info.url} (${info.text}); max ${info.maxMessagesPerSecond} msg/s`);
+    say(`${clockText()} logged in to ${info.url} (${safeText(info.text)}); max ${info.maxMessagesPerSecond} msg/s`);
   });
   contributor.on("reconnecting", (info) => {
     say(
-      `${clockText()} connection lost (${info.cause.message}); reconnecting in ${(info.delayMs / 1000).toFixed(1)} s (attempt ${info.attempt})`,
+      `${clockText()} connection lost (${safeLine(info.cause.message)}); reconnecting in ${(info.delayMs / 1000).toFixed(1)} s (attempt ${info.attempt})`,
     );
   });
   contributor.on("token-refreshed", (info) => {

@@ -1,9 +1,11 @@
 /** The work of `rcc post` (see post.ts). */
 import type { Fields } from "../../protocol/messages.js";
+import { onOutputClosed } from "../closed-output.js";
 import { buildContributor, resolveConnection, toCliError } from "../connect.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { checkKnownFields } from "../field-check.js";
 import { exitCodeFor, formatOutcome, outcomeOf } from "../outcome.js";
+import { jsonLine } from "../terminal-text.js";
 import { parseFieldArguments } from "../values.js";
 import type { PostFlags } from "./post.js";
 
@@ -27,6 +29,8 @@ export async function runPost(flags: PostFlags): Promise<void> {
   const ric = flags.ric ?? "";
   const connection = await resolveConnection(flags, { needCredentials: true });
   const contributor = buildContributor(connection, { ackTimeoutMs: flags.ackTimeout, backoff: { maxAttempts: 3 } });
+  // Nobody can see the outcome any more: close at once (the post, if sent, is settled by the server anyway).
+  const offClosed = onOutputClosed(() => void contributor.close());
   try {
     await contributor.connect();
     const result = await contributor.contribute(ric, fields).then(
@@ -34,11 +38,12 @@ export async function runPost(flags: PostFlags): Promise<void> {
       (error: unknown) => ({ error }),
     );
     const outcome = outcomeOf(ric, result);
-    process.stdout.write(flags.json ? `${JSON.stringify(outcome)}\n` : `${formatOutcome(outcome)}\n`);
+    process.stdout.write(flags.json ? `${jsonLine(outcome)}\n` : `${formatOutcome(outcome)}\n`);
     process.exitCode = exitCodeFor({ [outcome.outcome]: 1 });
   } catch (error) {
     throw toCliError(error, connection.settings);
   } finally {
+    offClosed();
     await contributor.close();
   }
 }

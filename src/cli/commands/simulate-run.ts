@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { startSimulator, type SimulatorOptions } from "../../simulator/index.js";
 import { createLogger } from "../../util/logger.js";
+import { onOutputClosed } from "../closed-output.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import type { SimulateFlags } from "./simulate.js";
 
@@ -98,9 +99,11 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
     const stop = () => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
+      offClosed();
       void sim.close().then(resolve);
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+    const offClosed = onOutputClosed(stop);
   });
 }

@@ -142,7 +142,8 @@ Examples:
 
 Exit codes:
   0    stopped with Ctrl+C (SIGINT) or SIGTERM
-  1    bad usage, or the simulator could not start (e.g. a port is taken)`,
+  1    bad usage, or the simulator could not start (e.g. a port is taken)
+  141  stdout or stderr closed by its reader, e.g. piped to head (silent)`,
     )
     .action(async (flags: SimulateFlags) => {
       const { runSimulate } = await import("./simulate-run.js");

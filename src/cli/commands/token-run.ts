@@ -1,6 +1,7 @@
 /** The work of `rcc token` (see token.ts). */
 import { buildTokenManager, resolveConnection, toCliError } from "../connect.js";
 import { EXIT } from "../exit-codes.js";
+import { jsonLine, safeText } from "../terminal-text.js";
 import type { TokenFlags } from "./token.js";
 
 /** Obtains one token and prints whom it is for and when it expires (the token itself only with --show-token). */
@@ -19,12 +20,13 @@ export async function runToken(flags: TokenFlags): Promise<void> {
       ...(flags.showToken ? { accessToken: token.accessToken } : {}),
     };
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.stdout.write(`${jsonLine(result)}\n`);
     } else {
       process.stdout.write(
         `token for ${result.user} from ${result.authUrl}: valid for ${expiresInSec} s (until ${result.expiresAt})\n`,
       );
-      if (flags.showToken) process.stdout.write(`${token.accessToken}\n`);
+      // Asked for, so shown whole; but a token is base64url, and anything a terminal would act on is not one.
+      if (flags.showToken) process.stdout.write(`${safeText(token.accessToken, Number.POSITIVE_INFINITY)}\n`);
     }
     process.exitCode = EXIT.ok;
   } catch (error) {

@@ -10,8 +10,10 @@ import {
   resolveConnection,
   toCliError,
 } from "../connect.js";
+import { onOutputClosed } from "../closed-output.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { useColour } from "../logging.js";
+import { jsonLine, quoteText, safeText } from "../terminal-text.js";
 import { WatchTable } from "../watch-table.js";
 import type { WatchFlags } from "./watch.js";
 
@@ -54,15 +56,24 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  let opened = false;
+  // The reader went away (`| head`): stop as on Ctrl+C, closing the streams and the Login.
+  const offClosed = onOutputClosed(() => {
+    stop?.();
+    if (!opened) void subscriber.close();
+  });
   try {
     let info;
     try {
       info = await subscriber.open();
+      opened = true;
     } catch (error) {
       throw toCliError(error, settings);
     }
     if (table)
-      process.stderr.write(`rcc: watching ${rics.length} RIC(s) on ${url} as ${info.user ?? "?"} (Ctrl+C to stop)\n`);
+      process.stderr.write(
+        `rcc: watching ${rics.length} RIC(s) on ${url} as ${safeText(info.user ?? "?")} (Ctrl+C to stop)\n`,
+      );
     output.start();
     subscriber.subscribe(rics);
     const outcome = await Promise.race([interrupted, subscriber.closed]);
@@ -73,6 +84,7 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
     }
     throw new CliError(`connection lost: ${outcome?.message ?? "closed"}`, EXIT.connection);
   } finally {
+    offClosed();
     output.finish();
     if (stop !== undefined) {
       process.off("SIGINT", stop);
@@ -120,7 +132,7 @@ function stateOf(event: ItemEvent): Record<string, string> | undefined {
 /** One JSON line per message on stdout. */
 function ndjsonOutput(): WatchOutput {
   const write = (line: object): void => {
-    process.stdout.write(`${JSON.stringify(line)}\n`);
+    process.stdout.write(`${jsonLine(line)}\n`);
   };
   return {
     item(event) {
@@ -174,7 +186,7 @@ function tableOutput(rics: readonly string[], view: readonly string[] | undefine
       schedule();
     },
     serverError(message) {
-      process.stderr.write(`rcc: the server answered with an Error: ${String(message.Text)}\n`);
+      process.stderr.write(`rcc: the server answered with an Error: ${quoteText(String(message.Text))}\n`);
     },
     finish() {
       if (timer !== undefined) systemClock.clearTimeout(timer);

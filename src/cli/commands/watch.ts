@@ -41,7 +41,8 @@ Exit codes:
   0    stopped with Ctrl+C (SIGINT) or SIGTERM, after a clean Close
   1    bad usage (e.g. no --url, no credentials)
   3    authentication failed or the Login was refused
-  4    could not connect, or the connection was lost`,
+  4    could not connect, or the connection was lost
+  141  stdout or stderr closed by its reader, e.g. piped to head (silent; after a clean Close)`,
     )
     .action(async (rics: string[], flags: WatchFlags) => {
       const { runWatch } = await import("./watch-run.js");
