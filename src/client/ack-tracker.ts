@@ -1,12 +1,14 @@
 /**
  * Posts in flight, keyed by PostID, and the one place a post's promise settles (exactly once). Ack
- * timeouts come from a coarse periodic sweep, not one timer per post: entries are kept in send order, so a
- * sweep stops at the first post that is still within its time (issue 3, performance notes).
+ * timeouts come from a coarse periodic sweep, not one timer per post. A post's time runs from its
+ * acceptance by `contribute()`, not from its sending, so that time spent unsent (held by the rate governor,
+ * `maxInFlight` or a reconnect) counts too; the queue sends in acceptance order, so entries here are in
+ * acceptance order as well, and a sweep stops at the first post that is still within its time.
  */
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { PipelineCounters } from "./contributor-stats.js";
 import type { LatencyHistogram } from "./latency.js";
-import { NakError, nakCodeName } from "./post-errors.js";
+import { NakError } from "./post-errors.js";
 
 /** A positive acknowledgement: what `contribute()` resolves with. */
 export interface Ack {
@@ -32,6 +34,11 @@ export interface PostEntry {
   postId: number;
   /** Monotonic ms of the last send. */
   sentAtMs: number;
+  /**
+   * Monotonic ms at which `contribute()` accepted the post into the queue (for a caller that waited for
+   * room, when it got in): its Ack timeout runs from here, across re-sends.
+   */
+  acceptedAtMs: number;
   /** Times sent (re-sends after a reconnect included). */
   sends: number;
   settled: boolean;
@@ -75,6 +82,7 @@ export function createPostEntry(
     conflate,
     postId: 0,
     sentAtMs: 0,
+    acceptedAtMs: 0,
     sends: 0,
     settled: false,
     promise,
@@ -99,29 +107,44 @@ export function rejectPost(entry: PostEntry, error: Error): boolean {
   return true;
 }
 
+/** How many distinct Nak codes are counted by name; further new codes are counted as {@link OTHER_NAK_CODES}. */
+const MAX_NAK_CODE_KEYS = 64;
+/** Longest Nak code counted by name, characters (real ones are a word); longer ones count as "Other". */
+const MAX_NAK_CODE_KEY_CHARS = 64;
 /**
- * Settles a post from its Ack (§2.9): resolves it, recording the latency, or — when the Ack carries a
- * `NakCode` — rejects it with a {@link NakError}. Counts either outcome.
+ * The counter of Nak codes beyond {@link MAX_NAK_CODE_KEYS} or {@link MAX_NAK_CODE_KEY_CHARS}: a server
+ * inventing codes cannot grow the stats.
+ */
+const OTHER_NAK_CODES = "Other";
+
+/**
+ * Settles a post from its Ack (§2.9): resolves it, recording the latency, or — when `nakCode` is given (read
+ * by `readNakCode`) — rejects it with a {@link NakError}. Counts either outcome.
  * @returns the NakError of a Nak (the caller publishes it), else undefined.
  */
 export function settleFromAck(
   entry: PostEntry,
+  nakCode: string | undefined,
   message: Record<string, unknown>,
   nowMs: number,
   counters: Pick<PipelineCounters, "acked" | "naked">,
   latency: LatencyHistogram,
 ): NakError | undefined {
-  const nak = message.NakCode;
-  if (nak === undefined || nak === null || nak === "None" || nak === 0) {
+  if (nakCode === undefined) {
     const latencyMs = nowMs - entry.sentAtMs;
     latency.record(latencyMs);
     counters.acked += 1;
     resolvePost(entry, { postId: entry.postId, latencyMs, ric: entry.ric });
     return undefined;
   }
-  const code = nakCodeName(nak);
-  const error = new NakError(code, typeof message.Text === "string" ? message.Text : "", entry);
-  counters.naked[code] = (counters.naked[code] ?? 0) + 1;
+  const error = new NakError(nakCode, typeof message.Text === "string" ? message.Text : "", entry);
+  const naked = counters.naked;
+  const countable =
+    nakCode.length <= MAX_NAK_CODE_KEY_CHARS &&
+    (Object.hasOwn(naked, nakCode) || Object.keys(naked).length < MAX_NAK_CODE_KEYS);
+  const key = countable ? nakCode : OTHER_NAK_CODES;
+  // Own properties only: a code word such as "constructor" must not read Object.prototype's.
+  naked[key] = (Object.hasOwn(naked, key) ? (naked[key] ?? 0) : 0) + 1;
   rejectPost(entry, error);
   return error;
 }
@@ -129,7 +152,7 @@ export function settleFromAck(
 /** Options of {@link AckTracker}. */
 export interface AckTrackerOptions {
   clock: Clock;
-  /** A post without an Ack this long after its send times out, milliseconds. @default 15_000 */
+  /** A post not settled this long after its acceptance (`acceptedAtMs`) times out, milliseconds. @default 15_000 */
   ackTimeoutMs: number;
   /** Period of the timeout sweep, milliseconds. @default ackTimeoutMs / 10, clamped to 1–1000 */
   sweepIntervalMs?: number;
@@ -158,7 +181,7 @@ export class AckTracker {
     return this.#byPostId.size;
   }
 
-  /** Tracks a post just sent (its `postId` and `sentAtMs` set). */
+  /** Tracks a post just sent (its `postId`, `sentAtMs` and `acceptedAtMs` set). */
   add(entry: PostEntry): void {
     this.#byPostId.set(entry.postId, entry);
     this.#timer ??= this.#clock.setTimeout(() => this.#onSweepTimer(), this.#sweepIntervalMs).unref();
@@ -191,14 +214,14 @@ export class AckTracker {
   }
 
   /**
-   * Times out every post sent `ackTimeoutMs` or more before `nowMs`. @returns how many timed out.
+   * Times out every post accepted `ackTimeoutMs` or more before `nowMs`. @returns how many timed out.
    * Called by the sweep timer; public so tests can drive it.
    */
   sweep(nowMs: number = this.#clock.monotonic()): number {
     const deadline = nowMs - this.#ackTimeoutMs;
     const expired: PostEntry[] = [];
     for (const entry of this.#byPostId.values()) {
-      if (entry.sentAtMs > deadline) break; // send order: everything after is younger
+      if (entry.acceptedAtMs > deadline) break; // acceptance order: everything after is younger
       expired.push(entry);
     }
     for (const entry of expired) {

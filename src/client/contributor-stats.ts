@@ -79,6 +79,11 @@ export interface ContributorStats {
     itemStreamRefused: number;
     /** Lost posts not re-sent because newer acknowledged posts to the RIC carried all their fields. */
     superseded: number;
+    /**
+     * Server protocol errors: Acks whose AckID is not a non-negative integer (ignored), Naks whose NakCode is
+     * no code, unusable rate limits or ping timeouts in a Login Refresh (ignored or clamped).
+     */
+    protocol: number;
   };
   /** Posts sent and awaiting an Ack. */
   inFlight: number;
@@ -107,6 +112,8 @@ export interface StatsSources {
   waiting: number;
   reconnects: number;
   tokenRefreshes: number;
+  /** Server protocol errors seen (ProtocolWarnings). */
+  protocolErrors: number;
   latency: LatencySummary;
 }
 
@@ -129,6 +136,7 @@ export function buildStats(sources: StatsSources): ContributorStats {
       queueFull: counters.queueFull,
       itemStreamRefused: counters.itemStreamRefused,
       superseded: counters.superseded,
+      protocol: sources.protocolErrors,
     },
     inFlight: sources.inFlight,
     queued: sources.queued,

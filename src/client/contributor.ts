@@ -14,6 +14,7 @@ import type { FieldsInput } from "./field-validation.js";
 import { type PipelineOptions, type SessionOptions, resolvePipelineOptions, resolveSessionOptions } from "./options.js";
 import { type ContributeOptions, PostPipeline } from "./post-pipeline.js";
 import { SessionClosedError } from "./post-errors.js";
+import { ProtocolWarnings } from "./protocol-warnings.js";
 import { RateGovernor } from "./rate-governor.js";
 import { Session } from "./session.js";
 import type { ContributorEvents, SessionState, StatusEvent } from "./session-state.js";
@@ -43,6 +44,7 @@ export class Contributor extends EventEmitter<ContributorEvents> {
   readonly #hub = new StatusHub();
   readonly #auth: ResolvedAuth;
   readonly #drainTimeoutMs: number;
+  readonly #warnings: ProtocolWarnings;
   #accepting = true;
   #connecting: Promise<void> | undefined;
   #connectSettle: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -60,6 +62,7 @@ export class Contributor extends EventEmitter<ContributorEvents> {
     const pipelineOptions = resolvePipelineOptions(options);
     this.#drainTimeoutMs = pipelineOptions.drainTimeoutMs;
     this.#auth = resolveAuth(options, { clock, random, log, proxy: sessionOptions.proxy, tls: sessionOptions.tls });
+    this.#warnings = new ProtocolWarnings(log);
     const governor = new RateGovernor({
       maxMessagesPerSecond: sessionOptions.defaultMaxMessagesPerSecond,
       safetyFactor: sessionOptions.safetyFactor,
@@ -81,6 +84,7 @@ export class Contributor extends EventEmitter<ContributorEvents> {
         postsSettled: (nowMs, count) => governor.settle(nowMs, count),
       },
       onNak: (error) => this.#publish({ type: "nak", error }),
+      warnings: this.#warnings,
     });
     this.#session = new Session(sessionOptions, {
       login: this.#auth.login,
@@ -90,6 +94,7 @@ export class Contributor extends EventEmitter<ContributorEvents> {
       governor,
       pipeline: this.#pipeline,
       publish: (event) => this.#publish(event),
+      warnings: this.#warnings,
     });
   }
 
@@ -116,7 +121,8 @@ export class Contributor extends EventEmitter<ContributorEvents> {
    * Contributes `fields` to `ric` (a Post with Ack: off-stream, §2.8, or on the RIC's item stream with
    * `postMode: "on-stream"`, §4A.6). Settles exactly once: resolves with the Ack; rejects with
    * ValidationError (nothing sent), QueueFullError (`{ wait: false }` and the queue is full), NakError,
-   * ContentError, AckTimeoutError, ConnectionLostError (`resendInFlight: false`), SupersededError (the link
+   * ContentError, AckTimeoutError (not settled within `ackTimeoutMs` of being accepted, sent or still queued),
+   * ConnectionLostError (`resendInFlight: false`), SupersededError (the link
    * dropped before its Ack and newer acknowledged posts to the RIC carried all its fields, so it was not re-sent),
    * ItemStreamError (on-stream: the RIC's stream was refused) or SessionClosedError. Posts made before `connect()` wait in the queue.
    */
@@ -157,6 +163,7 @@ export class Contributor extends EventEmitter<ContributorEvents> {
       waiting: pipeline.waiting,
       reconnects: this.#session.counters.reconnects,
       tokenRefreshes: this.#session.counters.tokenRefreshes,
+      protocolErrors: this.#warnings.count,
       latency: pipeline.latency.summary(),
     });
   }

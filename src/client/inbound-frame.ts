@@ -1,11 +1,13 @@
 /**
- * Parsing an inbound frame (§2.2: one message or a JSON array of them). The frames a contributor receives
+ * Parsing an inbound frame (§2.2: one message or a JSON array of them), and reading the Ack fields that
+ * settle posts (`AckID`, `NakCode`) strictly: a value the server should not send settles nothing. The frames a contributor receives
  * most are packed Acks (§2.9), one per post, written by the server as `{"Type":"Ack","ID":1,"AckID":n}`;
  * those are read by a scan that builds each Ack directly, which is several times cheaper than the generic
  * `JSON.parse`. Anything else — a Nak's `NakCode`/`Text`, whitespace, another key order, another type,
  * a number JSON would refuse — falls back to `JSON.parse` of the whole frame, so the result (and a
  * parse error) is always exactly what {@link parseFrame} gives.
  */
+import { NAK_CODES, nameOf } from "../protocol/codes.js";
 import { parseFrame } from "../protocol/messages.js";
 
 const ACK_HEAD = '{"Type":"Ack","ID":';
@@ -88,4 +90,43 @@ function integerEnd(text: string, start: number): number {
   const after = text.charCodeAt(at);
   if (after === 0x2e || after === 0x65 || after === 0x45) return -1;
   return at;
+}
+
+/** An AckID the reference servers write as a string: decimal digits only (no sign, space, point or exponent). */
+const DIGITS_ONLY = /^[0-9]+$/;
+
+/**
+ * The PostID an Ack or Nak's `AckID` names (§2.9: an int equal to the post's PostID), or undefined when it is
+ * malformed: a safe non-negative JSON integer, or — as the reference servers also send it — a string of
+ * decimal digits. Nothing else is coerced: `true`, `"0x1"`, `[1]`, `" 1"`, `"+1"`, `"1e0"`, `""`, `null`,
+ * `1.5` or `-1` would all read as some PostID under `Number()`. (A JSON number written `1.0` or `1e0` parses
+ * to the integer 1 and is taken as such: JSON does not tell them apart.) Hot path: one call per Ack.
+ */
+export function readAckId(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value !== "string" || !DIGITS_ONLY.test(value)) return undefined;
+  const number = Number(value);
+  return Number.isSafeInteger(number) ? number : undefined;
+}
+
+/** What an Ack's `NakCode` says: a positive Ack, a Nak with a code, or nothing usable. */
+export type NakCodeReading = { kind: "ack" } | { kind: "nak"; code: string } | { kind: "malformed" };
+
+const ACK_READING: NakCodeReading = Object.freeze({ kind: "ack" });
+const MALFORMED_READING: NakCodeReading = Object.freeze({ kind: "malformed" });
+
+/**
+ * Reads an Ack's `NakCode` (§2.9, §4A.7: a name or its integer). Absent, null, `"None"` or 0: a positive
+ * Ack. A known number: its name. Any other non-empty string, kept as sent (a code newer than our table still
+ * reads as itself; whoever shows it escapes it), or another positive integer, as its digits: a Nak with that
+ * code. Anything else — a boolean, object, array, fraction, negative number, empty string — is malformed:
+ * the caller decides (the pipeline rejects the post as a Nak, since the server did not say it was accepted).
+ */
+export function readNakCode(value: unknown): NakCodeReading {
+  if (value === undefined || value === null || value === "None" || value === 0) return ACK_READING;
+  if (typeof value === "string") return value === "" ? MALFORMED_READING : { kind: "nak", code: value };
+  if (typeof value === "number" && Number.isSafeInteger(value) && value > 0) {
+    return { kind: "nak", code: nameOf(NAK_CODES, value) ?? String(value) };
+  }
+  return MALFORMED_READING;
 }

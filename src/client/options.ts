@@ -96,7 +96,13 @@ export interface SessionOptions {
 export interface PipelineOptions {
   /** `Key.Service` of every post, a name or numeric id (§3.1). @default "DDS_TRCE" */
   service?: string | number;
-  /** A post without an Ack this long after sending rejects with `AckTimeoutError`, milliseconds. @default 15_000 */
+  /**
+   * A post not settled this long after `contribute()` accepted it rejects with `AckTimeoutError`, milliseconds
+   * (checked every tenth of it, at most every second). The time runs whether the post was sent or is still
+   * queued (held by the rate limit, `maxInFlight` or a reconnect; then `sent: false`), and across re-sends.
+   * A caller waiting for room in a full queue is accepted when it gets in; its time starts then.
+   * @default 15_000
+   */
   ackTimeoutMs?: number;
   /** Posts sent and awaiting an Ack, at most. @default 1000 */
   maxInFlight?: number;

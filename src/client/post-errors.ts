@@ -2,7 +2,7 @@
  * Errors of the session and of `contribute()`. Every class has a stable `code` (callers branch on it, never
  * on message text), a fixed or computed `retriable` flag and, where there is one, a `cause` (STYLE habit 4).
  */
-import { NAK_CODES, RETRIABLE_NAK_CODES, type NakCode, nameOf } from "../protocol/codes.js";
+import { RETRIABLE_NAK_CODES, type NakCode } from "../protocol/codes.js";
 import { RccError } from "./errors.js";
 
 /** Stable codes of the errors in this file. */
@@ -27,12 +27,6 @@ export interface PostRef {
   postId: number;
 }
 
-/** A NakCode as its wire name: numbers through the code table (§2.9), unknown values as text. */
-export function nakCodeName(nak: unknown): string {
-  if (typeof nak === "number") return nameOf(NAK_CODES, nak) ?? String(nak);
-  return typeof nak === "string" ? nak : JSON.stringify(nak);
-}
-
 /**
  * Base class of the errors about one post that was sent: each carries the post's RIC and the PostID it
  * carried on the wire, so callers can tell which post failed without parsing the message.
@@ -55,7 +49,11 @@ export class PostError extends RccError {
  * {@link RETRIABLE_NAK_CODES} (NoResources, NoResponse, SourceDown, GatewayDown).
  */
 export class NakError extends PostError {
-  /** The wire Nak code (a {@link NakCode} such as "SymbolUnknown"); an unknown number or string is kept as a string. */
+  /**
+   * The wire Nak code (a {@link NakCode} such as "SymbolUnknown"); an unknown number or string is kept as a
+   * string (as sent: escape it before showing it), and a `NakCode` that is no code at all (a boolean, an
+   * object, a fraction, an empty string) reads "Malformed".
+   */
   readonly nakCode: string;
   /** The server's text, trimmed (RCC texts may end with a newline); empty when absent. */
   readonly text: string;
@@ -89,18 +87,25 @@ export class ContentError extends PostError {
 }
 
 /**
- * No Ack arrived within `ackTimeoutMs`. The outcome is unknown (the post may have been applied), so it is
- * flagged retriable only in the sense that re-sending may succeed; re-send only if that is idempotent for you.
+ * No Ack arrived within `ackTimeoutMs` of `contribute()` accepting the post. The outcome is unknown when the
+ * post was sent (it may have been applied), so it is flagged retriable only in the sense that re-sending may
+ * succeed; re-send only if that is idempotent for you. A post that was never sent (`sent: false`: held by
+ * the rate limit, `maxInFlight` or a reconnect all that time) certainly was not applied.
  */
 export class AckTimeoutError extends PostError {
   /** The timeout that elapsed, milliseconds. */
   readonly timeoutMs: number;
+  /** Whether the post had been sent (on this or an earlier connection) when it timed out. */
+  readonly sent: boolean;
 
-  constructor(post: PostRef, timeoutMs: number) {
-    super(POST_ERROR_CODES.ackTimeout, `no Ack for post ${post.postId} to ${post.ric} within ${timeoutMs} ms`, post, {
-      retriable: true,
-    });
+  /** @param sent whether the post was ever sent. @default true */
+  constructor(post: PostRef, timeoutMs: number, sent = true) {
+    const message = sent
+      ? `no Ack for post ${post.postId} to ${post.ric} within ${timeoutMs} ms`
+      : `post to ${post.ric} not sent within ${timeoutMs} ms (held by the rate limit, maxInFlight or a reconnect)`;
+    super(POST_ERROR_CODES.ackTimeout, message, post, { retriable: true });
     this.timeoutMs = timeoutMs;
+    this.sent = sent;
   }
 }
 

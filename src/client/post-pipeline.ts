@@ -6,9 +6,15 @@
  * post's fields as JSON once (fields-json.ts) and logs nothing per post. With `postMode: "on-stream"` posts
  * go out on item streams (§4A.6, see item-streams.ts); the queue stays one FIFO, whose head waits while its
  * RIC's stream is opening.
+ *
+ * `ackTimeoutMs` runs from a post's acceptance into the queue, so a post settles within it (plus the sweep
+ * period) whether it was sent or not: a server that keeps the rate window full, or never answers, cannot
+ * keep a `contribute()` pending. A caller waiting for room in a full queue is not accepted yet; its time
+ * starts when it gets in (and the queue drains within `ackTimeoutMs` whatever the server does).
  */
 import { redactSecrets } from "../util/logger.js";
 import { type Ack, AckTracker, type PostEntry, rejectPost, settleFromAck } from "./ack-tracker.js";
+import { readAckId, readNakCode } from "./inbound-frame.js";
 import { FrameBuilder, PostFormat } from "./batcher.js";
 import { DrainSignal } from "./drain-signal.js";
 import { FlushScheduler } from "./flush-scheduler.js";
@@ -21,11 +27,16 @@ import { AckTimeoutError, ContentError, QueueFullError } from "./post-errors.js"
 import { type PrepareContext, createEntry, mergeInto } from "./post-prepare.js";
 import { PostQueue } from "./post-queue.js";
 import type { PipelineDeps } from "./post-sink.js";
+import { ProtocolWarnings } from "./protocol-warnings.js";
 import { ResendPolicy } from "./resend-policy.js";
+import type { TimerHandle } from "../util/clock.js";
 import type { SessionPipeline } from "./session-state.js";
 import type { InboundMessage } from "./session-link.js";
 import { errorDetails, matchServerError } from "./server-error-match.js";
 import { type PipelineCounters, newPipelineCounters } from "./contributor-stats.js";
+
+/** The NakCode of a Nak whose `NakCode` was no code at all (see `readNakCode`). */
+const MALFORMED_NAK_CODE = "Malformed";
 
 /** Per-call options of `contribute()`. */
 export interface ContributeOptions {
@@ -41,6 +52,7 @@ export class PostPipeline implements SessionPipeline {
   readonly latency = new LatencyHistogram();
   readonly #options: ResolvedPipelineOptions;
   readonly #deps: PipelineDeps;
+  readonly #warnings: ProtocolWarnings;
   readonly #format: PostFormat;
   readonly #prepare: PrepareContext;
   readonly #frame: FrameBuilder;
@@ -53,10 +65,14 @@ export class PostPipeline implements SessionPipeline {
   #nextPostId = 1;
   readonly #flushes: FlushScheduler;
   readonly #drained: DrainSignal;
+  /** Times out queued posts (the tracker times out those in flight); armed while anything is queued. */
+  #queueSweep: TimerHandle | undefined;
+  readonly #sweepIntervalMs: number;
 
   constructor(options: ResolvedPipelineOptions, deps: PipelineDeps) {
     this.#options = options;
     this.#deps = deps;
+    this.#warnings = deps.warnings ?? new ProtocolWarnings(deps.log);
     const info = options.postUserInfo;
     this.#format = new PostFormat({
       service: options.service,
@@ -72,9 +88,11 @@ export class PostPipeline implements SessionPipeline {
     this.#prepare = { format: this.#format, maxFrameBytes: options.maxFrameBytes };
     this.#queue = new PostQueue(options.maxQueued);
     this.#drained = new DrainSignal(deps.clock, () => this.#tracker.size === 0 && this.#queue.empty);
+    this.#sweepIntervalMs = Math.min(1000, Math.max(1, options.ackTimeoutMs / 10));
     this.#tracker = new AckTracker({
       clock: deps.clock,
       ackTimeoutMs: options.ackTimeoutMs,
+      sweepIntervalMs: this.#sweepIntervalMs,
       onTimeout: (entry) => {
         this.counters.ackTimeouts += 1;
         deps.sink.postsSettled(deps.clock.monotonic(), 1);
@@ -117,12 +135,16 @@ export class PostPipeline implements SessionPipeline {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    entry.acceptedAtMs = this.#deps.clock.monotonic();
     const result = this.#queue.offer(entry, options?.wait ?? true);
     if (result === "full") {
       this.counters.queueFull += 1;
       return Promise.reject(new QueueFullError(ric, this.#options.maxQueued));
     }
-    if (result === "queued") this.#scheduleFlush();
+    if (result === "queued") {
+      this.#armQueueSweep();
+      this.#scheduleFlush();
+    }
     // On-stream: ask for the RIC's stream now, so that it is open by the time the post reaches the head.
     if (this.#ready) this.#streams?.open(ric);
     return entry.promise;
@@ -144,18 +166,32 @@ export class PostPipeline implements SessionPipeline {
     if (lost.length === 0) return;
     this.#deps.sink.postsSettled(this.#deps.clock.monotonic(), lost.length);
     this.#queue.unshiftAll(this.#resend.takeLost(lost, cause));
+    this.#armQueueSweep();
     this.#afterSettle();
   };
 
   onAck = (message: InboundMessage, nowMs: number): void => {
-    const ackId = typeof message.AckID === "number" ? message.AckID : Number(message.AckID);
+    const ackId = readAckId(message.AckID);
+    if (ackId === undefined) {
+      // Under Number() `true`, "0x1" or [1] would acknowledge post 1: such an Ack settles nothing.
+      this.#warnings.report("ack-id", message.AckID);
+      return;
+    }
     const entry = this.#tracker.take(ackId);
     if (entry === undefined) {
       this.counters.unmatchedAcks += 1; // late (after a timeout), duplicate or foreign
       return;
     }
     this.#deps.sink.postsSettled(nowMs, 1);
-    const nak = settleFromAck(entry, message, nowMs, this.counters, this.latency);
+    const reading = readNakCode(message.NakCode);
+    let nakCode: string | undefined;
+    if (reading.kind === "nak") nakCode = reading.code;
+    else if (reading.kind === "malformed") {
+      // The server answered this post but not with "accepted": it is not reported as acknowledged.
+      this.#warnings.report("nak-code", message.NakCode, { ackId });
+      nakCode = MALFORMED_NAK_CODE;
+    }
+    const nak = settleFromAck(entry, nakCode, message, nowMs, this.counters, this.latency);
     this.#resend.settled(entry, nak === undefined);
     if (nak !== undefined) this.#deps.onNak(nak);
     this.#afterSettle();
@@ -197,6 +233,8 @@ export class PostPipeline implements SessionPipeline {
     this.#flushes.cancelWait();
     for (const entry of [...this.#tracker.takeAll(), ...this.#queue.clear()]) rejectPost(entry, makeError(entry));
     this.#tracker.stop();
+    if (this.#queueSweep !== undefined) this.#deps.clock.clearTimeout(this.#queueSweep);
+    this.#queueSweep = undefined;
     this.#resend.reset();
     this.#drained.check();
   }
@@ -208,6 +246,7 @@ export class PostPipeline implements SessionPipeline {
   #flush(): void {
     const { clock, sink } = this.#deps;
     const maxInFlight = this.#options.maxInFlight;
+    this.#expireQueued(clock.monotonic()); // a post past its time is never sent
     while (this.#ready && this.#queue.length > 0 && this.#tracker.size < maxInFlight) {
       const now = clock.monotonic();
       const budget = Math.min(sink.postCapacity(now), maxInFlight - this.#tracker.size);
@@ -230,7 +269,33 @@ export class PostPipeline implements SessionPipeline {
       }
       this.counters.sent += batch.length;
     }
-    if (this.#queue.waiting > 0 && this.#queue.admitWaiting() > 0 && this.#queue.length > 0) this.#scheduleFlush();
+    if (this.#queue.waiting > 0 && this.#queue.admitWaiting(clock.monotonic()) > 0) {
+      this.#armQueueSweep();
+      this.#scheduleFlush();
+    }
+  }
+
+  #armQueueSweep(): void {
+    this.#queueSweep ??= this.#deps.clock
+      .setTimeout(() => {
+        this.#queueSweep = undefined;
+        this.#expireQueued(this.#deps.clock.monotonic());
+        if (this.#queue.length > 0) this.#armQueueSweep();
+      }, this.#sweepIntervalMs)
+      .unref();
+  }
+
+  /** Rejects the queued posts accepted `ackTimeoutMs` or more before `nowMs` with AckTimeoutError. */
+  #expireQueued(nowMs: number): void {
+    const expired = this.#queue.expire(nowMs - this.#options.ackTimeoutMs);
+    if (expired.length === 0) return;
+    for (const entry of expired) {
+      this.counters.ackTimeouts += 1;
+      rejectPost(entry, new AckTimeoutError(entry, this.#options.ackTimeoutMs, entry.sends > 0));
+    }
+    // Room again: callers waiting for it get in (and their time starts) even while no connection is ready.
+    if (this.#queue.waiting > 0 && this.#queue.admitWaiting(nowMs) > 0) this.#armQueueSweep();
+    this.#afterSettle();
   }
 
   /** `refused` posts were rejected because their item stream was refused. */

@@ -5,6 +5,8 @@
  */
 import type { PostEntry } from "./ack-tracker.js";
 
+const NONE_EXPIRED: readonly PostEntry[] = Object.freeze([]);
+
 /** Where {@link PostQueue.offer} put an entry. */
 export type OfferResult = "queued" | "waiting" | "full";
 
@@ -87,11 +89,16 @@ export class PostQueue {
     this.#head = 0;
   }
 
-  /** Moves waiting entries into the queue while there is room. @returns how many moved. */
-  admitWaiting(): number {
+  /**
+   * Moves waiting entries into the queue while there is room, marking them accepted at `nowMs` (their Ack
+   * timeout starts there). @returns how many moved.
+   */
+  admitWaiting(nowMs: number): number {
     let moved = 0;
     while (this.waiting > 0 && this.length < this.#maxQueued) {
-      this.#items.push(this.#waiting[this.#waitingHead] as PostEntry);
+      const entry = this.#waiting[this.#waitingHead] as PostEntry;
+      entry.acceptedAtMs = nowMs;
+      this.#items.push(entry);
       this.#waitingHead += 1;
       moved += 1;
     }
@@ -100,6 +107,21 @@ export class PostQueue {
       this.#waitingHead = 0;
     }
     return moved;
+  }
+
+  /**
+   * Removes the queued entries accepted at or before `deadlineMs`, oldest first (their Ack timeout
+   * elapsed before they could be sent). The queue is in acceptance order, so only its head is looked at.
+   */
+  expire(deadlineMs: number): readonly PostEntry[] {
+    const head = this.peek();
+    if (head === undefined || head.acceptedAtMs > deadlineMs) return NONE_EXPIRED; // the usual case: no allocation
+    const expired: PostEntry[] = [];
+    for (let entry = this.peek(); entry !== undefined && entry.acceptedAtMs <= deadlineMs; entry = this.peek()) {
+      this.shift();
+      expired.push(entry);
+    }
+    return expired;
   }
 
   /** The distinct RICs of the posts queued or waiting, in queue order (on-stream: the streams to open). */

@@ -2,6 +2,7 @@
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { NakError } from "./post-errors.js";
+import type { ProtocolWarnings } from "./protocol-warnings.js";
 
 /** Where posts go out: the session. */
 export interface PostSink {
@@ -25,4 +26,6 @@ export interface PipelineDeps {
   log: Logger;
   sink: PostSink;
   onNak: (error: NakError) => void;
+  /** Where malformed Acks are reported (logged once per kind and connection). @default a new one on `log` */
+  warnings?: ProtocolWarnings;
 }

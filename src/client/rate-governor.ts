@@ -11,6 +11,12 @@
  * A few slots are reserved for control messages (Pong, Login, Close) so that a post backlog can never hold
  * back the answer to a server Ping (§2.7).
  *
+ * Replies (Pongs) are the one kind of message the server can make us send: every Ping asks for one (§2.7),
+ * and each counts toward the limit like any other message (§3.4). A server pinging faster than the limit
+ * would otherwise own the whole window. So replies may take at most `maxReplyShare` of the limit in any
+ * window (at least one): the rest is left to posts whatever the server does. The link coalesces a burst of
+ * Pings into one Pong (session-link.ts), so the cap only bites on a server pinging many times a second.
+ *
  * Posts are also paced by a token bucket refilled at the window's post rate and holding `paceBurstMs` worth
  * of posts: a saturated sender then sends small groups all through the window instead of the whole
  * window's worth at once, which keeps Ack latency low without lowering throughput (the bucket's rate is the
@@ -33,8 +39,11 @@ function roundUpToMicros(ms: number): number {
   return Math.max(0.001, Math.ceil(ms * 1000) / 1000);
 }
 
-/** Message classes: posts may not use the reserved slots, control messages may. */
-export type MessageKind = "post" | "control";
+/**
+ * Message classes: posts may not use the reserved slots, control messages may; replies (Pongs) are control
+ * messages that in addition stay under the reply cap.
+ */
+export type MessageKind = "post" | "control" | "reply";
 
 /** Options of {@link RateGovernor}. */
 export interface RateGovernorOptions {
@@ -59,6 +68,11 @@ export interface RateGovernorOptions {
   ackClocked?: boolean;
   /** Milliseconds a control message counts beyond `windowMs` (its arrival is never confirmed). @default 0 */
   controlMarginMs?: number;
+  /**
+   * Largest share of the limit replies (Pongs) may take in any window, in (0, 1]; at least one reply per
+   * window is always allowed. @default 0.05
+   */
+  maxReplyShare?: number;
 }
 
 /** Sliding-window rate limiter over all outbound messages. */
@@ -69,6 +83,12 @@ export class RateGovernor {
   readonly #paceBurstMs: number;
   readonly #ackClocked: boolean;
   readonly #controlMarginMs: number;
+  readonly #maxReplyShare: number;
+  /** Replies allowed per window (from the limit and `maxReplyShare`). */
+  #replyCap = 1;
+  /** Send times of the replies still in the window (dated like control messages), oldest first from #replyHead. */
+  #replyTimes: number[] = [];
+  #replyHead = 0;
   /** Ack-clocked mode: posts sent and not yet settled (they count, with no time attached yet). */
   #pending = 0;
   #limit = 1;
@@ -84,7 +104,7 @@ export class RateGovernor {
   #head = 0;
   #total = 0;
 
-  /** @throws RangeError on a non-positive limit, window or safety factor. */
+  /** @throws RangeError on a non-positive limit, window or safety factor, or a reply share outside (0, 1]. */
   constructor(options: RateGovernorOptions) {
     const safety = options.safetyFactor ?? 1;
     if (!(safety > 0 && safety <= 1)) throw new RangeError("safetyFactor must be in (0, 1]");
@@ -96,6 +116,9 @@ export class RateGovernor {
     this.#paceBurstMs = Math.max(0, options.paceBurstMs ?? 20);
     this.#ackClocked = options.ackClocked ?? false;
     this.#controlMarginMs = Math.max(0, options.controlMarginMs ?? 0);
+    const replyShare = options.maxReplyShare ?? 0.05;
+    if (!(replyShare > 0 && replyShare <= 1)) throw new RangeError("maxReplyShare must be in (0, 1]");
+    this.#maxReplyShare = replyShare;
     this.setLimit(options.maxMessagesPerSecond);
   }
 
@@ -115,6 +138,7 @@ export class RateGovernor {
     this.#burst =
       this.#paceBurstMs > 0 ? Math.max(1, Math.ceil(this.#tokensPerMs * this.#paceBurstMs)) : Number.POSITIVE_INFINITY;
     this.#tokens = Math.min(this.#tokens, this.#burst);
+    this.#replyCap = Math.max(1, Math.floor(this.#limit * this.#maxReplyShare));
   }
 
   /** Messages allowed per window after the safety factor. */
@@ -127,11 +151,17 @@ export class RateGovernor {
     return this.#windowMs;
   }
 
+  /** Replies (Pongs) allowed in any window. */
+  get replyCap(): number {
+    return this.#replyCap;
+  }
+
   /** Messages of `kind` that may be sent at `nowMs` without exceeding the limit. */
   available(nowMs: number, kind: MessageKind = "post"): number {
     this.#expire(nowMs);
     const inWindow = Math.max(0, this.#capacity(kind) - this.#total - this.#pending);
     if (kind === "control") return inWindow;
+    if (kind === "reply") return Math.max(0, Math.min(inWindow, this.#replyCap - this.#repliesInWindow(nowMs)));
     this.#refill(nowMs);
     return Math.min(inWindow, Math.floor(this.#tokens + TOKEN_EPSILON));
   }
@@ -162,15 +192,16 @@ export class RateGovernor {
       // Rounded up to whole microseconds: a wait too small to move a clock would never refill the bucket.
       if (short > TOKEN_EPSILON) paceWaitMs = roundUpToMicros(short / this.#tokensPerMs);
     }
+    const ownWaitMs = kind === "reply" ? this.#replyWaitMs(nowMs, wanted) : paceWaitMs;
     const mustLeave = this.#total + this.#pending + wanted - capacity;
-    if (mustLeave <= 0) return paceWaitMs;
+    if (mustLeave <= 0) return ownWaitMs;
     let left = 0;
     for (let index = this.#head; index < this.#times.length; index++) {
       left += this.#counts[index] ?? 0;
       if (left >= mustLeave) {
         // Same arithmetic as #expire, rounded up to whole microseconds so the wait really moves past it.
         const windowWaitMs = this.#windowMs - (nowMs - (this.#times[index] ?? nowMs));
-        return Math.max(paceWaitMs, roundUpToMicros(windowWaitMs));
+        return Math.max(ownWaitMs, roundUpToMicros(windowWaitMs));
       }
     }
     // Pending posts must leave: each counts until a window after its settlement, which is now at the earliest.
@@ -181,7 +212,10 @@ export class RateGovernor {
   record(nowMs: number, count = 1, kind: MessageKind = "post"): void {
     if (count <= 0) return;
     this.#expire(nowMs);
-    if (kind === "control") return this.#log(nowMs + this.#controlMarginMs, count);
+    if (kind === "reply") {
+      for (let index = 0; index < count; index++) this.#replyTimes.push(nowMs + this.#controlMarginMs);
+    }
+    if (kind !== "post") return this.#log(nowMs + this.#controlMarginMs, count);
     this.#refill(nowMs);
     this.#tokens -= count;
     if (this.#ackClocked) this.#pending += count;
@@ -224,7 +258,28 @@ export class RateGovernor {
   }
 
   #capacity(kind: MessageKind): number {
-    return kind === "control" ? this.#limit : this.#limit - this.#reserved;
+    return kind === "post" ? this.#limit - this.#reserved : this.#limit;
+  }
+
+  /** Replies counted in the window ending at `nowMs`; drops the older ones. */
+  #repliesInWindow(nowMs: number): number {
+    const times = this.#replyTimes;
+    while (this.#replyHead < times.length && nowMs - (times[this.#replyHead] ?? nowMs) >= this.#windowMs) {
+      this.#replyHead += 1;
+    }
+    if (this.#replyHead > 64 && this.#replyHead * 2 > times.length) {
+      this.#replyTimes = times.slice(this.#replyHead);
+      this.#replyHead = 0;
+    }
+    return this.#replyTimes.length - this.#replyHead;
+  }
+
+  /** Milliseconds until `count` more replies fit under the reply cap. */
+  #replyWaitMs(nowMs: number, count: number): number {
+    const mustLeave = this.#repliesInWindow(nowMs) + Math.min(count, this.#replyCap) - this.#replyCap;
+    if (mustLeave <= 0) return 0;
+    const leaving = this.#replyTimes[this.#replyHead + mustLeave - 1] ?? nowMs;
+    return roundUpToMicros(this.#windowMs - (nowMs - leaving));
   }
 
   #expire(nowMs: number): void {

@@ -6,7 +6,11 @@
  */
 import type { PostEntry } from "./ack-tracker.js";
 
-const POST_ID = /"PostID"\s*:\s*(\d+)/g;
+/**
+ * A PostID as our posts write it: a JSON integer without a leading zero, not continued as a fraction or an
+ * exponent (an echo reading `"PostID":1.5` or `1e0` is not about post 1; it is not a post of ours at all).
+ */
+const POST_ID = /"PostID"\s*:\s*(0|[1-9][0-9]{0,15})(?![0-9.eE])/g;
 const KEY_NAME = /"Name"\s*:\s*"((?:[^"\\]|\\.)*)"/;
 const FIELD_IN_TEXT = /Received '([^']*)' for key 'Fields'/;
 

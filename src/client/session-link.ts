@@ -1,7 +1,13 @@
 /**
  * One open WebSocket connection: inbound frames split and dispatched by a handler table keyed on `Type`
- * (STYLE habit 7), Pings answered at once (§2.7), the heartbeat, and every outbound message counted by the
- * rate governor (§3.4). The session above owns login and reconnect policy; this class owns only the socket.
+ * (STYLE habit 7), Pings answered (§2.7), the heartbeat, and every outbound message counted by the rate
+ * governor (§3.4). The session above owns login and reconnect policy; this class owns only the socket.
+ *
+ * Pings are answered coalesced. §2.7 asks for a Pong to every Ping, but a Pong carries nothing that ties
+ * it to one Ping, and all RCC wants from it is traffic: one Pong sent after a burst of Pings answers them
+ * all. So a frame's Pings get one Pong, sent once the frame is read, and Pings arriving while that Pong
+ * waits for the rate governor (its reply cap, rate-governor.ts) add nothing to it. A server pinging
+ * thousands of times a second thus costs at most the reply cap, never the posts' share of the window.
  */
 import type { WebSocket } from "ws";
 import type { TlsOptions } from "./options.js";
@@ -46,9 +52,11 @@ export interface LinkOptions {
 
 type Dispatch = (link: Link, message: InboundMessage, nowMs: number) => void;
 
+const PONG_TEXT = JSON.stringify(PONG);
+
 /** Inbound handler table (§2.3, §2.7, §2.9, §2.11); unknown types are logged and counted, never fatal. */
 const DISPATCH: Readonly<Record<string, Dispatch>> = {
-  Ping: (link) => link.sendControl(PONG),
+  Ping: (link) => link.pingReceived(),
   Pong: () => undefined,
   Ack: (link, message, nowMs) => link.handlers.onAck(message, nowMs),
   Error: (link, message) => link.handlers.onServerError(message),
@@ -70,7 +78,15 @@ export class Link {
   readonly #heartbeat: Heartbeat;
   readonly #controlQueue: string[] = [];
   #controlTimer: TimerHandle | undefined;
+  /** Pings not yet answered: the next Pong answers them all. */
+  #pingsUnanswered = 0;
+  /** Set while the owed Pong waits for the rate governor. */
+  #pongTimer: TimerHandle | undefined;
   #closed = false;
+  /** Pings received from the server. */
+  pingsReceived = 0;
+  /** Pongs sent (each answering every Ping received before it). */
+  pongsSent = 0;
   /** Inbound messages whose type or stream was not understood (logged at debug). */
   unknownMessages = 0;
   /** Inbound frames that were not JSON. */
@@ -125,9 +141,20 @@ export class Link {
     this.#governor.record(this.#clock.monotonic(), count, "post");
   }
 
-  /** Posts that may be sent now; 0 while control messages wait. */
+  /**
+   * Posts that may be sent now; 0 while control messages wait, or while an owed Pong could go now and its
+   * timer has yet to fire (the slot is the Pong's). A Pong held by the reply cap does not hold posts back.
+   */
   postCapacity(nowMs: number): number {
-    return this.#controlQueue.length > 0 ? 0 : this.#governor.available(nowMs, "post");
+    if (this.#controlQueue.length > 0) return 0;
+    if (this.#pingsUnanswered > 0 && this.#governor.available(nowMs, "reply") > 0) return 0;
+    return this.#governor.available(nowMs, "post");
+  }
+
+  /** Notes a server Ping; the Pong goes out once the frame is read (see the file comment). */
+  pingReceived(): void {
+    this.pingsReceived += 1;
+    this.#pingsUnanswered += 1;
   }
 
   /** Closes the socket gracefully (code 1000); resolves when closed or after `timeoutMs` (then terminates). */
@@ -212,6 +239,27 @@ export class Link {
       else this.#unknown(record);
       if (this.#closed) return; // a handler ended the link; the rest of the frame is moot
     }
+    if (this.#pingsUnanswered > 0) this.#answerPings(false);
+  }
+
+  /** Sends the owed Pong now if the governor allows, else once it does (one timer, however many Pings). */
+  #answerPings(afterWait: boolean): void {
+    if (this.#pongTimer !== undefined || !this.open) return;
+    const now = this.#clock.monotonic();
+    const waitMs = this.#governor.waitMs(now, 1, "reply");
+    if (waitMs > 0) {
+      this.#pongTimer = this.#clock.setTimeout(() => {
+        this.#pongTimer = undefined;
+        this.#answerPings(true);
+      }, waitMs);
+      return;
+    }
+    this.#ws.send(PONG_TEXT);
+    this.#governor.record(now, 1, "reply");
+    this.#pingsUnanswered = 0;
+    this.pongsSent += 1;
+    // Posts may have yielded to this Pong (postCapacity): let them go on.
+    if (afterWait) this.handlers.onWritable();
   }
 
   #unknown(message: unknown): void {
@@ -251,6 +299,8 @@ export class Link {
     if (this.#controlTimer !== undefined) this.#clock.clearTimeout(this.#controlTimer);
     this.#controlTimer = undefined;
     this.#controlQueue.length = 0;
+    if (this.#pongTimer !== undefined) this.#clock.clearTimeout(this.#pongTimer);
+    this.#pongTimer = undefined;
   }
 }
 

@@ -30,6 +30,10 @@ export type LoginOutcome =
   | {
       kind: "accepted";
       maxMessagesPerSecond: number | undefined;
+      /** Set when the advertised rate limit was unusable or out of range (see {@link readRateLimit}). */
+      rateProblem: ElementReading | undefined;
+      /** Set when the advertised `PingTimeout` was unusable or out of range (see {@link readPingTimeout}). */
+      pingTimeoutProblem: ElementReading | undefined;
       /** The ADS's `PingTimeout` (§4A.5) in milliseconds; undefined when the Refresh has none (RCC). */
       pingTimeoutMs: number | undefined;
       text: string;
@@ -79,34 +83,82 @@ export function classifyLoginMessage(message: InboundMessage): LoginOutcome {
   if (isRefresh && stream === "Open" && data === "Ok") {
     const key = message.Key as Record<string, unknown> | undefined;
     const user = typeof key?.Name === "string" ? key.Name : undefined;
-    const maxMessagesPerSecond = readMaxMessagesPerSecond(message);
-    const pingTimeoutSec = readPositiveElement(message, PING_TIMEOUT_ELEMENT);
-    const pingTimeoutMs = pingTimeoutSec === undefined ? undefined : pingTimeoutSec * 1000;
-    return { kind: "accepted", maxMessagesPerSecond, pingTimeoutMs, text: state.text, user };
+    const rate = readRateLimit(message);
+    const pingTimeout = readPingTimeout(message);
+    return {
+      kind: "accepted",
+      maxMessagesPerSecond: rate.value,
+      rateProblem: rate.problem === undefined ? undefined : rate,
+      pingTimeoutMs: pingTimeout.value === undefined ? undefined : pingTimeout.value * 1000,
+      pingTimeoutProblem: pingTimeout.problem === undefined ? undefined : pingTimeout,
+      text: state.text,
+      user,
+    };
   }
   return { kind: "other", stream, data, text: state.text };
 }
+
+/** Highest `TRCE:MaxMessagesPerSecond` taken as advertised, msg/s; a larger value is clamped to it. */
+export const MAX_ADVERTISED_RATE = 10_000_000;
+/** Range of an ADS `PingTimeout` taken as advertised, seconds (§4A.5); a value outside is clamped into it. */
+export const PING_TIMEOUT_RANGE_S = { min: 1, max: 3600 } as const;
+
+/** A numeric Login Refresh element as the client will use it. */
+export interface ElementReading {
+  /** The value to use; undefined when the element is absent or unusable (the client's default applies). */
+  value: number | undefined;
+  /** Set when the element was present but not used as sent: "ignored" (unusable) or "clamped". */
+  problem: "ignored" | "clamped" | undefined;
+  /** The element as sent (for the warning); undefined when absent. */
+  advertised: unknown;
+}
+
+/** A string the element may arrive as (§4A.7 lenient forms): decimal digits, an optional fraction, spaces around. */
+const DECIMAL = /^\s*[0-9]+(\.[0-9]+)?\s*$/;
 
 /**
  * `TRCE:MaxMessagesPerSecond` from `Key.Elements` (or, leniently, top-level `Elements`) as a positive
  * number; plain, typed (`{"Type":"UInt","Data":1000}`) or a numeric string. Undefined when absent or unusable.
  */
 export function readMaxMessagesPerSecond(message: InboundMessage): number | undefined {
-  return readPositiveElement(message, MAX_MESSAGES_PER_SECOND_ELEMENT);
+  return readRateLimit(message).value;
 }
 
 /**
- * A positive number from `Key.Elements` or top-level `Elements` (RCC puts its element in the first, the
- * ADS its `PingTimeout` in the second, §2.5, §4A.5): plain, typed or a numeric string.
+ * `TRCE:MaxMessagesPerSecond` (§3.3) checked for use by the rate governor: a number of at least 1 (plain,
+ * typed or a decimal string), at most {@link MAX_ADVERTISED_RATE}. Zero, negative, fractional below 1,
+ * non-numeric values ("abc", "0x10", true, {}) are ignored; larger ones (1e9) are clamped: a hostile or
+ * broken server must neither stop our posts nor turn the governor off.
  */
-function readPositiveElement(message: InboundMessage, name: string): number | undefined {
-  const key = message.Key as Record<string, unknown> | undefined;
+export function readRateLimit(message: InboundMessage): ElementReading {
+  return readElement(message, MAX_MESSAGES_PER_SECOND_ELEMENT, 1, MAX_ADVERTISED_RATE);
+}
+
+/** An ADS `PingTimeout` (§4A.5), seconds, clamped into {@link PING_TIMEOUT_RANGE_S} (a timer must stay sane). */
+export function readPingTimeout(message: InboundMessage): ElementReading {
+  return readElement(message, PING_TIMEOUT_ELEMENT, PING_TIMEOUT_RANGE_S.min, PING_TIMEOUT_RANGE_S.max);
+}
+
+/**
+ * A numeric element from `Key.Elements` or top-level `Elements` (RCC puts its element in the first, the ADS
+ * its `PingTimeout` in the second, §2.5, §4A.5): plain, typed or a decimal string; a positive value is
+ * clamped into [min, max], anything else ignored.
+ */
+function readElement(message: InboundMessage, name: string, min: number, max: number): ElementReading {
+  const key = message.Key as Record<string, unknown> | null | undefined;
   for (const elements of [key?.Elements, message.Elements]) {
-    if (typeof elements !== "object" || elements === null) continue;
-    let value: unknown = (elements as Record<string, unknown>)[name];
+    if (typeof elements !== "object" || elements === null || !Object.hasOwn(elements, name)) continue;
+    const advertised: unknown = (elements as Record<string, unknown>)[name];
+    let value = advertised;
     if (typeof value === "object" && value !== null && "Data" in value) value = value.Data;
-    const number = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-    if (typeof number === "number" && Number.isFinite(number) && number > 0) return number;
+    const number = typeof value === "string" && DECIMAL.test(value) ? Number(value) : value;
+    if (typeof number !== "number" || !Number.isFinite(number) || !(number > 0)) {
+      return { value: undefined, problem: "ignored", advertised };
+    }
+    if (number < min || number > max) {
+      return { value: Math.min(max, Math.max(min, number)), problem: "clamped", advertised };
+    }
+    return { value: number, problem: undefined, advertised };
   }
-  return undefined;
+  return { value: undefined, problem: undefined, advertised: undefined };
 }

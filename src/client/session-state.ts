@@ -5,6 +5,7 @@
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { NakError } from "./post-errors.js";
+import type { ProtocolWarnings } from "./protocol-warnings.js";
 import type { RateGovernor } from "./rate-governor.js";
 import type { InboundMessage } from "./session-link.js";
 import type { SessionLogin } from "./session-token.js";
@@ -125,6 +126,8 @@ export interface SessionDeps {
   governor: RateGovernor;
   pipeline: SessionPipeline;
   publish: (event: StatusEvent) => void;
+  /** Where unusable Login Refresh elements are reported; reset for every connection. */
+  warnings: ProtocolWarnings;
 }
 
 /** Counters of a session. */

@@ -171,6 +171,7 @@ export class Session {
     }
     if (link === undefined) return; // closed or failed meanwhile
     this.#link = link;
+    this.#deps.warnings.reset(); // each kind of protocol error is logged once per connection
     this.#transition("logging-in");
     link.sendControl(login());
     this.#timers.set("login", options.loginTimeoutMs, () =>
@@ -188,6 +189,14 @@ export class Session {
 
   #onAccepted(link: Link, outcome: Extract<LoginOutcome, { kind: "accepted" }>): void {
     const limit = outcome.maxMessagesPerSecond ?? this.#options.defaultMaxMessagesPerSecond;
+    const { rateProblem, pingTimeoutProblem } = outcome;
+    if (rateProblem !== undefined) {
+      this.#deps.warnings.report("rate-limit", rateProblem.advertised, { action: rateProblem.problem, using: limit });
+    }
+    if (pingTimeoutProblem !== undefined) {
+      const { advertised, problem } = pingTimeoutProblem;
+      this.#deps.warnings.report("ping-timeout", advertised, { action: problem, usingMs: outcome.pingTimeoutMs });
+    }
     this.#maxMessagesPerSecond = limit;
     this.#deps.governor.setLimit(limit);
     // An ADS says how long it tolerates silence (§4A.5); that, not our RCC defaults, decides a dead link.

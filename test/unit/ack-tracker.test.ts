@@ -7,6 +7,7 @@ function sent(postId: number, sentAtMs: number): PostEntry {
   const entry = createPostEntry(`RIC${postId}`, `"RIC${postId}"`, `{"BID":${postId}}`, 100, false);
   entry.postId = postId;
   entry.sentAtMs = sentAtMs;
+  entry.acceptedAtMs = sentAtMs; // accepted and sent at once: the timeout runs from acceptance
   entry.promise.catch(() => undefined);
   return entry;
 }

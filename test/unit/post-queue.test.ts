@@ -24,11 +24,11 @@ describe("PostQueue", () => {
     queue.offer(entry("C"), true); // waits
     queue.shift();
     expect(queue.offer(entry("D"), true)).toBe("waiting"); // C is still waiting: D goes behind it
-    expect(queue.admitWaiting()).toBe(1);
+    expect(queue.admitWaiting(0)).toBe(1);
     const order: string[] = [];
     for (let next = queue.shift(); next; next = queue.shift()) order.push(next.ric);
     expect(order).toEqual(["B", "C"]);
-    expect(queue.admitWaiting()).toBe(1);
+    expect(queue.admitWaiting(0)).toBe(1);
     expect(queue.shift()?.ric).toBe("D");
     expect(queue.empty).toBe(true);
   });
