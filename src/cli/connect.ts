@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { AuthError, AuthUnavailableError, InvalidCredentialsError } from "../client/auth-errors.js";
 import { dispatcherFor } from "../client/contributor-auth.js";
+import type { AccessToken } from "../client/auth-provider.js";
 import { Contributor, type ContributorOptions } from "../client/contributor.js";
 import { CertificateError, certificateFailureCode, RccError } from "../client/errors.js";
 import {
@@ -18,9 +19,14 @@ import {
   ValidationError,
 } from "../client/post-errors.js";
 import { TokenManager } from "../client/token-manager.js";
+import type { SessionState } from "../client/session-state.js";
+import type { Subscriber, SubscriberLoginInfo } from "../client/subscriber.js";
+import { safeUrl } from "../client/token-http.js";
 import type { RunningSimulator } from "../simulator/index.js";
 import { undici } from "../client/undici-lazy.js";
 import type { Logger } from "../util/logger.js";
+import { redactWrites } from "../util/redacted-writes.js";
+import { processSecrets } from "../util/secret-registry.js";
 import type { ConnectionFlags } from "./connection-options.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { createCliLogger } from "./logging.js";
@@ -41,6 +47,7 @@ export async function ensurePassword(settings: Settings): Promise<void> {
   }
   settings.password = await promptSecret(`Password for ${settings.user ?? ""}: `);
   settings.passwordSource = "prompt";
+  processSecrets.add(settings.password, "credential");
 }
 
 /** Settings completed with a password (prompted when needed) and the logger. */
@@ -50,22 +57,40 @@ export interface ResolvedConnection {
   ca?: string;
 }
 
+/** Options of {@link resolveConnection}. */
+export interface ResolveConnectionOptions {
+  /** A token login needs `--user`, a token endpoint and a password (prompted for on a terminal). */
+  needCredentials: boolean;
+  /**
+   * stdout shows a secret on purpose (`rcc token --show-token`): only stderr is redacted then.
+   * @default false
+   */
+  revealOnStdout?: boolean;
+}
+
 /**
- * Resolves settings, reads the CA file, prompts for a missing password on a terminal, warns about `--password`.
- * With `needCredentials`, a token login needs `--user`, a token endpoint and a password; a user-name login
+ * Resolves settings, reads the CA file, prompts for a missing password on a terminal, warns about `--password`
+ * and about secret files other users can read. From here on, every secret the process knows (the password and
+ * client secret now, tokens as they come) is masked in whatever stdout and stderr are given. With
+ * `needCredentials`, a token login needs `--user`, a token endpoint and a password; a user-name login
  * (`--login-name`) needs none of them.
  */
 export async function resolveConnection(
   flags: ConnectionFlags,
-  options: { needCredentials: boolean },
+  options: ResolveConnectionOptions,
 ): Promise<ResolvedConnection> {
+  redactWrites(process.stderr);
+  if (options.revealOnStdout !== true) redactWrites(process.stdout);
   const settings = await resolveSettings(flags);
+  processSecrets.add(settings.password, "credential");
+  processSecrets.add(settings.clientSecret, "credential");
   const log = createCliLogger(settings.logLevel, settings.logFormat);
   if (settings.passwordSource === "flag") {
     process.stderr.write(
       "rcc: warning: --password is visible to other users of this machine (ps); prefer --password-file or RCC_PASSWORD\n",
     );
   }
+  for (const warning of settings.warnings) process.stderr.write(`${warning}\n`);
   let ca: string | undefined;
   if (settings.ca !== undefined) {
     try {
@@ -258,4 +283,141 @@ function causeText(error: Error): string {
     cause = cause.cause;
   }
   return out;
+}
+
+/** Where getting connected was when its deadline passed: what we waited for, and what to check. */
+export interface ConnectStep {
+  /** e.g. "the token endpoint https://…/token". */
+  waitingFor: string;
+  hint: string;
+}
+
+/** A duration for people: "500 ms", "2 s", "2.5 s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/** The failure a passed connect deadline ends the command with (exit 4), naming the step. */
+export function connectDeadlineError(step: ConnectStep, timeoutMs: number): CliError {
+  return new CliError(
+    `timed out after ${formatDuration(timeoutMs)} waiting for ${step.waitingFor} — ${step.hint}, or raise --connect-timeout`,
+    EXIT.connection,
+  );
+}
+
+/** The token endpoint's step, its URL without user-info or query. */
+function tokenStep(authUrl: string | undefined): ConnectStep {
+  let shown = "";
+  try {
+    shown = ` ${safeUrl(authUrl ?? "")}`;
+  } catch {
+    // an invalid URL fails in the token manager's checks first
+  }
+  return { waitingFor: `the token endpoint${shown}`, hint: "check --auth-url (or --env), the network and HTTPS_PROXY" };
+}
+
+/** What a session in `state` is waiting for. */
+function sessionStep(state: SessionState, url: string, settings: Settings): ConnectStep {
+  if ((state === "idle" || state === "authenticating") && settings.loginName === undefined) {
+    return tokenStep(settings.authUrl);
+  }
+  if (state === "logging-in") {
+    return {
+      waitingFor: `the Login Refresh from ${url}`,
+      hint: "the server took the connection but did not answer the Login: check that --url is an RCC (or ADS) WebSocket endpoint",
+    };
+  }
+  return { waitingFor: `the WebSocket handshake with ${url}`, hint: "check --url, the firewall and HTTPS_PROXY" };
+}
+
+/**
+ * Races `work` against `timeoutMs`. When the time is up first, asks `step` where things stand, then `abort`s the
+ * work (closing what it opened, so nothing keeps the process alive) and throws {@link connectDeadlineError}.
+ */
+export async function withConnectDeadline<T>(
+  work: Promise<T>,
+  timeoutMs: number,
+  step: () => ConnectStep,
+  abort: () => Promise<unknown>,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = Symbol("expired");
+  const deadline = new Promise<typeof expired>((resolve) => {
+    timer = setTimeout(() => resolve(expired), timeoutMs);
+  });
+  try {
+    const first = await Promise.race([work, deadline]);
+    if (first !== expired) return first;
+  } finally {
+    clearTimeout(timer);
+  }
+  const error = connectDeadlineError(step(), timeoutMs);
+  work.catch(() => undefined); // abort() makes it reject; that is expected now
+  await abort();
+  throw error;
+}
+
+/**
+ * `contributor.connect()` within the settings' connect deadline (`--connect-timeout`), which bounds the token
+ * requests, the WebSocket handshakes, the Logins and the backoff between attempts together. On expiry the
+ * contributor is closed and the error names the step: the token endpoint, the handshake or the Login Refresh
+ * (with the last attempt's failure while backing off).
+ */
+export async function connectWithin(contributor: Contributor, connection: ResolvedConnection): Promise<void> {
+  const { settings } = connection;
+  let lastFailure: { from: SessionState; cause?: Error } | undefined;
+  const onState = (change: { from: SessionState; to: SessionState; cause?: Error }): void => {
+    if (change.to === "backing-off") lastFailure = change.cause === undefined ? { from: change.from } : change;
+  };
+  contributor.on("state", onState);
+  const step = (): ConnectStep => {
+    const url = contributor.stats().url;
+    const state = contributor.state;
+    if (state !== "backing-off" || lastFailure === undefined) return sessionStep(state, url, settings);
+    const failed = sessionStep(lastFailure.from, url, settings);
+    const cause = lastFailure.cause?.message;
+    return { ...failed, waitingFor: `${failed.waitingFor} (retrying${cause === undefined ? "" : ` after: ${cause}`})` };
+  };
+  try {
+    await withConnectDeadline(contributor.connect(), settings.connectTimeoutMs, step, () => contributor.close());
+  } finally {
+    contributor.off("state", onState);
+  }
+}
+
+/** `manager.getToken()` within the settings' connect deadline; on expiry the manager is stopped. */
+export function tokenWithin(manager: TokenManager, connection: ResolvedConnection): Promise<AccessToken> {
+  const { settings } = connection;
+  return withConnectDeadline(
+    manager.getToken(),
+    settings.connectTimeoutMs,
+    () => tokenStep(settings.authUrl),
+    () => Promise.resolve(manager.stop()),
+  );
+}
+
+/**
+ * `subscriber.open()` within the settings' connect deadline. `manager` (a token login) tells whether the token
+ * came: the subscriber does not say whether it then waits for the handshake or the Login Refresh.
+ */
+export function openWithin(
+  subscriber: Subscriber,
+  connection: ResolvedConnection,
+  manager: TokenManager | undefined,
+): Promise<SubscriberLoginInfo> {
+  const { settings } = connection;
+  const url = settings.urls[0] ?? "";
+  const step = (): ConnectStep => {
+    const stats = manager?.stats;
+    if (stats !== undefined && stats.passwordGrants + stats.refreshGrants === 0) return tokenStep(settings.authUrl);
+    return {
+      waitingFor: `the WebSocket handshake or the Login Refresh from ${url}`,
+      hint: "check --url, the firewall and HTTPS_PROXY, and that it is an RCC (or ADS) WebSocket endpoint",
+    };
+  };
+  return withConnectDeadline(subscriber.open(), settings.connectTimeoutMs, step, async () => {
+    manager?.stop();
+    await subscriber.close();
+  });
 }

@@ -63,6 +63,10 @@ export function addConnectionOptions(command: Command, groups: ConnectionOptionG
     .option("--service <name>", "service of the posts (RCC_SERVICE) (default: DDS_TRCE)")
     .option("--ca <file>", "PEM file of extra trusted certificate authorities (RCC_CA)")
     .option("--config <file>", "JSON config file with the same keys (RCC_CONFIG)")
+    .option(
+      "--connect-timeout <ms>",
+      "give up when not connected (token, WebSocket handshake and Login together) within this many milliseconds (RCC_CONNECT_TIMEOUT) (default: 30000)",
+    )
     .addOption(
       new Option("--log-level <level>", "log level on stderr (RCC_LOG_LEVEL) (default: silent)").choices(LOG_LEVELS),
     )

@@ -7,6 +7,7 @@ import type { WriteStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { CliError, EXIT } from "./exit-codes.js";
 import { jsonLine } from "./terminal-text.js";
+import { processSecrets } from "../util/secret-registry.js";
 
 /** Writes NDJSON records to a file; a no-op when no file is given. */
 export class ReportWriter {
@@ -53,7 +54,8 @@ export class ReportWriter {
   write(record: Record<string, unknown>): Promise<void> | undefined {
     const stream = this.#stream;
     if (!stream || this.#failure) return undefined;
-    if (stream.write(`${jsonLine(record)}\n`) && this.#drained === undefined) return undefined;
+    // A server's text may quote a secret of ours (a Nak echoing the token): masked as on stdout.
+    if (stream.write(processSecrets.redact(`${jsonLine(record)}\n`)) && this.#drained === undefined) return undefined;
     this.#drained ??= new Promise<void>((resolve) => {
       const done = () => {
         stream.off("drain", done);

@@ -2,7 +2,7 @@
  * Connection settings of the `rcc` commands, resolved with the precedence flags > environment > config file >
  * defaults (issue 4). Every key is documented in the README's configuration table.
  */
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { CliError, EXIT } from "./exit-codes.js";
 
 /** Log levels accepted by `--log-level` (pino's names). */
@@ -44,7 +44,17 @@ export interface Settings {
   postMode: PostMode;
   logLevel: string;
   logFormat: "json" | "pretty";
+  /**
+   * One deadline for getting connected (token, WebSocket handshake and Login together) of a one-shot command,
+   * milliseconds.
+   */
+  connectTimeoutMs: number;
+  /** Lines to show on stderr before anything else: secret files that other users can read. */
+  warnings: string[];
 }
+
+/** Default of {@link Settings.connectTimeoutMs}: 30 s, well past a healthy login and far short of the retries. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 /** The keys of a config file (JSON object), all optional. */
 export const CONFIG_KEYS = [
@@ -64,6 +74,7 @@ export const CONFIG_KEYS = [
   "postMode",
   "logLevel",
   "logFormat",
+  "connectTimeout",
 ] as const;
 
 /** Flags as commander parses them (only the connection-related ones). */
@@ -83,6 +94,7 @@ export interface SettingsFlags {
   postMode?: string;
   logLevel?: string;
   logFormat?: string;
+  connectTimeout?: string;
   config?: string;
 }
 
@@ -109,6 +121,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Layer {
     postMode: env.RCC_POST_MODE,
     logLevel: env.RCC_LOG_LEVEL,
     logFormat: env.RCC_LOG_FORMAT,
+    connectTimeout: env.RCC_CONNECT_TIMEOUT,
   };
 }
 
@@ -129,20 +142,69 @@ function fromFlags(flags: SettingsFlags): Layer {
     postMode: flags.postMode,
     logLevel: flags.logLevel,
     logFormat: flags.logFormat,
+    connectTimeout: flags.connectTimeout,
   };
+}
+
+/** A file's text and its permission bits (from the handle that read it, so both describe the same file). */
+export interface FileWithMode {
+  text: string;
+  /** `st_mode & 0o7777`. */
+  mode: number;
+}
+
+/**
+ * Reads a file and its mode.
+ * @param what how errors name the file, e.g. "password file".
+ * @throws CliError (exit 1) "cannot read the <what> '<path>' (<code>)".
+ */
+export async function readFileWithMode(path: string, what: string): Promise<FileWithMode> {
+  try {
+    const handle = await open(path, "r");
+    try {
+      const { mode } = await handle.stat();
+      return { text: await handle.readFile("utf8"), mode: mode & 0o7777 };
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new CliError(
+      `cannot read the ${what} '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      EXIT.usage,
+    );
+  }
+}
+
+/** `path` as a shell word: as is when it is plain, else single-quoted. */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./~-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The warning for a file holding a secret that other users may read or change, by ssh's rule for private keys
+ * (any of the bits 0o077), or undefined when it is private. Not on Windows, where the mode bits mean nothing.
+ * @param what e.g. "password file".
+ * @param mode the file's permission bits.
+ */
+export function exposedFileWarning(
+  path: string,
+  mode: number,
+  what: string,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  if (platform === "win32" || (mode & 0o077) === 0) return undefined;
+  const octal = (mode & 0o7777).toString(8).padStart(4, "0");
+  return `rcc: warning: the ${what} '${path}' is accessible by other users (mode ${octal}); make it private: chmod 600 ${shellWord(path)}`;
 }
 
 /** Reads and checks a config file. @throws CliError (exit 1) naming the file and the problem. */
 export async function readConfigFile(path: string): Promise<Layer> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new CliError(
-      `cannot read the config file '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      EXIT.usage,
-    );
-  }
+  return (await readConfig(path)).layer;
+}
+
+/** A config file's layer and, when it holds a secret other users may read, the warning. */
+async function readConfig(path: string): Promise<{ layer: Layer; warning?: string }> {
+  const { text, mode } = await readFileWithMode(path, "config file");
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -159,7 +221,10 @@ export async function readConfigFile(path: string): Promise<Layer> {
       EXIT.usage,
     );
   }
-  return value;
+  const layer = value as Layer;
+  const secret = ["password", "clientSecret"].some((key) => typeof layer[key as keyof Layer] === "string");
+  const warning = secret ? exposedFileWarning(path, mode, "config file (it holds a secret)") : undefined;
+  return warning === undefined ? { layer } : { layer, warning };
 }
 
 function pick(layers: Layer[], key: (typeof CONFIG_KEYS)[number]): { value: unknown; layer: number } | undefined {
@@ -182,7 +247,10 @@ function asString(value: unknown, key: string): string | undefined {
  */
 export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
   const file = flags.config ?? env.RCC_CONFIG;
-  const layers: Layer[] = [fromFlags(flags), fromEnv(env), file === undefined ? {} : await readConfigFile(file)];
+  const warnings: string[] = [];
+  const config = file === undefined ? { layer: {} } : await readConfig(file);
+  if (config.warning !== undefined) warnings.push(config.warning);
+  const layers: Layer[] = [fromFlags(flags), fromEnv(env), config.layer];
   const sources = ["flag", "env", "config"] as const;
   const text = (key: (typeof CONFIG_KEYS)[number]) => asString(pick(layers, key)?.value, key);
 
@@ -202,14 +270,10 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
   let passwordSource: Settings["passwordSource"];
   if (filePick && (!passwordPick || filePick.layer <= passwordPick.layer)) {
     const path = asString(filePick.value, "passwordFile") ?? "";
-    try {
-      password = (await readFile(path, "utf8")).replace(/\r?\n$/, "");
-    } catch (error) {
-      throw new CliError(
-        `cannot read the password file '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-        EXIT.usage,
-      );
-    }
+    const { text: content, mode } = await readFileWithMode(path, "password file");
+    password = content.replace(/\r?\n$/, "");
+    const warning = exposedFileWarning(path, mode, "password file");
+    if (warning !== undefined) warnings.push(warning);
     passwordSource = "file";
   } else if (passwordPick) {
     password = asString(passwordPick.value, "password");
@@ -238,6 +302,8 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
     throw new CliError("--login-name must not contain control characters", EXIT.usage);
 
   const settings: Settings = {
+    connectTimeoutMs: parseConnectTimeout(pick(layers, "connectTimeout")?.value),
+    warnings,
     urls: urlsValue ?? [],
     appId: text("appId") ?? "256",
     service: text("service") ?? "DDS_TRCE",
@@ -259,4 +325,22 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
   for (const [key, value] of Object.entries(optional))
     if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
   return settings;
+}
+
+/**
+ * Reads `--connect-timeout` / `RCC_CONNECT_TIMEOUT` / `connectTimeout`: whole milliseconds, as `--ack-timeout`.
+ * @returns milliseconds; {@link DEFAULT_CONNECT_TIMEOUT_MS} when not set.
+ * @throws CliError (exit 1) on anything but a positive whole number (a string of digits or a JSON number).
+ */
+export function parseConnectTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_CONNECT_TIMEOUT_MS;
+  const ms =
+    typeof value === "number" ? value : typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(ms) || ms <= 0) {
+    throw new CliError(
+      `--connect-timeout must be a positive whole number of milliseconds, got '${typeof value === "string" ? value : JSON.stringify(value)}'`,
+      EXIT.usage,
+    );
+  }
+  return ms;
 }

@@ -1,7 +1,8 @@
 /**
  * Errors of the RDP token manager (§1.6). Callers branch on `code` (or the class), never on the message.
- * Messages may quote the server's `error_description` (not a secret, and passed through
- * `redactSecrets` anyway) but never a password, client secret or token.
+ * Messages may quote the server's `error_description`, which a hostile endpoint can fill with what we sent it:
+ * it passes through `redactSecrets`, and every message through the exact secrets of the process
+ * (secret-registry.ts, applied by `RccError`), so none holds a password, client secret or token.
  */
 import { RccError } from "./errors.js";
 

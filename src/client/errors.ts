@@ -2,6 +2,7 @@
  * Error classes of the client library. Every error carries a stable `code` (callers branch on it, never on
  * message text), a `retriable` flag and, where there is one, a `cause` (STYLE habit 4).
  */
+import { processSecrets } from "../util/secret-registry.js";
 
 /** Base class of every error the library raises. */
 export class RccError extends Error {
@@ -10,8 +11,12 @@ export class RccError extends Error {
   /** Whether repeating the same operation later may succeed. */
   readonly retriable: boolean;
 
+  /**
+   * @param message may quote a peer (a Login refusal's text, a token endpoint's description): any secret of the
+   *   process in it is masked here, before the message (and the stack trace built from it) exists.
+   */
   constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(processSecrets.redact(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.retriable = options.retriable ?? false;

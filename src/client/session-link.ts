@@ -312,6 +312,8 @@ export interface OpenLinkOptions extends LinkOptions {
   tls: TlsOptions;
   /** Called right after the socket opens; returning false abandons it (the caller moved on). */
   stillWanted: () => boolean;
+  /** Abandons the handshake at once (see `openWebSocket`). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -324,6 +326,7 @@ export async function openLink(url: string, options: OpenLinkOptions): Promise<L
     connectTimeoutMs: options.connectTimeoutMs,
     proxyUrl: proxyFor(url, options.proxy),
     tls: options.tls,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   if (!options.stillWanted()) {
     ws.terminate();

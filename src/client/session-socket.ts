@@ -21,6 +21,8 @@ export interface OpenWebSocketOptions {
   tls: TlsOptions;
   /** Largest inbound message accepted, bytes. @default 64 MiB */
   maxPayloadBytes?: number;
+  /** Abandons the handshake (the socket is terminated at once): a closed session must not wait it out. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -54,6 +56,7 @@ function openWith(url: string, options: OpenWebSocketOptions, agent: Agent | und
       if (settled) return;
       settled = true;
       clock.clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
       ws.off("open", onOpen);
       ws.off("error", onError);
       ws.off("unexpected-response", onUnexpected);
@@ -77,6 +80,9 @@ function openWith(url: string, options: OpenWebSocketOptions, agent: Agent | und
       () => finish(new Error(`WebSocket handshake with ${url} timed out after ${options.connectTimeoutMs} ms`)),
       options.connectTimeoutMs,
     );
+    const onAbort = (): void => finish(new Error(`WebSocket handshake with ${url} abandoned: the session closed`));
+    if (options.signal?.aborted === true) onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     ws.on("open", onOpen);
     ws.on("error", onError);
     ws.on("unexpected-response", onUnexpected);

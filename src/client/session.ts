@@ -39,6 +39,8 @@ export class Session {
   #link: Link | undefined;
   /** Bumped whenever in-progress async steps become obsolete (back-off, failure, close). */
   #run = 0;
+  /** Aborts the WebSocket handshake in progress when the session closes. */
+  readonly #handshakes = new AbortController();
   readonly #timers: TimerSlots<"backoff" | "login" | "stable">;
   readonly #tokens: LoginTokens;
   #maxMessagesPerSecond: number;
@@ -109,6 +111,7 @@ export class Session {
   async #close(): Promise<void> {
     this.#run += 1;
     this.#timers.clearAll();
+    this.#handshakes.abort();
     const link = this.#link;
     this.#transition("closing");
     if (link?.open) {
@@ -151,6 +154,7 @@ export class Session {
         log: this.#log,
         governor,
         stillWanted: () => run === this.#run,
+        signal: this.#handshakes.signal,
         handlers: {
           onLogin: (message) => this.#onLogin(link, message),
           onItem: pipeline.onItemMessage,

@@ -5,6 +5,7 @@
  */
 import type { Clock } from "../util/clock.js";
 import { redactSecrets } from "../util/logger.js";
+import { processSecrets, type SecretRegistry } from "../util/secret-registry.js";
 import { AUTH_ERROR_CODES, AuthError, classifyTokenStatus } from "./auth-errors.js";
 import { certificateErrorFor } from "./errors.js";
 
@@ -243,17 +244,23 @@ export interface OAuthErrorBody {
   description?: string;
 }
 
-/** Reads `error` / `error_description`; texts are redacted and shortened since they end up in messages. */
-export function parseOAuthError(body: unknown): OAuthErrorBody {
+/**
+ * Reads `error` / `error_description`; texts are redacted and shortened since they end up in messages.
+ * @param secrets the exact secrets to mask (before shortening, so no cut-off piece of one is left).
+ *   @default processSecrets
+ */
+export function parseOAuthError(body: unknown, secrets: SecretRegistry = processSecrets): OAuthErrorBody {
   if (!isRecord(body)) return {};
   const result: OAuthErrorBody = {};
-  if (typeof body.error === "string") result.error = safeText(body.error, 64);
-  if (typeof body.error_description === "string") result.description = safeText(body.error_description, 200);
+  if (typeof body.error === "string") result.error = safeText(body.error, 64, secrets);
+  if (typeof body.error_description === "string") {
+    result.description = safeText(body.error_description, 200, secrets);
+  }
   return result;
 }
 
-function safeText(text: string, maxLength: number): string {
-  const clean = redactSecrets(text);
+function safeText(text: string, maxLength: number, secrets: SecretRegistry): string {
+  const clean = redactSecrets(secrets.redact(text));
   return clean.length > maxLength ? `${clean.slice(0, maxLength)}…` : clean;
 }
 

@@ -5,6 +5,7 @@
  * token-schedule.ts.
  */
 import type { Logger } from "../util/logger.js";
+import { processSecrets, type SecretRegistry } from "../util/secret-registry.js";
 import type { AccessToken, AuthProvider } from "./auth-provider.js";
 import { AUTH_ERROR_CODES, AuthError } from "./auth-errors.js";
 import { CertificateError } from "./errors.js";
@@ -49,11 +50,19 @@ export class TokenManager implements AuthProvider {
   #abort = new AbortController();
   #started = false;
   readonly #timer: ScheduleTimer;
+  /**
+   * This manager's password, client secret and recent tokens, redacted process-wide (secret-registry.ts): a
+   * token endpoint or a server that echoes one back cannot get it printed. Its own registry, so several
+   * managers in one process never evict each other's secrets.
+   */
+  readonly #secrets: SecretRegistry = processSecrets.child();
 
   /** @throws RccError "RCC_INVALID_OPTIONS" on invalid options. */
   constructor(options: TokenManagerOptions) {
     this.#options = resolveTokenOptions(options);
     this.user = this.#options.user;
+    this.#secrets.add(this.#options.password, "credential");
+    this.#secrets.add(this.#options.clientSecret, "credential");
     this.#log = this.#options.log.child({ component: "token-manager", user: this.#options.user });
     this.#client = new TokenGrantClient(this.#options, this.#log);
     this.#timer = new ScheduleTimer(this.#options.clock, () => this.#runSchedule(true));
@@ -178,6 +187,9 @@ export class TokenManager implements AuthProvider {
   /** One grant (retried on transient failures, §1.6); stores and returns the rotated tokens. */
   async #grant(grant: GrantType, signal: AbortSignal): Promise<HeldTokens> {
     const { tokens, issuedAtMs } = await this.#client.grant(grant, this.#tokens?.refreshToken, signal);
+    // Before anything can log or echo them; the previous pair stays registered (it may still be quoted).
+    this.#secrets.add(tokens.accessToken);
+    this.#secrets.add(tokens.refreshToken);
     // Stored even if stop() came meanwhile: the server has consumed the previous refresh token (§1.7).
     const held: HeldTokens = { ...tokens, issuedAtMs, expiresAtMs: issuedAtMs + tokens.expiresInSec * 1000 };
     this.#tokens = held;

@@ -1,9 +1,11 @@
 /**
  * The logging interface every component takes: a subset of pino's, so a pino logger can be passed as is.
- * Secrets are redacted at the source (see {@link REDACT_PATHS}) and, as a second line of defence, by
- * {@link redactSecrets} on free text.
+ * Secrets are redacted at the source (see {@link REDACT_PATHS}), by {@link redactSecrets} on free text, and, on
+ * every line a logger of {@link createLogger} writes, by the exact secrets the process knows (secret-registry.ts):
+ * a peer's text that quotes a password or token is masked whatever field or message carries it.
  */
 import { pino } from "pino";
+import { processSecrets, type SecretRegistry } from "./secret-registry.js";
 
 /** A log method: `(object, message?)` or `(message)`. */
 export interface LogFn {
@@ -64,16 +66,21 @@ export interface CreateLoggerOptions {
   destination?: NodeJS.WritableStream;
   /** Component name added to every line. */
   name?: string;
+  /** Exact secrets masked in every line written. @default processSecrets (every secret of the process) */
+  secrets?: SecretRegistry;
 }
 
 /** A pino logger writing JSON lines, with secrets redacted. */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const secrets = options.secrets ?? processSecrets;
   return pino(
     {
       level: options.level ?? "info",
       name: options.name,
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       base: undefined,
+      // The serialised line, whatever key or message holds the text: the one place nothing can bypass.
+      hooks: { streamWrite: (line) => secrets.redact(line) },
     },
     options.destination ?? process.stderr,
   );

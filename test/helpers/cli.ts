@@ -162,14 +162,15 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-/** A temporary directory and a writer of files in it; `remove()` deletes it. */
+/** A temporary directory and a writer of files in it (mode 0600); `remove()` deletes it. */
 export function tempFiles(): { dir: string; write(name: string, text: string): string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), "rcc-e2e-"));
   return {
     dir,
     write(name, text) {
       const path = join(dir, name);
-      writeFileSync(path, text);
+      // Private, as a password or config file should be: rcc warns about secret files others can read.
+      writeFileSync(path, text, { mode: 0o600 });
       return path;
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),

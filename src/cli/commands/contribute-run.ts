@@ -3,7 +3,7 @@ import type { Contributor } from "../../client/contributor.js";
 import { normalizeFields, validateRic } from "../../client/field-validation.js";
 import { systemClock } from "../../util/clock.js";
 import { onOutputClosed } from "../closed-output.js";
-import { buildContributor, resolveConnection, toCliError } from "../connect.js";
+import { buildContributor, connectWithin, resolveConnection, toCliError } from "../connect.js";
 import { ContributeTally, formatSummary } from "../contribute-tally.js";
 import { EXIT } from "../exit-codes.js";
 import { checkKnownFields } from "../field-check.js";
@@ -94,6 +94,7 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
   process.on("SIGTERM", onSignal);
   const offClosed = onOutputClosed(() => run.halt("interrupted"));
   try {
+    if (contributor !== undefined) await connectWithin(contributor, connection); // bounded by --connect-timeout
     await run.execute();
   } catch (error) {
     if (run.stop.reason !== "interrupted") throw toCliError(error, connection.settings);

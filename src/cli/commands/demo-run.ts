@@ -2,7 +2,7 @@
 import type { Contributor } from "../../client/contributor.js";
 import type { RunningSimulator } from "../../simulator/index.js";
 import { onOutputClosed } from "../closed-output.js";
-import { buildContributor, embeddedSimulator, resolveConnection, toCliError } from "../connect.js";
+import { buildContributor, connectWithin, embeddedSimulator, resolveConnection, toCliError } from "../connect.js";
 import { exitCodeFor, formatOutcome, type Outcome, outcomeOf } from "../outcome.js";
 import { jsonLine, safeLine, safeText } from "../terminal-text.js";
 import type { DemoFlags } from "./demo.js";
@@ -70,7 +70,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     if (contributor.state !== "ready") void contributor.close();
   });
   try {
-    await contributor.connect();
+    await connectWithin(contributor, connection); // bounded by --connect-timeout
     let primact = 100;
     let secAct = 20;
     const pending: Promise<void>[] = [];

@@ -1,7 +1,7 @@
 /** The work of `rcc post` (see post.ts). */
 import type { Fields } from "../../protocol/messages.js";
 import { onOutputClosed } from "../closed-output.js";
-import { buildContributor, resolveConnection, toCliError } from "../connect.js";
+import { buildContributor, connectWithin, resolveConnection, toCliError } from "../connect.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { checkKnownFields } from "../field-check.js";
 import { exitCodeFor, formatOutcome, outcomeOf } from "../outcome.js";
@@ -32,7 +32,7 @@ export async function runPost(flags: PostFlags): Promise<void> {
   // Nobody can see the outcome any more: close at once (the post, if sent, is settled by the server anyway).
   const offClosed = onOutputClosed(() => void contributor.close());
   try {
-    await contributor.connect();
+    await connectWithin(contributor, connection); // bounded by --connect-timeout
     const result = await contributor.contribute(ric, fields).then(
       (ack) => ({ ack }),
       (error: unknown) => ({ error }),

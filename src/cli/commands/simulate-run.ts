@@ -3,8 +3,10 @@ import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { startSimulator, type SimulatorOptions } from "../../simulator/index.js";
 import { createLogger } from "../../util/logger.js";
+import { processSecrets } from "../../util/secret-registry.js";
 import { onOutputClosed } from "../closed-output.js";
 import { CliError, EXIT } from "../exit-codes.js";
+import { exposedFileWarning, readFileWithMode } from "../settings.js";
 import type { SimulateFlags } from "./simulate.js";
 
 function isLoopback(host: string): boolean {
@@ -28,10 +30,40 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
   }
 }
 
+/**
+ * The admin token: `--admin-token` (with a warning, as `--password` gets), else `--admin-token-file` (with a
+ * warning when other users can read it), else RCC_SIM_ADMIN_TOKEN. Registered as a secret, so the simulator's
+ * logs never show it.
+ * @throws CliError (exit 1) when both flags are given, or the file cannot be read or is empty.
+ */
+async function adminTokenOf(flags: SimulateFlags): Promise<string | undefined> {
+  if (flags.adminToken !== undefined && flags.adminTokenFile !== undefined) {
+    throw new CliError("--admin-token and --admin-token-file exclude each other", EXIT.usage);
+  }
+  let token: string | undefined;
+  if (flags.adminToken !== undefined) {
+    process.stderr.write(
+      "rcc: warning: --admin-token is visible to other users of this machine (ps); prefer --admin-token-file or RCC_SIM_ADMIN_TOKEN\n",
+    );
+    token = flags.adminToken;
+  } else if (flags.adminTokenFile !== undefined) {
+    const { text, mode } = await readFileWithMode(flags.adminTokenFile, "admin token file");
+    const warning = exposedFileWarning(flags.adminTokenFile, mode, "admin token file");
+    if (warning !== undefined) process.stderr.write(`${warning}\n`);
+    token = text.split(/\r?\n/, 1)[0]?.trim() ?? "";
+    if (token === "") throw new CliError(`the admin token file '${flags.adminTokenFile}' is empty`, EXIT.usage);
+  } else {
+    const fromEnv = process.env.RCC_SIM_ADMIN_TOKEN;
+    token = fromEnv === "" ? undefined : fromEnv;
+  }
+  processSecrets.add(token, "credential");
+  return token;
+}
+
 /** Runs the simulator until SIGINT or SIGTERM. */
 export async function runSimulate(flags: SimulateFlags): Promise<void> {
   const fromFile = flags.config === undefined ? {} : ((await readJsonFile(flags.config, "config")) as SimulatorOptions);
-  const adminToken = flags.adminToken ?? process.env.RCC_SIM_ADMIN_TOKEN;
+  const adminToken = await adminTokenOf(flags);
   if (!isLoopback(flags.host) && adminToken === undefined) {
     throw new CliError(
       `binding to ${flags.host} exposes the admin API: pass --admin-token (or RCC_SIM_ADMIN_TOKEN)`,

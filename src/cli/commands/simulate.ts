@@ -73,6 +73,7 @@ export interface SimulateFlags {
   key?: string;
   fault?: FaultSpec[];
   adminToken?: string;
+  adminTokenFile?: string;
   json?: boolean;
   logLevel: string;
 }
@@ -122,8 +123,9 @@ export function registerSimulate(program: Command): void {
     .option("--fault <spec>", "start with a fault, e.g. nak,code=AccessDenied,ric=TRCCTEST02 (repeatable)", parseFault)
     .option(
       "--admin-token <token>",
-      "require 'Authorization: Bearer <token>' on the admin API (or RCC_SIM_ADMIN_TOKEN)",
+      "require 'Authorization: Bearer <token>' on the admin API; visible to other users of this machine (ps), prefer --admin-token-file or RCC_SIM_ADMIN_TOKEN",
     )
+    .option("--admin-token-file <file>", "read the admin token from a file (first line); keep it private: chmod 600")
     .option("--json", "print one JSON line with the URLs and accounts once ready")
     .addOption(
       new Option("--log-level <level>", "log level on stderr")

@@ -1,16 +1,20 @@
 /** The work of `rcc token` (see token.ts). */
-import { buildTokenManager, resolveConnection, toCliError } from "../connect.js";
+import { buildTokenManager, resolveConnection, toCliError, tokenWithin } from "../connect.js";
 import { EXIT } from "../exit-codes.js";
 import { jsonLine, safeText } from "../terminal-text.js";
 import type { TokenFlags } from "./token.js";
 
 /** Obtains one token and prints whom it is for and when it expires (the token itself only with --show-token). */
 export async function runToken(flags: TokenFlags): Promise<void> {
-  const connection = await resolveConnection(flags, { needCredentials: true });
+  // --show-token prints the token on purpose: stdout is then not redacted (stderr still is).
+  const connection = await resolveConnection(flags, {
+    needCredentials: true,
+    revealOnStdout: flags.showToken === true,
+  });
   const { manager, dispose } = buildTokenManager(connection);
   try {
     const started = Date.now();
-    const token = await manager.getToken();
+    const token = await tokenWithin(manager, connection); // bounded by --connect-timeout
     const expiresInSec = Math.round((token.expiresAtMs - started) / 1000);
     const result = {
       user: manager.user,

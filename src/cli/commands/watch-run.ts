@@ -1,11 +1,13 @@
 /** The work of `rcc watch` (see watch.ts). */
 import { Subscriber, type SubscriberLogin } from "../../client/subscriber.js";
+import type { TokenManager } from "../../client/token-manager.js";
 import type { ItemEvent } from "../../client/subscription-messages.js";
 import type { InboundMessage } from "../../client/session-link.js";
 import { systemClock, type TimerHandle } from "../../util/clock.js";
 import {
   buildTokenManager,
   ensurePassword,
+  openWithin,
   type ResolvedConnection,
   resolveConnection,
   toCliError,
@@ -65,7 +67,7 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
   try {
     let info;
     try {
-      info = await subscriber.open();
+      info = await openWithin(subscriber, connection, login.manager); // bounded by --connect-timeout
       opened = true;
     } catch (error) {
       throw toCliError(error, settings);
@@ -101,7 +103,7 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
  */
 async function loginOf(
   connection: ResolvedConnection,
-): Promise<{ login: SubscriberLogin; dispose: () => Promise<void> }> {
+): Promise<{ login: SubscriberLogin; dispose: () => Promise<void>; manager?: TokenManager }> {
   const { settings } = connection;
   const missing: string[] = [];
   if (settings.urls.length === 0) missing.push("--url (or RCC_URLS): the WebSocket endpoint to watch");
@@ -115,7 +117,7 @@ async function loginOf(
   if (!tokenLogin) return { login: { kind: "name", user: settings.loginName ?? "" }, dispose: () => Promise.resolve() };
   await ensurePassword(settings);
   const { manager, dispose } = buildTokenManager(connection);
-  return { login: { kind: "token", auth: manager }, dispose };
+  return { login: { kind: "token", auth: manager }, dispose, manager };
 }
 
 function stateOf(event: ItemEvent): Record<string, string> | undefined {
