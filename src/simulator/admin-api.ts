@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { FAULT_TYPES, type FaultSpec } from "./faults.js";
 import { BodyTooLargeError, readBody, sendJson } from "./http-util.js";
+import { MAX_PAGE_LIMIT, type PageInfo, type PageRequest, newestPage } from "./state.js";
 import type { SimulatorContext } from "./types.js";
 
 const faultSchema = z
@@ -57,42 +58,50 @@ export async function handleAdmin(deps: AdminDependencies, req: IncomingMessage,
   const route = `${req.method ?? "GET"} ${url.pathname.replace(/\/+$/, "")}`;
   try {
     switch (route) {
-      case "GET /admin/state":
+      case "GET /admin/state": {
+        const page = readPage(url, res);
+        if (page === undefined) return;
+        const faults = newestPage(context.faults.list(), { offset: 0, limit: MAX_PAGE_LIMIT });
         sendJson(res, 200, {
-          ...context.state.snapshot(context.clock.now()),
+          ...context.state.snapshot(context.clock.now(), page),
           listeners: deps.listeners(),
-          faults: context.faults.list(),
+          faults: faults.items.reverse(),
+          faultCount: faults.page.total,
           maxMessagesPerSecond: context.config.maxMessagesPerSecond,
         });
         return;
+      }
       case "GET /admin/contributions": {
-        const limit = parseLimit(url.searchParams.get("limit"));
-        if (limit === undefined) {
-          problem(res, 400, "bad_request", "'limit' must be a positive integer");
-          return;
-        }
+        const page = readPage(url, res);
+        if (page === undefined) return;
         const posts = context.state.contributions(url.searchParams.get("ric") ?? undefined);
-        sendJson(res, 200, { contributions: posts.slice(-limit) });
+        const { items, info } = budgetedPage(posts, page);
+        sendJson(res, 200, { contributions: items, page: info });
         return;
       }
       case "GET /admin/messages": {
-        const limit = parseLimit(url.searchParams.get("limit"));
-        if (limit === undefined) {
-          problem(res, 400, "bad_request", "'limit' must be a positive integer");
-          return;
-        }
+        const page = readPage(url, res);
+        if (page === undefined) return;
         const connection = url.searchParams.get("connection");
         const all = context.state.recordedMessages.toArray();
         const messages = connection === null ? all : all.filter((entry) => entry.connectionId === connection);
-        sendJson(res, 200, { messages: messages.slice(-limit) });
+        const { items, info } = budgetedPage(messages, page);
+        sendJson(res, 200, { messages: items, page: info });
         return;
       }
-      case "GET /admin/faults":
-        sendJson(res, 200, { faults: context.faults.list() });
+      case "GET /admin/faults": {
+        const faults = newestPage(context.faults.list(), { offset: 0, limit: MAX_PAGE_LIMIT });
+        sendJson(res, 200, { faults: faults.items.reverse(), faultCount: faults.page.total });
         return;
+      }
       case "POST /admin/faults": {
         const spec = await readFault(req, res);
         if (spec === undefined) return;
+        // Every post looks through the active faults: their number is bounded like the simulator's other state.
+        if (context.faults.list().length >= MAX_PAGE_LIMIT) {
+          problem(res, 409, "too_many_faults", `at most ${MAX_PAGE_LIMIT} faults may be active; clear some first`);
+          return;
+        }
         const fault = context.faults.add(spec);
         context.log.info({ fault: { ...fault } }, "fault injected");
         sendJson(res, 201, { fault });
@@ -121,10 +130,45 @@ export async function handleAdmin(deps: AdminDependencies, req: IncomingMessage,
   }
 }
 
-function parseLimit(raw: string | null): number | undefined {
-  if (raw === null) return 1000;
+/**
+ * Most bytes of entries one list answer (`/admin/contributions`, `/admin/messages`) carries: recorded frames may
+ * be up to `maxMessageBytes` each, and a page of them must stay one modest string. @default 4 MiB
+ */
+export const MAX_LIST_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/** `?limit=` (positive, at most {@link MAX_PAGE_LIMIT}: larger asks are clamped) and `?offset=` (from the newest). */
+function readPage(url: URL, res: ServerResponse): PageRequest | undefined {
+  const limit = readCount(url.searchParams.get("limit"), MAX_PAGE_LIMIT, 1);
+  const offset = readCount(url.searchParams.get("offset"), 0, 0);
+  if (limit === undefined || offset === undefined) {
+    problem(res, 400, "bad_request", "'limit' must be a positive integer and 'offset' a non-negative one");
+    return undefined;
+  }
+  return { limit: Math.min(limit, MAX_PAGE_LIMIT), offset };
+}
+
+function readCount(raw: string | null, fallback: number, min: number): number | undefined {
+  if (raw === null) return fallback;
   const value = Number(raw);
-  return Number.isInteger(value) && value > 0 ? value : undefined;
+  return Number.isSafeInteger(value) && value >= min ? value : undefined;
+}
+
+/**
+ * The newest page of `entries` (oldest first), cut further so that its JSON stays within
+ * {@link MAX_LIST_ANSWER_BYTES}; listed oldest first, as these answers always were.
+ */
+function budgetedPage<T>(entries: readonly T[], request: PageRequest): { items: T[]; info: PageInfo } {
+  const { items, page } = newestPage(entries, request);
+  let bytes = 0;
+  let kept = 0;
+  for (const item of items) {
+    bytes += Buffer.byteLength(JSON.stringify(item)) + 1;
+    if (bytes > MAX_LIST_ANSWER_BYTES && kept > 0) break;
+    kept += 1;
+  }
+  const info: PageInfo = { ...page, returned: kept };
+  if (kept < items.length || page.nextOffset !== undefined) info.nextOffset = page.offset + kept;
+  return { items: items.slice(0, kept).reverse(), info };
 }
 
 async function readFault(req: IncomingMessage, res: ServerResponse): Promise<FaultSpec | undefined> {

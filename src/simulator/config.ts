@@ -64,6 +64,17 @@ export const simulatorConfigSchema = z.object({
   expiredSessionPolicy: z.enum(["ignore", "close"]).default("ignore"),
   /** Host name in "Login accepted by host …". @default "rcc-sim" */
   hostName: z.string().default("rcc-sim"),
+  /** Most RICs the last-value table holds; a post that would add one more is Nak'd `NoResources`. @default 100_000 */
+  maxRics: z.number().int().positive().default(100_000),
+  /** Longest RIC name, characters; a post to a longer one is Nak'd `SymbolUnknown` (real RICs are short). @default 32 */
+  maxRicLength: z.number().int().positive().max(255).default(32),
+  /** Most fields one RIC's last values hold; a post that would add more is Nak'd `NoResources`. @default 1_000 */
+  maxFieldsPerRic: z.number().int().positive().default(1_000),
+  /**
+   * Largest string field value, UTF-8 bytes, whatever the field table's `maxLength` (which the built-in fields keep
+   * far below it); a larger value is Nak'd `InvalidContent`. @default 4_096
+   */
+  maxFieldValueBytes: z.number().int().positive().default(4_096),
   /** Posts kept for `/admin/contributions`. @default 2_000 */
   recentPostsLimit: z.number().int().min(0).default(2_000),
   /** Inbound messages recorded (item 32). @default 2_000 */
@@ -75,6 +86,37 @@ export const simulatorConfigSchema = z.object({
    * @default "rcc"
    */
   profile: z.enum(["rcc", "ads"]).default("rcc"),
+  /**
+   * Most WebSocket connections open at once, all listeners together (file descriptors and memory are the
+   * process's); one more upgrade is refused with HTTP 503 and a plain-text reason. @default 10_000
+   */
+  maxConnections: z.number().int().positive().default(10_000),
+  /**
+   * Time a socket has to complete its HTTP request (the WebSocket upgrade, a token or admin request: TLS
+   * handshake, request line and headers, and the body), milliseconds; a socket that has not is destroyed.
+   * @default 5_000
+   */
+  handshakeTimeoutMs: z.number().int().positive().default(5_000),
+  /**
+   * Most bytes a connection may have waiting to be written to a peer that does not read; one more frame beyond
+   * it ends the connection (terminated: a close frame could not get through either). @default 4_194_304 (4 MiB)
+   */
+  maxBufferedBytes: z.number().int().positive().default(4_194_304),
+  /**
+   * Most converter Errors answered for one inbound frame; the other bad messages of that frame get one final
+   * Error saying how many were not answered. @default 100
+   */
+  maxErrorsPerFrame: z.number().int().positive().default(100),
+  /**
+   * Most messages a connection may send while no Login is accepted (Logins, Pings and all); each is answered
+   * as usual, and the next one closes the connection with 1008. @default 10
+   */
+  maxMessagesBeforeLogin: z.number().int().positive().default(10),
+  /**
+   * Messages of one connection handled in one go; a larger frame (or a burst of frames) is handled in slices
+   * of this many with other connections served in between, and the socket is paused meanwhile. @default 1_000
+   */
+  messagesPerSlice: z.number().int().positive().default(1_000),
 });
 
 /** Configurable part of the simulator, as callers pass it. */

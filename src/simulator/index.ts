@@ -5,6 +5,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import { handleAdmin } from "./admin-api.js";
@@ -12,7 +13,8 @@ import { handleDashboard } from "./dashboard/dashboard-handler.js";
 import { AuthService } from "./auth/auth-service.js";
 import { resolveConfig, type SimulatorConfigInput } from "./config.js";
 import { FaultRegistry } from "./faults.js";
-import { sendJson } from "./http-util.js";
+import { guardSocket, hardenServer, requestTimeoutOptions, sendJson, sendRawHttpError } from "./http-util.js";
+import { ConnectionSlots } from "./rcc/connection-slots.js";
 import { RccServer } from "./rcc/rcc-server.js";
 import { SubscriptionRegistry } from "./rcc/subscription-registry.js";
 import { SimulatorState } from "./state.js";
@@ -123,13 +125,26 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     state: new SimulatorState({ recentPosts: config.recentPostsLimit, recordedMessages: config.recordedMessagesLimit }),
     log,
   };
-  const makeServer = (handler: (req: IncomingMessage, res: ServerResponse) => void): Server =>
-    material ? createHttpsServer({ cert: material.cert, key: material.key }, handler) : createHttpServer(handler);
+  const timeouts = requestTimeoutOptions(config.handshakeTimeoutMs);
+  /** Every server of the simulator, hardened against hostile peers; `settle` hands a socket over to an upgrade. */
+  const makeServer = (
+    handler: (req: IncomingMessage, res: ServerResponse) => void,
+  ): { server: Server; settle: (socket: Duplex) => void } => {
+    const server = material
+      ? createHttpsServer({ cert: material.cert, key: material.key, ...timeouts }, handler)
+      : createHttpServer(timeouts, handler);
+    const { settle } = hardenServer(server, {
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      tls: material !== undefined,
+    });
+    return { server, settle };
+  };
   const httpScheme = material ? "https" : "http";
   const wsScheme = material ? "wss" : "ws";
   const host = hostForUrl(config.host);
 
   const auth = new AuthService(context);
+  const slots = new ConnectionSlots(config.maxConnections);
   // One registry for all listeners: a contribution on any of them reaches subscribers on all (§4A.6 rule 5).
   const subscriptions = new SubscriptionRegistry(config.rics, context.state);
   const ports = wsPorts ?? new Array<number>(listenerCount).fill(0);
@@ -144,7 +159,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   }
   const listenerList: Listener[] = [];
 
-  const mainServer = makeServer((req, res) => {
+  const { server: mainServer, settle: settleMain } = makeServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path.startsWith("/auth/oauth2/v1/token")) {
       auth.handle(req, res);
@@ -159,18 +174,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       });
     }
   });
-  mainServer.on("upgrade", (_req, socket) => {
-    socket.end(
-      "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nWebSocket connections go to the RCC listeners at /WebSocket\n",
-    );
+  mainServer.on("upgrade", (_req, socket: Duplex) => {
+    settleMain(socket);
+    sendRawHttpError(socket, 400, "WebSocket connections go to the RCC listeners at /WebSocket");
   });
 
   const createListener = (index: number): Server => {
-    const server = makeServer((_req, res) => {
+    const { server, settle } = makeServer((_req, res) => {
       res.writeHead(426, { "Content-Type": "text/plain", Upgrade: "websocket", Connection: "Upgrade" });
       res.end("This is an RCC WebSocket endpoint: connect to /WebSocket with subprotocol tr_json2\n");
     });
-    server.on("upgrade", (req, socket, head) => {
+    server.on("upgrade", (req, socket: Duplex, head: Buffer) => {
+      settle(socket);
+      guardSocket(socket);
       const listener = listenerList[index];
       if (listener) listener.rcc.handleUpgrade(req, socket, head);
       else socket.destroy();
@@ -196,7 +212,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         index,
         port: actual,
         server,
-        rcc: new RccServer(context, auth, index, subscriptions),
+        rcc: new RccServer(context, auth, index, subscriptions, slots),
         url: `${wsScheme}://${host}:${actual}/WebSocket`,
       });
     }
@@ -244,7 +260,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       const listener = getListener(index);
       if (listener.server.listening) return;
       listener.server = createListener(index);
-      listener.rcc = new RccServer(context, auth, index, subscriptions);
+      listener.rcc = new RccServer(context, auth, index, subscriptions, slots);
       await listen(listener.server, listener.port, config.host);
       log.info({ listener: index }, "listener started");
     },

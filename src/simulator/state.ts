@@ -197,19 +197,50 @@ export class SimulatorState extends EventEmitter<StateEvents> {
       record.updates += 1;
       record.lastUpdateMs = post.atMs;
       if (post.user !== undefined) record.lastUser = post.user;
+      // Re-inserted so the Map stays ordered by last update: the admin API and the dashboard page the newest first.
+      this.rics.delete(post.ric);
       this.rics.set(post.ric, record);
     }
     this.recentPosts.push(post);
     this.emit("contribution", post);
   }
 
-  /** The JSON body of `GET /admin/state`. */
-  snapshot(nowMs: number): StateSnapshot {
+  /**
+   * Why an accepted post may not be stored, or undefined when it fits the table's bounds: the table is full and
+   * the RIC is new, or the RIC would hold more than `limits.maxFieldsPerRic` fields.
+   * @param replace whether the post replaces the RIC's image (a posted Refresh) rather than merging into it.
+   */
+  storageProblem(ric: string, fields: Fields, replace: boolean, limits: RicTableLimits): string | undefined {
+    const record = this.rics.get(ric);
+    if (record === undefined && this.rics.size >= limits.maxRics) {
+      return `The simulator holds at most ${limits.maxRics} RICs; ${ric} would be one more`;
+    }
+    let count = 0;
+    if (record === undefined || replace) {
+      for (const _name in fields) count += 1;
+    } else {
+      count = Object.keys(record.fields).length;
+      if (count + Object.keys(fields).length <= limits.maxFieldsPerRic) return undefined;
+      for (const name in fields) if (!Object.hasOwn(record.fields, name)) count += 1;
+    }
+    return count > limits.maxFieldsPerRic
+      ? `A RIC holds at most ${limits.maxFieldsPerRic} fields; ${ric} would hold ${count}`
+      : undefined;
+  }
+
+  /**
+   * The JSON body of `GET /admin/state`: one page of the RICs, newest update first, never the whole table (it may
+   * hold `maxRics` images), with the totals.
+   */
+  snapshot(nowMs: number, page: PageRequest = DEFAULT_PAGE): StateSnapshot {
+    const connections = newestPage([...this.connections.values()], { offset: 0, limit: page.limit });
+    const ricPage = newestPage(this.rics, page);
     return {
       now: new Date(nowMs).toISOString(),
-      connections: [...this.connections.values()].map((info) => ({ ...info })),
+      counts: { connections: this.connections.size, rics: this.rics.size },
+      connections: connections.items.map((info) => ({ ...info })),
       rics: Object.fromEntries(
-        [...this.rics.values()].map((record) => [
+        ricPage.items.map((record) => [
           record.ric,
           {
             fields: { ...record.fields },
@@ -218,6 +249,7 @@ export class SimulatorState extends EventEmitter<StateEvents> {
           },
         ]),
       ),
+      page: ricPage.page,
       counters: { ...this.counters, naks: { ...this.counters.naks } },
       maxMessagesInWindow: this.maxMessagesInWindow,
       messagesOverLimit: this.messagesOverLimit,
@@ -231,11 +263,80 @@ export class SimulatorState extends EventEmitter<StateEvents> {
   }
 }
 
+/** Bounds of the last-value table (from the simulator config). */
+export interface RicTableLimits {
+  /** Most RICs held. @default 100_000 */
+  maxRics: number;
+  /** Most fields per RIC. @default 1_000 */
+  maxFieldsPerRic: number;
+}
+
+/** Which part of a collection an admin answer carries, newest first. */
+export interface PageRequest {
+  /** Entries to skip from the newest. @default 0 */
+  offset: number;
+  /** Most entries returned. @default 1_000 */
+  limit: number;
+}
+
+/** What an answer's page holds, to fetch the next one with `?offset=nextOffset`. */
+export interface PageInfo {
+  offset: number;
+  limit: number;
+  /** Entries in this page. */
+  returned: number;
+  /** Entries in the whole collection. */
+  total: number;
+  /** Offset of the next page; absent on the last one. */
+  nextOffset?: number;
+}
+
+/** Largest page an admin answer or the dashboard snapshot carries. */
+export const MAX_PAGE_LIMIT = 1_000;
+
+const DEFAULT_PAGE: PageRequest = { offset: 0, limit: MAX_PAGE_LIMIT };
+
+/**
+ * Entries `offset … offset + limit` counted from the newest of `collection` (oldest first, as Maps and rings keep
+ * them), newest first. Walks the collection once; never copies more than the page.
+ */
+export function newestPage<T>(
+  collection: ReadonlyMap<unknown, T> | readonly T[],
+  request: PageRequest,
+): { items: T[]; page: PageInfo } {
+  const total = Array.isArray(collection) ? collection.length : (collection as ReadonlyMap<unknown, T>).size;
+  const limit = Math.min(Math.max(request.limit, 0), MAX_PAGE_LIMIT);
+  const offset = Math.max(request.offset, 0);
+  const end = Math.max(total - offset, 0);
+  const start = Math.max(end - limit, 0);
+  const items: T[] = [];
+  if (Array.isArray(collection)) {
+    for (let index = end - 1; index >= start; index -= 1) items.push(collection[index] as T);
+  } else {
+    let index = 0;
+    for (const value of (collection as ReadonlyMap<unknown, T>).values()) {
+      if (index >= end) break;
+      if (index >= start) items.push(value);
+      index += 1;
+    }
+    items.reverse();
+  }
+  const page: PageInfo = { offset, limit, returned: items.length, total };
+  if (start > 0) page.nextOffset = offset + items.length;
+  return { items, page };
+}
+
 /** Shape of `GET /admin/state`. */
 export interface StateSnapshot {
   now: string;
+  /** Sizes of the whole collections (the lists below are pages of at most {@link MAX_PAGE_LIMIT}). */
+  counts: { connections: number; rics: number };
+  /** The newest open connections. */
   connections: ConnectionInfo[];
+  /** One page of the RICs, newest update first. */
   rics: Record<string, { fields: Fields; updates: number; lastUpdate: string }>;
+  /** Which RICs `rics` holds. */
+  page: PageInfo;
   counters: Counters;
   maxMessagesInWindow: number;
   messagesOverLimit: number;

@@ -68,12 +68,32 @@ export interface SimulatorConfig {
   expiredSessionPolicy: "ignore" | "close";
   /** Host name shown in "Login accepted by host …". */
   hostName: string;
+  /** Most RICs in the last-value table (new RICs beyond are Nak'd `NoResources`). @default 100_000 */
+  maxRics: number;
+  /** Longest RIC name, characters (longer ones are Nak'd `SymbolUnknown`). @default 32 */
+  maxRicLength: number;
+  /** Most fields in one RIC's last values. @default 1_000 */
+  maxFieldsPerRic: number;
+  /** Largest string field value, UTF-8 bytes. @default 4_096 */
+  maxFieldValueBytes: number;
   /** Size of the ring of recent posts kept for `/admin/contributions`. */
   recentPostsLimit: number;
   /** Size of the ring of recorded inbound messages (item 32). */
   recordedMessagesLimit: number;
   /** Server imitated by the WebSocket listeners: RCC or an on-site ADS (§4A). @default "rcc" */
   profile: SimulatorProfile;
+  /** Most WebSocket connections open at once, all listeners together; more are refused with HTTP 503. @default 10_000 */
+  maxConnections: number;
+  /** Time a socket has to complete its HTTP request (TLS, headers, body), milliseconds. @default 5_000 */
+  handshakeTimeoutMs: number;
+  /** Most bytes waiting to be written to one peer; beyond it the connection is terminated. @default 4_194_304 */
+  maxBufferedBytes: number;
+  /** Most converter Errors answered per inbound frame; the rest are summed up in one Error. @default 100 */
+  maxErrorsPerFrame: number;
+  /** Most messages accepted before a Login is accepted; the next one closes the connection (1008). @default 10 */
+  maxMessagesBeforeLogin: number;
+  /** Messages of one connection handled before other connections get a turn. @default 1_000 */
+  messagesPerSlice: number;
 }
 
 /** Which server the WebSocket listeners imitate (§4A). */

@@ -9,7 +9,14 @@ import { connectRaw, post } from "../helpers/raw-client.js";
 import { useFuzzEnvironment } from "./helpers/fuzz-environment.js";
 
 const LIMIT_BYTES = 61_440;
-const env = useFuzzEnvironment({ maxMessageBytes: LIMIT_BYTES, maxMessagesPerSecond: 1_000_000 });
+// These properties check the answer to every element, so the bounds that stop a hostile peer early (Errors per
+// frame, messages before login) are lifted here; hostile-peers/simulator-floods.test.ts tests those bounds.
+const env = useFuzzEnvironment({
+  maxMessageBytes: LIMIT_BYTES,
+  maxMessagesPerSecond: 1_000_000,
+  maxErrorsPerFrame: 1_000_000,
+  maxMessagesBeforeLogin: 1_000_000,
+});
 
 describe("simulator under abusive input", () => {
   it("§2.11: a binary frame of any bytes gets one 'JSON parser error' Error with ID 0 and the connection stays open", async () => {

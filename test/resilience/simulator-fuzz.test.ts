@@ -8,7 +8,13 @@ import { describe, expect, it } from "vitest";
 import type { Received } from "../helpers/raw-client.js";
 import { useFuzzEnvironment } from "./helpers/fuzz-environment.js";
 
-const env = useFuzzEnvironment({ maxMessagesPerSecond: 1_000_000 });
+// These properties check the answer to every element, so the bounds that stop a hostile peer early (Errors per
+// frame, messages before login) are lifted here; hostile-peers/simulator-floods.test.ts tests those bounds.
+const env = useFuzzEnvironment({
+  maxMessagesPerSecond: 1_000_000,
+  maxErrorsPerFrame: 1_000_000,
+  maxMessagesBeforeLogin: 1_000_000,
+});
 
 /** Message types the server may answer with (§2.3); everything it sends is one of these. */
 const SERVER_TYPES = new Set(["Error", "Status", "Refresh", "Ack", "Pong", "Update"]);

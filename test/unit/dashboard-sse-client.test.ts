@@ -110,6 +110,26 @@ describe("SseClient", () => {
     client.close();
   });
 
+  test("while the reader is slow, holds at most maxPendingRics RIC images, the most recently changed", async () => {
+    const socket = slowSocket(64);
+    const client = new SseClient(socket.out, new ManualClock(), { maxPendingRics: 50 });
+    client.send(tick(0)); // fills the 64-byte buffer
+    for (let index = 0; index < 5_000; index += 1) {
+      client.send({
+        type: "rics",
+        data: [{ ric: `R${index}`, fields: { BID: index }, updates: 1, lastUpdateMs: index }],
+      });
+    }
+    expect(client.stats.dropped).toBe(5_000 - 50);
+    const writtenWhileSlow = socket.chunks.length;
+    await socket.release();
+    const frames = socket.chunks.slice(writtenWhileSlow).join("").split("\n\n").filter(Boolean);
+    expect(frames).toHaveLength(1);
+    const views = JSON.parse(frames[0]!.split("data: ")[1]!) as { ric: string }[];
+    expect(views.map((view) => view.ric)).toEqual(Array.from({ length: 50 }, (_, i) => `R${4_950 + i}`));
+    client.close();
+  });
+
   test("a snapshot sent while congested supersedes everything held before it", async () => {
     const socket = slowSocket(16);
     const client = new SseClient(socket.out, new ManualClock());

@@ -6,7 +6,7 @@
  */
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { ActiveFault } from "../faults.js";
-import type { ConnectionInfo, ReceivedPost } from "../state.js";
+import { type ConnectionInfo, MAX_PAGE_LIMIT, type ReceivedPost, newestPage } from "../state.js";
 import type { SimulatorContext } from "../types.js";
 import type { FeedEvent, FeedSink, RatePoint, RicView, ServerFacts, SnapshotEvent, TickEvent } from "./feed-types.js";
 
@@ -20,6 +20,8 @@ export interface DashboardFeedOptions {
   tickIntervalMs: number;
   /** Points of the rate chart kept (300 ticks of 1 s = the last five minutes). @default 300 */
   ratePoints: number;
+  /** Most RICs in a snapshot, the most recently updated (at most `MAX_PAGE_LIMIT`, 1,000). @default 1_000 */
+  maxSnapshotRics: number;
 }
 
 /** Defaults of {@link DashboardFeedOptions}. */
@@ -28,6 +30,7 @@ export const DEFAULT_FEED_OPTIONS: Readonly<DashboardFeedOptions> = {
   maxRicsPerFlush: 500,
   tickIntervalMs: 1000,
   ratePoints: 300,
+  maxSnapshotRics: MAX_PAGE_LIMIT,
 };
 
 /** Publishes the simulator's state to dashboard pages. */
@@ -81,7 +84,11 @@ export class DashboardFeed {
       nowMs: this.#clock.now(),
       server: this.#facts(),
       connections: [...state.connections.values()].map((info) => ({ ...info })),
-      rics: [...state.rics.keys()].flatMap((ric) => this.#ricView(ric) ?? []),
+      // The newest RICs only: the table may hold `maxRics` images, far more than one event (or page) can carry.
+      rics: newestPage(state.rics, { offset: 0, limit: this.#options.maxSnapshotRics }).items.flatMap(
+        (record) => this.#ricView(record.ric) ?? [],
+      ),
+      ricsTotal: state.rics.size,
       counters: this.#counters(),
       faults: faults.list(),
       rate: [...this.#rate],
@@ -169,6 +176,7 @@ export class DashboardFeed {
         messagesIn,
       })),
       faults: faults.list(),
+      ricsTotal: state.rics.size,
     };
     this.#broadcast({ type: "tick", data });
     this.#tickTimer = this.#clock.setTimeout(this.#tick, this.#options.tickIntervalMs).unref();

@@ -52,7 +52,10 @@ export interface SnapshotEvent {
   nowMs: number;
   server: ServerFacts;
   connections: ConnectionInfo[];
+  /** The most recently updated RICs, at most `maxSnapshotRics` (1,000); `rics` events bring the others as they change. */
   rics: RicView[];
+  /** RICs the simulator holds, shown or not. */
+  ricsTotal: number;
   counters: Counters;
   faults: ActiveFault[];
   /** Recent points of the rate chart, oldest first. */
@@ -67,6 +70,8 @@ export interface TickEvent {
   counters: Counters;
   connections: ConnectionCounts[];
   faults: ActiveFault[];
+  /** RICs the simulator holds (always sent by the feed). */
+  ricsTotal?: number;
 }
 
 /** `event: faults` — a fault was added (one-shot faults appear here only). */

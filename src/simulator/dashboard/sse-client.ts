@@ -3,7 +3,7 @@
  * heartbeat so proxies keep the stream open. Memory stays bounded when the page reads slowly: once the
  * socket's buffer is full, events are merged into one pending slot per kind (the latest tick, the latest
  * image of each RIC and connection) and written when the socket drains, so intermediate ticks are dropped
- * while the page still ends up with the final state.
+ * while the page still ends up with the final state. At most `maxPendingRics` RIC images are held.
  */
 import type { Writable } from "node:stream";
 import type { Clock, TimerHandle } from "../../util/clock.js";
@@ -16,6 +16,12 @@ export interface SseClientOptions {
   heartbeatIntervalMs?: number;
   /** Reconnection delay the browser is told to use (`retry:` field), milliseconds. @default 2000 */
   retryMs?: number;
+  /**
+   * RIC images held while the page reads slowly; beyond it the least recently changed one is dropped, so a
+   * slow page during a huge fill never makes the stream hold (and later write as one string) the whole table.
+   * The page shows only the most recently updated RICs anyway. @default 1_000
+   */
+  maxPendingRics?: number;
 }
 
 /** What an {@link SseClient} has written and dropped, for tests and logs. */
@@ -38,6 +44,7 @@ export class SseClient implements FeedSink {
   readonly #out: Writable;
   readonly #clock: Clock;
   readonly #heartbeatIntervalMs: number;
+  readonly #maxPendingRics: number;
   #heartbeat: TimerHandle | undefined;
   #closed = false;
   #congested = false;
@@ -54,6 +61,7 @@ export class SseClient implements FeedSink {
     this.#out = out;
     this.#clock = clock;
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000;
+    this.#maxPendingRics = options.maxPendingRics ?? 1_000;
     this.#write(`retry: ${options.retryMs ?? 2000}\n\n`);
     this.#scheduleHeartbeat();
   }
@@ -99,6 +107,12 @@ export class SseClient implements FeedSink {
           if (this.#pendingRics.has(view.ric)) this.#dropped += 1;
           this.#pendingRics.delete(view.ric); // re-insert: keep the order of the latest change
           this.#pendingRics.set(view.ric, view);
+          if (this.#pendingRics.size > this.#maxPendingRics) {
+            // A Map iterates in insertion order: the first key is the least recently changed RIC.
+            const oldest = this.#pendingRics.keys().next().value;
+            if (oldest !== undefined) this.#pendingRics.delete(oldest);
+            this.#dropped += 1;
+          }
         }
         return;
       case "tick":

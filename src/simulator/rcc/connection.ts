@@ -4,14 +4,20 @@
  * dispatch frames (frame-dispatch.ts), batch replies (reply-batch.ts) and buffer multi-part posts (post-parts.ts).
  *
  * Performance: one `JSON.parse` per frame; every reply produced by one inbound frame leaves in ONE
- * outbound array frame; Acks are pre-serialised strings; nothing is logged per message.
+ * outbound array frame (a frame of more than `messagesPerSlice` messages: one per slice, inbound-queue.ts);
+ * Acks are pre-serialised strings; nothing is logged per message.
+ *
+ * Hostile peers: frames are handled in order in slices (inbound-queue.ts); a peer that does not read is cut
+ * once `maxBufferedBytes` wait for it; at most `maxErrorsPerFrame` Errors answer one frame; and a peer that
+ * sends more than `maxMessagesBeforeLogin` messages without logging in is closed (1008).
  */
 import type { RawData, WebSocket } from "ws";
 import { redactSecrets, type Logger } from "../../util/logger.js";
 import type { ConnectionInfo } from "../state.js";
 import { binaryFrameError, buildError, type ConverterFailure } from "./converter-errors.js";
 import { DeliveryQueue } from "./delivery-queue.js";
-import { echo, handleTextFrame } from "./frame-dispatch.js";
+import { echo, openTextFrame } from "./frame-dispatch.js";
+import { InboundQueue, type MessageCursor } from "./inbound-queue.js";
 import { buildLoginStatus } from "./login-handler.js";
 import { LoginSession } from "./login-session.js";
 import { frameByteLength, frameText, redactForRecord } from "./inbound-frame.js";
@@ -28,6 +34,12 @@ import type { LoginDetails, RateVerdict, ServerResources, Session } from "./sess
 export const CLOSE_CODES = { normal: 1000, goingAway: 1001, policy: 1008, tooBig: 1009 } as const;
 
 const PING_FRAME = '[{"Type":"Ping"}]';
+
+/**
+ * How long a peer closed for misbehaving has to answer the close handshake before the socket is cut,
+ * milliseconds. Its socket is no longer read meanwhile, so it cannot make the server parse more input.
+ */
+const HOSTILE_CLOSE_GRACE_MS = 1_000;
 
 /** The server side of one WebSocket connection; implements the {@link Session} the handlers use. */
 export class RccConnection implements Session {
@@ -56,7 +68,14 @@ export class RccConnection implements Session {
   });
   readonly #timers: TimerSet;
   readonly #pinger: ServerPinger;
-  readonly #frameHooks = { isClosing: () => this.#closing, count: (message: unknown) => this.#countMessage(message) };
+  readonly #frameHooks = {
+    isClosing: () => this.#closing,
+    count: (message: unknown) => this.#countMessage(message),
+    admit: () => this.#admit(),
+  };
+  readonly #inbound: InboundQueue;
+  /** Messages received while no Login was accepted (bounded by `maxMessagesBeforeLogin`). */
+  #messagesBeforeLogin = 0;
   /** Set once the connection is ending: further input is ignored. */
   #closing = false;
   #resolveClosed!: () => void;
@@ -76,6 +95,7 @@ export class RccConnection implements Session {
       (messages) => {
         this.info.messagesOut += messages;
       },
+      context.config.maxErrorsPerFrame,
     );
     // Item 16, "close" policy: a session whose token expires without a re-login is ended.
     this.#login = new LoginSession(resources, this.info, this.#timers, () => {
@@ -86,6 +106,21 @@ export class RccConnection implements Session {
     this.rate = this.#verdict;
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
+    });
+    const { config } = context;
+    this.#inbound = new InboundQueue({
+      messagesPerSlice: config.messagesPerSlice,
+      // Paused, the socket delivers at most the rest of one read: two frames of the largest size ws accepts.
+      maxQueuedBytes: 2 * (config.maxMessageBytes * 2 + 65_536),
+      schedule: (fn) => setImmediate(fn),
+      pause: () => ws.pause(),
+      resume: () => {
+        if (!this.#closing) ws.resume();
+      },
+      onOverflow: (bytes) => {
+        this.log.info({ bytes }, "too much input waiting while paused; closing the connection");
+        this.#closeHostile(CLOSE_CODES.policy, "Too much input waiting");
+      },
     });
     ws.on("message", (data, isBinary) => this.#onFrame(data, isBinary));
     // A WebSocket control ping is traffic too; ws answers it with a pong by itself (item 19).
@@ -134,7 +169,7 @@ export class RccConnection implements Session {
   replyError(failure: ConverterFailure, element: unknown, countInState = true): void {
     this.info.errors += 1;
     if (countInState) this.resources.context.state.counters.errors += 1;
-    this.replyMessage(buildError(failure, echo(element)));
+    if (this.#replies.admitError()) this.replyMessage(buildError(failure, echo(element)));
   }
 
   replyLater(json: string, delayMs: number): void {
@@ -181,6 +216,7 @@ export class RccConnection implements Session {
   drop(): void {
     this.log.info("injected disconnect");
     this.#closing = true;
+    this.#inbound.stop();
     this.#ws.terminate();
   }
 
@@ -194,25 +230,82 @@ export class RccConnection implements Session {
 
   #onFrame(data: RawData, isBinary: boolean): void {
     if (this.#closing) return;
-    const { config, clock } = this.resources.context;
+    const { clock } = this.resources.context;
+    this.#pinger.traffic();
     const bytes = frameByteLength(data);
+    const arrivedAtMs = clock.now();
+    const arrivedMonotonicMs = clock.monotonic();
+    this.#inbound.push({
+      bytes,
+      open: () => this.#openFrame(data, isBinary, bytes, arrivedAtMs, arrivedMonotonicMs),
+    });
+  }
+
+  /** Starts handling one frame (its turn has come); returns its messages still to handle, if any. */
+  #openFrame(
+    data: RawData,
+    isBinary: boolean,
+    bytes: number,
+    arrivedAtMs: number,
+    arrivedMonotonicMs: number,
+  ): MessageCursor | undefined {
+    if (this.#closing) return undefined;
+    const { config } = this.resources.context;
     // Item 30: an oversized frame is "rejected and results in a disconnection" (§2.2).
     if (bytes > config.maxMessageBytes) {
       this.log.info({ bytes, limit: config.maxMessageBytes }, "message too big");
       this.#close(CLOSE_CODES.tooBig, `Message of ${bytes} bytes exceeds ${config.maxMessageBytes}`);
-      return;
+      return undefined;
     }
-    this.#pinger.traffic();
-    this.frameTimeMs = clock.now();
-    this.#frameMonotonicMs = clock.monotonic();
+    this.frameTimeMs = arrivedAtMs;
+    this.#frameMonotonicMs = arrivedMonotonicMs;
     const text = frameText(data);
     if (isBinary) {
-      this.#countMessage(`<binary frame of ${bytes} bytes>`);
-      this.replyError(binaryFrameError(), redactSecrets(text));
-    } else {
-      handleTextFrame(this, text, this.#frameHooks);
+      const record = `<binary frame of ${bytes} bytes>`;
+      if (this.#admit()) {
+        this.#countMessage(record);
+        this.replyError(binaryFrameError(), redactSecrets(text));
+      }
+      this.#endFrame();
+      return undefined;
     }
-    this.#flush();
+    const cursor = openTextFrame(this, text, this.#frameHooks);
+    if (cursor === undefined) {
+      this.#endFrame();
+      return undefined;
+    }
+    return {
+      advance: (limit) => {
+        const handled = cursor.advance(limit);
+        if (cursor.done) this.#endFrame();
+        return handled;
+      },
+      get done() {
+        return cursor.done;
+      },
+      endSlice: () => this.#flush(),
+    };
+  }
+
+  /** The frame is handled: its last replies leave, with one Error counting those left unanswered. */
+  #endFrame(): void {
+    if (this.#replies.endFrame().unansweredErrors > 0) this.info.messagesOut += 1;
+  }
+
+  /**
+   * Whether the next message may be handled: before a Login is accepted only `maxMessagesBeforeLogin` are (a
+   * client logs in first; a peer that does not only costs work). Past it the connection is closed (1008).
+   */
+  #admit(): boolean {
+    if (this.#login.streamId !== undefined) return true;
+    const limit = this.resources.context.config.maxMessagesBeforeLogin;
+    this.#messagesBeforeLogin += 1;
+    if (this.#messagesBeforeLogin <= limit) return true;
+    this.log.info({ limit }, "too many messages before a Login; closing the connection");
+    // What was answered so far leaves before the close frame.
+    this.#endFrame();
+    this.#closeHostile(CLOSE_CODES.policy, `Too many messages before a Login (at most ${limit}): log in first`);
+    return false;
   }
 
   /** Counts one inbound message in the rate window (item 26) and records it (item 32). */
@@ -231,19 +324,45 @@ export class RccConnection implements Session {
   }
 
   #send(frame: string): void {
-    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(frame);
+    const ws = this.#ws;
+    if (ws.readyState !== ws.OPEN) return;
+    // A peer that does not read would otherwise make the server buffer every reply, without limit.
+    const buffered = ws.bufferedAmount;
+    const limit = this.resources.context.config.maxBufferedBytes;
+    if (buffered + frame.length > limit) {
+      this.log.info(
+        { bufferedBytes: buffered, frameBytes: frame.length, limit },
+        "peer is not reading: too much waiting to be sent; terminating the connection",
+      );
+      this.#closing = true;
+      this.#pinger.stop();
+      this.#inbound.stop();
+      ws.terminate();
+      return;
+    }
+    ws.send(frame);
   }
 
   #close(code: number, reason: string): void {
     this.#closing = true;
     this.#pinger.stop();
+    this.#inbound.stop();
     // Close reasons are limited to 123 bytes (RFC 6455 §5.5).
     this.#ws.close(code, reason.slice(0, 120));
+  }
+
+  /** Closes a misbehaving peer: no more of its input is read, and the socket is cut if it does not answer. */
+  #closeHostile(code: number, reason: string): void {
+    if (this.#closing) return;
+    this.#close(code, reason);
+    this.#ws.pause();
+    this.#timers.start(() => this.#ws.terminate(), HOSTILE_CLOSE_GRACE_MS);
   }
 
   #onClose(code: number): void {
     this.#closing = true;
     const { state } = this.resources.context;
+    this.#inbound.stop();
     this.#pinger.stop();
     this.#timers.clearAll();
     this.streams.closeAll();

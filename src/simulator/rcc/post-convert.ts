@@ -165,12 +165,22 @@ export function convertPost(session: Session, message: JsonObject, id: number): 
   post.fields = fields;
   if (fields !== undefined) {
     const table = session.resources.fields;
+    const maxValueBytes = session.resources.context.config.maxFieldValueBytes;
     for (const name in fields) {
       const definition = table.get(name);
       if (definition === undefined) return unexpectedFid(name, id);
       const value = fields[name];
       const problem = checkFieldValue(definition, value);
-      if (problem === undefined) continue;
+      if (problem === undefined) {
+        // A UTF-8 character takes at most 3 bytes per UTF-16 unit: only long strings need counting.
+        if (typeof value === "string" && value.length * 3 > maxValueBytes) {
+          const bytes = Buffer.byteLength(value, "utf8");
+          if (bytes > maxValueBytes) {
+            post.contentProblem ??= `Invalid value for ${name}: ${bytes} bytes, at most ${maxValueBytes} allowed`;
+          }
+        }
+        continue;
+      }
       if (problem.kind === "token-type") return tokenTypeError(name, problem.expected, value, id);
       if (problem.kind === "unexpected-value") return unexpectedValue(value, name, id);
       post.contentProblem ??= `Invalid value for ${name}: ${problem.reason}`;

@@ -116,6 +116,12 @@ export function handlePost(session: Session, message: JsonObject, id: number): v
   if (stream === undefined && typeof post.service === "number" && !session.resources.serviceIds.has(post.service)) {
     return nak(session, post, "SourceUnknown", `Service id ${post.service} is unknown`);
   }
+  // Real RICs are short; a longer name is an item no server has, answered like any unknown one (and the
+  // simulator keeps no state for it: every name it stores costs memory and admin output).
+  if (ric.length > config.maxRicLength) {
+    const text = ads ? "F44: Unable to find item on post update." : "Symbol unknown";
+    return nak(session, post, "SymbolUnknown", `${text} (RIC names are at most ${config.maxRicLength} characters)`);
+  }
   // §4A.6 rule 6: only a Refresh with the Create right may post to an item that does not exist.
   const exists = subscriptions.exists(ric);
   const create = !exists && action === "refresh" && (post.postUserRights & RIGHT_CREATE) !== 0;
@@ -126,6 +132,11 @@ export function handlePost(session: Session, message: JsonObject, id: number): v
     return nak(session, post, "AccessDenied", `User is not permissioned to contribute to ${ric}`);
   }
   if (post.contentProblem !== undefined) return nak(session, post, "InvalidContent", post.contentProblem);
+  if (action !== "delete") {
+    // The last-value table is bounded so that no client can exhaust the simulator's memory or admin output.
+    const full = context.state.storageProblem(ric, fieldsOf(post), action === "refresh", config);
+    if (full !== undefined) return nak(session, post, "NoResources", full);
+  }
   const scope = { listener, connection: info.id, ric };
   const injected = faults.match("nak", scope);
   if (injected) return nak(session, post, injected.code ?? "NoResources", injected.text ?? "Post rejected");

@@ -3,13 +3,15 @@
  * upgrade, keeps the registry of live connections, and applies the one-shot faults (`system-busy`,
  * `disconnect`) to the connections they are scoped to.
  */
-import { STATUS_CODES, type IncomingMessage } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { RCC_SERVICE, SUBPROTOCOLS, WEBSOCKET_PATH } from "../../protocol/messages.js";
 import { type ActiveFault, matchesScope } from "../faults.js";
+import { guardSocket, sendRawHttpError } from "../http-util.js";
 import type { SimulatorContext, TokenValidator } from "../types.js";
 import { RccConnection } from "./connection.js";
+import { ConnectionSlots } from "./connection-slots.js";
 import { buildFieldTable } from "./field-table.js";
 import { RicMatcher } from "./ric-matcher.js";
 import type { ServerResources } from "./session.js";
@@ -23,6 +25,7 @@ export class RccServer {
   readonly #resources: ServerResources;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<RccConnection>();
+  readonly #slots: ConnectionSlots;
   #closing = false;
   readonly #onFault = (fault: ActiveFault): void => {
     if (fault.type !== "system-busy" && fault.type !== "disconnect") return;
@@ -38,14 +41,18 @@ export class RccServer {
    * @param tokens validates the access tokens presented in Logins (item 9).
    * @param listener this listener's index (0-based, `wsUrls` order), for fault scopes and state.
    * @param subscriptions the item streams and items of the whole simulator; every listener gets the same one.
+   * @param slots the simulator-wide connection count (`maxConnections`); every listener gets the same one.
+   *   @default a count of this listener's own, of `maxConnections`
    */
   constructor(
     context: SimulatorContext,
     tokens: TokenValidator,
     listener: number,
     subscriptions: SubscriptionRegistry,
+    slots: ConnectionSlots = new ConnectionSlots(context.config.maxConnections),
   ) {
     const { config } = context;
+    this.#slots = slots;
     const permissions = new Map(config.accounts.map((account) => [account.user, new RicMatcher(account.rics)]));
     const fields = buildFieldTable(config.fields);
     const services = Object.entries(config.services);
@@ -81,17 +88,23 @@ export class RccServer {
 
   /**
    * Called from a node:http(s) server's `upgrade` event. Checks the path `/WebSocket` and the subprotocol
-   * (`tr_json2` or `rssl.json.v2`, §2.1, item 10); refuses with HTTP 400 and a plain-text reason otherwise.
+   * (`tr_json2` or `rssl.json.v2`, §2.1, item 10); refuses with HTTP 400 and a plain-text reason otherwise,
+   * and with 503 while shutting down or when `maxConnections` are open.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.#closing) return refuse(socket, 503, "The server is shutting down.");
+    guardSocket(socket);
+    if (this.#closing) return sendRawHttpError(socket, 503, "The server is shutting down.");
     const path = (req.url ?? "").split("?", 1)[0];
     if (path !== WEBSOCKET_PATH) {
-      return refuse(socket, 400, `Unknown path '${path ?? ""}': the RCC WebSocket endpoint is ${WEBSOCKET_PATH}.`);
+      return sendRawHttpError(
+        socket,
+        400,
+        `Unknown path '${path ?? ""}': the RCC WebSocket endpoint is ${WEBSOCKET_PATH}.`,
+      );
     }
     const offered = parseProtocolHeader(req.headers["sec-websocket-protocol"]);
     if (pickSubprotocol(offered) === undefined) {
-      return refuse(
+      return sendRawHttpError(
         socket,
         400,
         `Unsupported WebSocket subprotocol: offer ${SUBPROTOCOLS.join(" or ")} in Sec-WebSocket-Protocol (offered: ${
@@ -99,6 +112,16 @@ export class RccServer {
         }).`,
       );
     }
+    if (!this.#slots.tryTake()) {
+      this.#resources.context.log.info({ limit: this.#slots.limit }, "connection refused: too many connections");
+      return sendRawHttpError(
+        socket,
+        503,
+        `Too many connections: the server accepts at most ${this.#slots.limit} at once; try again later.`,
+      );
+    }
+    // The slot is the socket's until it closes, whether ws completes the handshake or aborts it.
+    socket.once("close", () => this.#slots.release());
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       if (this.#closing) {
         ws.terminate();
@@ -138,17 +161,5 @@ function parseProtocolHeader(header: string | undefined): Set<string> {
       .split(",")
       .map((token) => token.trim())
       .filter((token) => token !== ""),
-  );
-}
-
-/** Answers an upgrade request with a plain-text HTTP error and closes the socket. */
-function refuse(socket: Duplex, status: number, reason: string): void {
-  const body = `${reason}\n`;
-  socket.once("finish", () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
-      "Connection: close\r\n" +
-      "Content-Type: text/plain; charset=utf-8\r\n" +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

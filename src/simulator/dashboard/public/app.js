@@ -13,7 +13,7 @@ const $ = (selector) => document.querySelector(selector);
 const token = readToken();
 const activity = new ActivityLog($("#activity"));
 const contributors = new ContributorsView($("#contributors"), $("#contributors-empty"), $("#contributor-count"));
-const quotes = new QuotesView($("#quotes"), $("#quotes-empty"));
+const quotes = new QuotesView($("#quotes"), $("#quotes-empty"), $("#quotes-count"));
 const chart = new RateChart($("#rate-chart"), $("#rate-now"), $("#rate-peak"), $("#rate-span"), $("#rate-scale"));
 const outcomes = new OutcomesView($("#outcomes"));
 const faults = new FaultControls($(".faults"), new AdminClient(token), activity);
@@ -48,7 +48,7 @@ function connect() {
       `WebSocket ${snapshot.server.wsUrls.join(", ") || "—"} · max ${snapshot.server.maxMessagesPerSecond} ` +
       `msg/s · known RICs ${snapshot.server.knownRics.join(", ")}`;
     contributors.reset(snapshot.connections);
-    quotes.reset(snapshot.rics);
+    quotes.reset(snapshot.rics, snapshot.ricsTotal);
     chart.reset(snapshot.rate, snapshot.tickIntervalMs);
     outcomes.render(snapshot.counters);
     faults.render(snapshot.faults);
@@ -62,6 +62,7 @@ function connect() {
   on(source, "rics", (views) => quotes.update(views));
   on(source, "tick", (tick) => {
     chart.add(tick.point);
+    quotes.setTotal(tick.ricsTotal);
     outcomes.render(tick.counters);
     contributors.updateCounts(tick.connections);
     faults.render(tick.faults);

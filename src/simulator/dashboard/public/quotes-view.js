@@ -29,9 +29,15 @@ function orderFields(names) {
   return [...leading, ...rest];
 }
 
+/** Rows the page keeps: the simulator may hold far more RICs; the least recently updated rows give way. */
+const MAX_ROWS = 1000;
+
 export class QuotesView {
   #table;
   #empty;
+  #count;
+  /** RICs the simulator holds (from the snapshot and every tick). */
+  #total = 0;
   /** RIC → { row, fields (last values shown) }. */
   #rics = new Map();
   #fieldNames = new Set();
@@ -39,13 +45,25 @@ export class QuotesView {
   #textFields = new Set();
   #columns = [];
 
-  constructor(table, empty) {
+  constructor(table, empty, count) {
     this.#table = table;
     this.#empty = empty;
+    this.#count = count;
   }
 
-  /** Replaces every row with the snapshot's RICs (no highlight: nothing changed, the page just opened). */
-  reset(views) {
+  /** Updates the number of RICs the simulator holds. */
+  setTotal(total) {
+    if (typeof total !== "number") return;
+    this.#total = total;
+    this.#refreshCount();
+  }
+
+  /**
+   * Replaces every row with the snapshot's RICs (no highlight: nothing changed, the page just opened). The
+   * snapshot carries the most recently updated RICs only; `total` says how many the simulator holds.
+   */
+  reset(views, total = views.length) {
+    this.#total = total;
     this.#rics.clear();
     this.#fieldNames.clear();
     this.#textFields.clear();
@@ -63,6 +81,7 @@ export class QuotesView {
     }
     this.#table.tBodies[0].replaceChildren(rows);
     this.#empty.hidden = this.#rics.size > 0;
+    this.#refreshCount();
   }
 
   /** Applies the last values of RICs that changed. */
@@ -81,7 +100,28 @@ export class QuotesView {
       }
     }
     for (const view of views) this.#upsert(view, true);
+    this.#evict();
     this.#empty.hidden = this.#rics.size > 0;
+    this.#refreshCount();
+  }
+
+  /** Drops the least recently updated rows beyond {@link MAX_ROWS}. */
+  #evict() {
+    if (this.#rics.size <= MAX_ROWS) return;
+    const byAge = [...this.#rics.entries()].sort(
+      (a, b) => (a[1].view.lastUpdateMs ?? 0) - (b[1].view.lastUpdateMs ?? 0),
+    );
+    for (const [ric, entry] of byAge.slice(0, this.#rics.size - MAX_ROWS)) {
+      entry.row.remove();
+      this.#rics.delete(ric);
+    }
+  }
+
+  #refreshCount() {
+    if (!this.#count) return;
+    const shown = this.#rics.size;
+    const total = Math.max(this.#total, shown);
+    this.#count.textContent = total > shown ? `(the ${shown} most recently updated of ${total})` : "";
   }
 
   #learnFields(view) {

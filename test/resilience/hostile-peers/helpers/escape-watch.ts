@@ -1,0 +1,22 @@
+/**
+ * Records every exception or rejection that escapes to the process while a hostile-peer test runs: the
+ * simulator must never throw out of a socket or handler callback (an uncaught exception would end
+ * `rcc simulate`). Listening also keeps the test process alive, so the test can report what escaped.
+ */
+import { afterAll, beforeAll } from "vitest";
+
+/** Registers the process hooks for the file; the returned list holds one line per escaped error. */
+export function watchEscapes(): string[] {
+  const escaped: string[] = [];
+  const onException = (error: Error): void => void escaped.push(`uncaughtException: ${error.message}`);
+  const onRejection = (reason: unknown): void => void escaped.push(`unhandledRejection: ${String(reason)}`);
+  beforeAll(() => {
+    process.on("uncaughtException", onException);
+    process.on("unhandledRejection", onRejection);
+  });
+  afterAll(() => {
+    process.off("uncaughtException", onException);
+    process.off("unhandledRejection", onRejection);
+  });
+  return escaped;
+}
