@@ -6,22 +6,13 @@
  * Ack or a typed RccError, and afterwards posts still resolve with their own Acks (ack tracking intact).
  */
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Contributor } from "../../src/client/contributor.js";
 import { RccError } from "../../src/client/errors.js";
+import { watchEscapes } from "./helpers/escape-watch.js";
 import { FakeRccServer, LOGIN_REFRESH, fixedTokenAuth } from "./helpers/fake-rcc-server.js";
 
-const escaped: string[] = [];
-const onException = (error: Error): void => void escaped.push(`uncaughtException: ${error.message}`);
-const onRejection = (reason: unknown): void => void escaped.push(`unhandledRejection: ${String(reason)}`);
-beforeAll(() => {
-  process.on("uncaughtException", onException);
-  process.on("unhandledRejection", onRejection);
-});
-afterAll(() => {
-  process.off("uncaughtException", onException);
-  process.off("unhandledRejection", onRejection);
-});
+const escaped = watchEscapes();
 
 const text = fc.string({ maxLength: 30 });
 const json = fc.jsonValue({ maxDepth: 2 });

@@ -1,7 +1,8 @@
 /**
  * Sends one fuzz frame to the simulator and collects exactly the answers to it: the frame is followed by a
- * sentinel frame, an item Request on a stream ID used nowhere else, and the server answers every inbound frame with
- * at most one outbound frame, in order (connection.ts), so everything received before the answer on the sentinel's
+ * sentinel frame, an item Request on a stream ID used nowhere else, and the server answers inbound frames in order
+ * (one outbound frame per frame, or per slice of `messagesPerSlice` messages for a larger one: connection.ts),
+ * so everything received before the answer on the sentinel's
  * ID (an Error before login, item 12; a Status for the unknown RIC after it, §4A.3) answers the fuzz frame. When the
  * fuzz frame ends the connection, the close is reported and the next probe opens a new one.
  */

@@ -19,7 +19,7 @@ import {
 } from "../../helpers/raw-client.js";
 import { LogCapture } from "../helpers/log-capture.js";
 import { AckLatencyProbe, median, quantile } from "./helpers/ack-latency.js";
-import { watchEscapes } from "./helpers/escape-watch.js";
+import { watchEscapes } from "../helpers/escape-watch.js";
 import { Flooder, badElementsFrame, floodRaw } from "./helpers/flooders.js";
 import { clientTextFrame, destroyAllRawSockets, sleep, upgradeByHand, waitForData } from "./helpers/raw-sockets.js";
 

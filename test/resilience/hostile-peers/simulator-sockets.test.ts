@@ -16,7 +16,7 @@ import {
   post,
 } from "../../helpers/raw-client.js";
 import { HealthyPoster } from "../helpers/healthy-poster.js";
-import { watchEscapes } from "./helpers/escape-watch.js";
+import { watchEscapes } from "../helpers/escape-watch.js";
 import {
   type RawConnection,
   clientTextFrame,

@@ -1,7 +1,8 @@
 /**
- * Records every exception or rejection that escapes to the process while a hostile-peer test runs: the
- * simulator must never throw out of a socket or handler callback (an uncaught exception would end
- * `rcc simulate`). Listening also keeps the test process alive, so the test can report what escaped.
+ * Records every exception or rejection that escapes to the process while a test file runs: neither the
+ * simulator nor the client may throw out of a socket or handler callback (an uncaught exception would end
+ * `rcc simulate` or the user's process). Listening also keeps the test process alive, so the test can report
+ * what escaped.
  */
 import { afterAll, beforeAll } from "vitest";
 
