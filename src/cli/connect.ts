@@ -31,7 +31,7 @@ import type { ConnectionFlags } from "./connection-options.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { createCliLogger } from "./logging.js";
 import { promptSecret } from "./prompt.js";
-import { resolveSettings, type Settings } from "./settings.js";
+import { commandLineSecretWarning, resolveSettings, type Settings } from "./settings.js";
 
 /**
  * Completes `settings` with a password when it has none: asked for (no echo) when stdin is a terminal.
@@ -86,9 +86,7 @@ export async function resolveConnection(
   processSecrets.add(settings.clientSecret, "credential");
   const log = createCliLogger(settings.logLevel, settings.logFormat);
   if (settings.passwordSource === "flag") {
-    process.stderr.write(
-      "rcc: warning: --password is visible to other users of this machine (ps); prefer --password-file or RCC_PASSWORD\n",
-    );
+    process.stderr.write(`${commandLineSecretWarning("--password", "--password-file or RCC_PASSWORD")}\n`);
   }
   for (const warning of settings.warnings) process.stderr.write(`${warning}\n`);
   let ca: string | undefined;

@@ -197,6 +197,27 @@ export function exposedFileWarning(
   return `rcc: warning: the ${what} '${path}' is accessible by other users (mode ${octal}); make it private: chmod 600 ${shellWord(path)}`;
 }
 
+/**
+ * Reads a file holding a secret (a password, an admin token): its text and, when other users may read it, the
+ * warning of {@link exposedFileWarning}.
+ * @param what e.g. "password file".
+ * @throws CliError (exit 1) when the file cannot be read.
+ */
+export async function readSecretFile(path: string, what: string): Promise<{ text: string; warning?: string }> {
+  const { text, mode } = await readFileWithMode(path, what);
+  const warning = exposedFileWarning(path, mode, what);
+  return warning === undefined ? { text } : { text, warning };
+}
+
+/**
+ * The warning for a secret given as a command-line flag, which `ps` shows to every user of the machine.
+ * @param flag e.g. "--password".
+ * @param alternatives the safer ways, e.g. "--password-file or RCC_PASSWORD".
+ */
+export function commandLineSecretWarning(flag: string, alternatives: string): string {
+  return `rcc: warning: ${flag} is visible to other users of this machine (ps); prefer ${alternatives}`;
+}
+
 /** Reads and checks a config file. @throws CliError (exit 1) naming the file and the problem. */
 export async function readConfigFile(path: string): Promise<Layer> {
   return (await readConfig(path)).layer;
@@ -270,9 +291,8 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
   let passwordSource: Settings["passwordSource"];
   if (filePick && (!passwordPick || filePick.layer <= passwordPick.layer)) {
     const path = asString(filePick.value, "passwordFile") ?? "";
-    const { text: content, mode } = await readFileWithMode(path, "password file");
+    const { text: content, warning } = await readSecretFile(path, "password file");
     password = content.replace(/\r?\n$/, "");
-    const warning = exposedFileWarning(path, mode, "password file");
     if (warning !== undefined) warnings.push(warning);
     passwordSource = "file";
   } else if (passwordPick) {

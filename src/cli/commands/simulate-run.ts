@@ -6,7 +6,7 @@ import { createLogger } from "../../util/logger.js";
 import { processSecrets } from "../../util/secret-registry.js";
 import { onOutputClosed } from "../closed-output.js";
 import { CliError, EXIT } from "../exit-codes.js";
-import { exposedFileWarning, readFileWithMode } from "../settings.js";
+import { commandLineSecretWarning, readSecretFile } from "../settings.js";
 import type { SimulateFlags } from "./simulate.js";
 
 function isLoopback(host: string): boolean {
@@ -42,13 +42,10 @@ async function adminTokenOf(flags: SimulateFlags): Promise<string | undefined> {
   }
   let token: string | undefined;
   if (flags.adminToken !== undefined) {
-    process.stderr.write(
-      "rcc: warning: --admin-token is visible to other users of this machine (ps); prefer --admin-token-file or RCC_SIM_ADMIN_TOKEN\n",
-    );
+    process.stderr.write(`${commandLineSecretWarning("--admin-token", "--admin-token-file or RCC_SIM_ADMIN_TOKEN")}\n`);
     token = flags.adminToken;
   } else if (flags.adminTokenFile !== undefined) {
-    const { text, mode } = await readFileWithMode(flags.adminTokenFile, "admin token file");
-    const warning = exposedFileWarning(flags.adminTokenFile, mode, "admin token file");
+    const { text, warning } = await readSecretFile(flags.adminTokenFile, "admin token file");
     if (warning !== undefined) process.stderr.write(`${warning}\n`);
     token = text.split(/\r?\n/, 1)[0]?.trim() ?? "";
     if (token === "") throw new CliError(`the admin token file '${flags.adminTokenFile}' is empty`, EXIT.usage);
