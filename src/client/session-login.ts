@@ -126,9 +126,9 @@ export function readMaxMessagesPerSecond(message: InboundMessage): number | unde
 
 /**
  * `TRCE:MaxMessagesPerSecond` (§3.3) checked for use by the rate governor: a number of at least 1 (plain,
- * typed or a decimal string), at most {@link MAX_ADVERTISED_RATE}. Zero, negative, fractional below 1,
- * non-numeric values ("abc", "0x10", true, {}) are ignored; larger ones (1e9) are clamped: a hostile or
- * broken server must neither stop our posts nor turn the governor off.
+ * typed or a decimal string), at most {@link MAX_ADVERTISED_RATE}. Zero, negative and non-numeric values
+ * ("abc", "0x10", true, {}) are ignored; a fraction below 1 is raised to 1 and a larger value (1e9) lowered to
+ * the maximum: a hostile or broken server must neither stop our posts nor turn the governor off.
  */
 export function readRateLimit(message: InboundMessage): ElementReading {
   return readElement(message, MAX_MESSAGES_PER_SECOND_ELEMENT, 1, MAX_ADVERTISED_RATE);
