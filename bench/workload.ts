@@ -3,7 +3,7 @@
  * SEC_ACT_1 counting up, rcc-protocol.md §2.8) sent through a {@link Contributor}, with the producer keeping
  * a bounded number of posts outstanding so the benchmark measures the library, not an ever-growing backlog.
  */
-import type { Ack } from "../src/client/ack-tracker.js";
+import type { Ack } from "../src/client/posting/ack-tracker.js";
 import { Contributor, type ContributorOptions } from "../src/client/contributor.js";
 import type { SimProcess } from "./children.js";
 

@@ -24,5 +24,5 @@ export * from "./protocol/messages.js";
 export { type Clock, type TimerHandle, systemClock, ManualClock } from "./util/clock.js";
 export { type Logger, createLogger, silentLogger } from "./util/logger.js";
 export * from "./client/index.js";
-export { EndpointPool } from "./client/endpoint-pool.js";
-export { refreshAtMs } from "./client/token-schedule.js";
+export { EndpointPool } from "./client/connection/endpoint-pool.js";
+export { refreshAtMs } from "./client/auth/token-schedule.js";

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { AuthError, AuthUnavailableError, InvalidCredentialsError } from "../client/auth-errors.js";
+import { AuthError, AuthUnavailableError, InvalidCredentialsError } from "../client/auth/auth-errors.js";
 import { dispatcherFor } from "../client/contributor-auth.js";
-import type { AccessToken } from "../client/auth-provider.js";
+import type { AccessToken } from "../client/auth/auth-provider.js";
 import { Contributor, type ContributorOptions } from "../client/contributor.js";
 import { CertificateError, certificateFailureCode, RccError } from "../client/errors.js";
 import {
@@ -18,12 +18,12 @@ import {
   NakError,
   ValidationError,
 } from "../client/post-errors.js";
-import { TokenManager } from "../client/token-manager.js";
-import type { SessionState } from "../client/session-state.js";
-import type { Subscriber, SubscriberLoginInfo } from "../client/subscriber.js";
-import { safeUrl } from "../client/token-http.js";
+import { TokenManager } from "../client/auth/token-manager.js";
+import type { SessionState } from "../client/connection/session-state.js";
+import type { Subscriber, SubscriberLoginInfo } from "../client/consumer/subscriber.js";
+import { safeUrl } from "../client/auth/token-http.js";
 import type { RunningSimulator } from "../simulator/index.js";
-import { undici } from "../client/undici-lazy.js";
+import { undici } from "../client/auth/undici-lazy.js";
 import type { Logger } from "../util/logger.js";
 import { redactWrites } from "../util/redacted-writes.js";
 import { processSecrets } from "../util/secret-registry.js";

@@ -5,7 +5,7 @@
  * acronyms only; fields it does not know are left to the server.
  */
 import type { Fields } from "../protocol/messages.js";
-import { BUILT_IN_FIELDS } from "../simulator/rcc/field-table.js";
+import { BUILT_IN_FIELDS } from "../protocol/field-table.js";
 
 /** Field types whose JSON form is a number (§2.12). */
 const NUMERIC_TYPES: ReadonlySet<string> = new Set(["real", "int", "uint", "enum"]);

@@ -1,5 +1,5 @@
 /** One contribution's outcome as the CLI prints and reports it. */
-import type { Ack } from "../client/ack-tracker.js";
+import type { Ack } from "../client/posting/ack-tracker.js";
 import {
   AckTimeoutError,
   ContentError,

@@ -5,7 +5,7 @@
  * writes them. Everything in a cell came from the server (values, field names, RICs, state texts): it is escaped
  * and cut when rendered (terminal-text.ts), so a value cannot move the cursor or forge a row.
  */
-import type { ItemEvent } from "../client/subscription-messages.js";
+import type { ItemEvent } from "../client/consumer/item-events.js";
 import type { FieldValue, Fields } from "../protocol/messages.js";
 import { safeText } from "./terminal-text.js";
 

@@ -7,13 +7,13 @@
 import type { Dispatcher } from "undici";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
-import type { AuthProvider } from "./auth-provider.js";
+import type { AuthProvider } from "./auth/auth-provider.js";
 import { RccError } from "./errors.js";
 import type { TlsOptions } from "./options.js";
-import { proxyFor } from "./session-socket.js";
-import type { SessionLogin } from "./session-token.js";
-import { TokenManager, type TokenManagerOptions } from "./token-manager.js";
-import { undici } from "./undici-lazy.js";
+import { proxyFor } from "./connection/web-socket.js";
+import type { SessionLogin } from "./connection/login-tokens.js";
+import { TokenManager, type TokenManagerOptions } from "./auth/token-manager.js";
+import { undici } from "./auth/undici-lazy.js";
 
 /** The token-manager fields a contributor accepts instead of `auth` (clock, random and log are shared). */
 export type TokenManagerFields = Omit<TokenManagerOptions, "clock" | "random" | "log">;

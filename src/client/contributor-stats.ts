@@ -2,8 +2,8 @@
  * The counters behind `Contributor.stats()` and the snapshot it returns. Counters are plain numbers bumped
  * on the hot path; the snapshot is built only when asked for.
  */
-import type { LatencySummary } from "./latency.js";
-import type { SessionState } from "./session-state.js";
+import type { LatencySummary } from "./posting/latency.js";
+import type { SessionState } from "./connection/session-state.js";
 
 /** Counters of the post pipeline. */
 export interface PipelineCounters {

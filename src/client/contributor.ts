@@ -7,17 +7,17 @@
 import { EventEmitter } from "node:events";
 import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/logger.js";
-import type { Ack } from "./ack-tracker.js";
+import type { Ack } from "./posting/ack-tracker.js";
 import { type AuthOptions, type ResolvedAuth, resolveAuth } from "./contributor-auth.js";
 import { buildStats, type ContributorStats } from "./contributor-stats.js";
-import type { FieldsInput } from "./field-validation.js";
+import type { FieldsInput } from "./posting/field-validation.js";
 import { type PipelineOptions, type SessionOptions, resolvePipelineOptions, resolveSessionOptions } from "./options.js";
-import { type ContributeOptions, PostPipeline } from "./post-pipeline.js";
+import { type ContributeOptions, PostPipeline } from "./posting/post-pipeline.js";
 import { SessionClosedError } from "./post-errors.js";
-import { ProtocolWarnings } from "./protocol-warnings.js";
-import { RateGovernor } from "./rate-governor.js";
-import { Session } from "./session.js";
-import type { ContributorEvents, SessionState, StatusEvent } from "./session-state.js";
+import { ProtocolWarnings } from "./connection/protocol-warnings.js";
+import { RateGovernor } from "./connection/rate-governor.js";
+import { Session } from "./connection/session.js";
+import type { ContributorEvents, SessionState, StatusEvent } from "./connection/session-state.js";
 import { StatusHub } from "./status-stream.js";
 
 /** Injectable collaborators, for tests and embedding. */

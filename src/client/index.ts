@@ -5,8 +5,8 @@
 export { Contributor, type ContributorOptions, type ContributorDeps } from "./contributor.js";
 export type { AuthOptions, TokenManagerFields, UserNameLogin } from "./contributor-auth.js";
 export type { ContributorStats } from "./contributor-stats.js";
-export type { ContributeOptions } from "./post-pipeline.js";
-export type { Ack } from "./ack-tracker.js";
+export type { ContributeOptions } from "./posting/post-pipeline.js";
+export type { Ack } from "./posting/ack-tracker.js";
 export type { SessionOptions, PipelineOptions, PostMode, TlsOptions, PemInput } from "./options.js";
 export type {
   SessionState,
@@ -16,8 +16,8 @@ export type {
   TokenRefreshInfo,
   StatusEvent,
   ContributorEvents,
-} from "./session-state.js";
-export type { LatencySummary } from "./latency.js";
+} from "./connection/session-state.js";
+export type { LatencySummary } from "./posting/latency.js";
 export {
   type FieldInput,
   type FieldsInput,
@@ -26,7 +26,7 @@ export {
   toRccDate,
   toRccDateTime,
   toRccTime,
-} from "./field-validation.js";
+} from "./posting/field-validation.js";
 export {
   POST_ERROR_CODES,
   PostError,
@@ -44,14 +44,14 @@ export {
   type PostRef,
 } from "./post-errors.js";
 export { RccError, CertificateError, CERTIFICATE_ERROR_CODE, CERTIFICATE_FAILURE_CODES } from "./errors.js";
-export type { AuthProvider, AccessToken } from "./auth-provider.js";
-export { TokenManager, type TokenManagerOptions, type TokenManagerStats } from "./token-manager.js";
+export type { AuthProvider, AccessToken } from "./auth/auth-provider.js";
+export { TokenManager, type TokenManagerOptions, type TokenManagerStats } from "./auth/token-manager.js";
 export {
   AuthError,
   InvalidCredentialsError,
   AuthForbiddenError,
   AuthUnavailableError,
   AUTH_ERROR_CODES,
-} from "./auth-errors.js";
-export { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs } from "./backoff.js";
-export { RateGovernor, type RateGovernorOptions } from "./rate-governor.js";
+} from "./auth/auth-errors.js";
+export { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs } from "../util/backoff.js";
+export { RateGovernor, type RateGovernorOptions } from "./connection/rate-governor.js";

@@ -3,9 +3,9 @@
  * read-only afterwards (STYLE habit 8). `ContributorOptions` (contributor.ts) combines them with the
  * authentication options.
  */
-import type { BackoffPolicy } from "./backoff.js";
-import { resolveBackoffPolicy } from "./backoff.js";
-import { assertWebSocketUrl } from "./endpoint-pool.js";
+import type { BackoffPolicy } from "../util/backoff.js";
+import { resolveBackoffPolicy } from "../util/backoff.js";
+import { assertWebSocketUrl } from "./connection/endpoint-pool.js";
 import { RccError } from "./errors.js";
 import {
   anyOf,

@@ -3,7 +3,7 @@
  * {@link StatusHub.subscribe} gets its own bounded buffer; iteration ends after the hub ends (the
  * contributor closed) and the buffer is read out.
  */
-import type { StatusEvent } from "./session-state.js";
+import type { StatusEvent } from "./connection/session-state.js";
 
 /** Events buffered per subscriber before the oldest are dropped (a reader that never reads stays bounded). */
 export const STATUS_BUFFER_LIMIT = 1000;

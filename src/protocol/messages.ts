@@ -174,3 +174,39 @@ export function parseFrame(text: string): unknown[] {
   const parsed: unknown = JSON.parse(text);
   return Array.isArray(parsed) ? parsed : [parsed];
 }
+
+/** The user-name Login of an on-site ADS (§4A.5): `Key.Name`, NameType 1 left out. */
+export function buildUserNameLogin(options: { user: string; applicationId: string; position: string }): object {
+  return {
+    ID: LOGIN_STREAM_ID,
+    Domain: "Login",
+    Key: { Name: options.user, Elements: { ApplicationId: options.applicationId, Position: options.position } },
+  };
+}
+
+/** Options of {@link buildItemRequest}. */
+export interface ItemRequestOptions {
+  streamId: number;
+  ric: string;
+  /** Service name; omitted = the server's default service (§2.3). */
+  service?: string;
+  /** Field names to receive; omitted = all fields (§4A.1). */
+  view?: readonly string[];
+  /** `false` asks for one snapshot Refresh. @default true */
+  streaming?: boolean;
+}
+
+/** A MarketPrice item Request (§4A.1). */
+export function buildItemRequest(options: ItemRequestOptions): object {
+  const key: Record<string, string> = { Name: options.ric };
+  if (options.service !== undefined) key.Service = options.service;
+  const request: Record<string, unknown> = { ID: options.streamId, Key: key };
+  if (options.view !== undefined && options.view.length > 0) request.View = [...options.view];
+  if (options.streaming === false) request.Streaming = false;
+  return request;
+}
+
+/** The Closes that end item streams one by one (a batch Close needs the server's support, §4A.2). */
+export function buildItemCloses(streamIds: Iterable<number>): object[] {
+  return [...streamIds].map((id) => ({ ID: id, Type: "Close" }));
+}

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { LoginRefusedError } from "../../src/client/post-errors.js";
-import type { ReadyInfo } from "../../src/client/session-state.js";
+import type { ReadyInfo } from "../../src/client/connection/session-state.js";
 import { adsContributor, cleanup, contributor, recorded, simulator, waitFor } from "./client-fixtures.js";
 
 afterEach(cleanup);

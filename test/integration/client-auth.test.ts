@@ -1,8 +1,8 @@
 /** Tokens and logins: re-login after a refresh (§2.4), fatal refusals and the one-retry rule (§2.6, issue 3). */
 import { afterEach, describe, expect, test } from "vitest";
-import { InvalidCredentialsError } from "../../src/client/auth-errors.js";
+import { InvalidCredentialsError } from "../../src/client/auth/auth-errors.js";
 import { LoginRefusedError } from "../../src/client/post-errors.js";
-import type { TokenRefreshInfo } from "../../src/client/session-state.js";
+import type { TokenRefreshInfo } from "../../src/client/connection/session-state.js";
 import {
   ManualRefreshAuth,
   type Recorded,

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { CERTIFICATE_ERROR_CODE, CertificateError } from "../../src/client/errors.js";
-import type { ReconnectInfo } from "../../src/client/session-state.js";
+import type { ReconnectInfo } from "../../src/client/connection/session-state.js";
 import { adsContributor, capturingLogger, cleanup, contributor, simulator, waitFor } from "./client-fixtures.js";
 
 afterEach(cleanup);

@@ -5,9 +5,9 @@
 import { Contributor, type ContributorDeps, type ContributorOptions } from "../../src/client/contributor.js";
 import type { TokenManagerFields, UserNameLogin } from "../../src/client/contributor-auth.js";
 import type { PipelineOptions, SessionOptions } from "../../src/client/options.js";
-import type { AuthProvider, AccessToken } from "../../src/client/auth-provider.js";
-import { TokenManager } from "../../src/client/token-manager.js";
-import type { StatusEvent } from "../../src/client/session-state.js";
+import type { AuthProvider, AccessToken } from "../../src/client/auth/auth-provider.js";
+import { TokenManager } from "../../src/client/auth/token-manager.js";
+import type { StatusEvent } from "../../src/client/connection/session-state.js";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
 import type { LogFn, Logger } from "../../src/util/logger.js";
 

@@ -7,7 +7,7 @@
 import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
 import { afterEach, describe, expect, test } from "vitest";
-import type { AccessToken, AuthProvider } from "../../src/client/auth-provider.js";
+import type { AccessToken, AuthProvider } from "../../src/client/auth/auth-provider.js";
 import { Contributor } from "../../src/client/contributor.js";
 import { NakError } from "../../src/client/post-errors.js";
 import { waitFor } from "./client-fixtures.js";

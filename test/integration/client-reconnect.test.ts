@@ -1,7 +1,7 @@
 /** The self-healing session: "System busy", dropped links, dead links and failover (§2.6, §2.7, §3.6). */
 import { afterEach, describe, expect, test } from "vitest";
 import { ConnectionLostError, LoginRefusedError } from "../../src/client/post-errors.js";
-import type { ReconnectInfo } from "../../src/client/session-state.js";
+import type { ReconnectInfo } from "../../src/client/connection/session-state.js";
 import { cleanup, contributor, postedBids, simulator, waitFor } from "./client-fixtures.js";
 
 afterEach(cleanup);

@@ -2,7 +2,7 @@
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterEach, describe, expect, test } from "vitest";
 import { CertificateError } from "../../src/client/errors.js";
-import { TokenManager } from "../../src/client/token-manager.js";
+import { TokenManager } from "../../src/client/auth/token-manager.js";
 import { type ConnectProxy, startConnectProxy } from "../helpers/connect-proxy.js";
 import { cleanup, contributor, credentials, simulator } from "./client-fixtures.js";
 

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { httpFetch } from "../../src/client/http-fetch.js";
+import { httpFetch } from "../../src/client/auth/http-fetch.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { closedPort } from "../helpers/cli.js";
 

@@ -4,14 +4,14 @@
  * simulator and the manager; retries use millisecond delays so nothing sleeps for long.
  */
 import { afterEach, describe, expect, test } from "vitest";
-import type { AccessToken } from "../../src/client/auth-provider.js";
+import type { AccessToken } from "../../src/client/auth/auth-provider.js";
 import {
   AUTH_ERROR_CODES,
   AuthForbiddenError,
   AuthUnavailableError,
   InvalidCredentialsError,
-} from "../../src/client/auth-errors.js";
-import { TokenManager, type TokenManagerOptions } from "../../src/client/token-manager.js";
+} from "../../src/client/auth/auth-errors.js";
+import { TokenManager, type TokenManagerOptions } from "../../src/client/auth/token-manager.js";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { capturingLogger } from "./client-fixtures.js";

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { Contributor, type ContributorOptions } from "../../src/client/contributor.js";
-import { TokenManager } from "../../src/client/token-manager.js";
+import { TokenManager } from "../../src/client/auth/token-manager.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { runCli, stopAllCli } from "../helpers/cli.js";
 

@@ -1,6 +1,12 @@
 /** In-flight posts: settle exactly once, time out through a coarse sweep on the injected clock. */
 import { describe, expect, test } from "vitest";
-import { AckTracker, type PostEntry, createPostEntry, rejectPost, resolvePost } from "../../src/client/ack-tracker.js";
+import {
+  AckTracker,
+  type PostEntry,
+  createPostEntry,
+  rejectPost,
+  resolvePost,
+} from "../../src/client/posting/ack-tracker.js";
 import { ManualClock } from "../../src/util/clock.js";
 
 function sent(postId: number, sentAtMs: number): PostEntry {

@@ -3,7 +3,7 @@
  * every case injects its own `random` and needs no timers.
  */
 import { describe, expect, test } from "vitest";
-import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs, resolveBackoffPolicy } from "../../src/client/backoff.js";
+import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs, resolveBackoffPolicy } from "../../src/util/backoff.js";
 
 const UPPER = () => 1 - Number.EPSILON;
 const policy: BackoffPolicy = {

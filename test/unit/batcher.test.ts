@@ -8,7 +8,7 @@ import {
   digitCount,
   fitsInFrame,
   packFrames,
-} from "../../src/client/batcher.js";
+} from "../../src/client/posting/frame-builder.js";
 import { buildPost } from "../../src/protocol/messages.js";
 
 const FIELDS = { BID: 451.55, ASK: 451.57, DSPLY_NAME: "Hello RCC", PRIMACT_1: 100, SEC_ACT_1: null };

@@ -11,7 +11,7 @@ import {
   certificateErrorFor,
   certificateFailureCode,
 } from "../../src/client/errors.js";
-import { TokenManager } from "../../src/client/token-manager.js";
+import { TokenManager } from "../../src/client/auth/token-manager.js";
 import { ManualClock } from "../../src/util/clock.js";
 
 const AUTH_URL = "https://user:pw@auth.test:8443/auth/oauth2/v1/token?x=1";

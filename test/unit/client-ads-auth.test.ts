@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { Contributor } from "../../src/client/contributor.js";
 import { type AuthBuildContext, type AuthOptions, resolveAuth } from "../../src/client/contributor-auth.js";
-import { LoginTokens, isFatalLoginRefusal } from "../../src/client/session-token.js";
+import { LoginTokens, isFatalLoginRefusal } from "../../src/client/connection/login-tokens.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { silentLogger } from "../../src/util/logger.js";
 

@@ -1,7 +1,7 @@
 /** Dead-link detection by an ADS's advertised `PingTimeout` (§4A.5), with a client Ping as a probe. */
 import { describe, expect, test } from "vitest";
-import { Heartbeat } from "../../src/client/heartbeat.js";
-import { classifyLoginMessage } from "../../src/client/session-login.js";
+import { Heartbeat } from "../../src/client/connection/heartbeat.js";
+import { classifyLoginMessage } from "../../src/client/connection/login-outcome.js";
 import { ManualClock } from "../../src/util/clock.js";
 
 interface Recorder {

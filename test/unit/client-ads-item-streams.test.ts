@@ -1,11 +1,11 @@
 /** On-stream posting (§4A.6): item streams per RIC, their refusals, and framing posts on them. Pure, ManualClock. */
 import { describe, expect, test } from "vitest";
-import { type PostEntry, createPostEntry } from "../../src/client/ack-tracker.js";
-import { FrameBuilder, OnStreamPostFormat, PostFormat, digitCount } from "../../src/client/batcher.js";
-import { fillOnStream } from "../../src/client/frame-fill.js";
-import { ItemStreams } from "../../src/client/item-streams.js";
+import { type PostEntry, createPostEntry } from "../../src/client/posting/ack-tracker.js";
+import { FrameBuilder, OnStreamPostFormat, PostFormat, digitCount } from "../../src/client/posting/frame-builder.js";
+import { fillOnStream } from "../../src/client/posting/frame-fill.js";
+import { ItemStreams } from "../../src/client/posting/item-streams.js";
 import { ItemStreamError } from "../../src/client/post-errors.js";
-import { PostQueue } from "../../src/client/post-queue.js";
+import { PostQueue } from "../../src/client/posting/post-queue.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { silentLogger } from "../../src/util/logger.js";
 

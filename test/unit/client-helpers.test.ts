@@ -1,14 +1,14 @@
 /** Small collaborators of the client: latency histogram, status stream, drain signal, timers, proxy choice,
  * reconnect plan and token bookkeeping. */
 import { describe, expect, test } from "vitest";
-import { DrainSignal } from "../../src/client/drain-signal.js";
-import { LatencyHistogram } from "../../src/client/latency.js";
-import { Reconnector } from "../../src/client/session-reconnect.js";
-import { proxyFor } from "../../src/client/session-socket.js";
-import type { StatusEvent } from "../../src/client/session-state.js";
-import { LoginTokens } from "../../src/client/session-token.js";
+import { DrainSignal } from "../../src/client/posting/drain-signal.js";
+import { LatencyHistogram } from "../../src/client/posting/latency.js";
+import { Reconnector } from "../../src/client/connection/reconnector.js";
+import { proxyFor } from "../../src/client/connection/web-socket.js";
+import type { StatusEvent } from "../../src/client/connection/session-state.js";
+import { LoginTokens } from "../../src/client/connection/login-tokens.js";
 import { StatusHub } from "../../src/client/status-stream.js";
-import { TimerSlots } from "../../src/client/timer-slots.js";
+import { TimerSlots } from "../../src/util/timer-slots.js";
 import { ManualClock } from "../../src/util/clock.js";
 
 describe("LatencyHistogram", () => {

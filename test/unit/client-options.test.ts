@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { RccError } from "../../src/client/errors.js";
 import { resolvePipelineOptions, resolveSessionOptions } from "../../src/client/options.js";
-import { resolveTokenOptions } from "../../src/client/token-options.js";
+import { resolveTokenOptions } from "../../src/client/auth/token-options.js";
 
 const URLS = ["ws://127.0.0.1:1/WebSocket"];
 

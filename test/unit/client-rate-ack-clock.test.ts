@@ -3,7 +3,7 @@
  * server can squeeze more than the limit into one of the server's windows.
  */
 import { describe, expect, test } from "vitest";
-import { RateGovernor } from "../../src/client/rate-governor.js";
+import { RateGovernor } from "../../src/client/connection/rate-governor.js";
 
 function governor(options: { controlMarginMs?: number; ackClocked?: boolean } = {}): RateGovernor {
   return new RateGovernor({

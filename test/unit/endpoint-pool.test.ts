@@ -1,6 +1,6 @@
 /** Ordered failover list of RCC WebSocket URLs (§3.6 [INF]: accept an ordered host list, rotate on failure). */
 import { describe, expect, test } from "vitest";
-import { EndpointPool } from "../../src/client/endpoint-pool.js";
+import { EndpointPool } from "../../src/client/connection/endpoint-pool.js";
 
 const A = "wss://contrib-a.example.test/WebSocket";
 const B = "wss://contrib-b.example.test/WebSocket";

@@ -6,7 +6,7 @@ import {
   toRccDateTime,
   toRccTime,
   validateRic,
-} from "../../src/client/field-validation.js";
+} from "../../src/client/posting/field-validation.js";
 import { ValidationError } from "../../src/client/post-errors.js";
 
 function validationError(fn: () => unknown): ValidationError {

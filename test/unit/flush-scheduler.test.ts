@@ -1,6 +1,6 @@
 /** When the post pipeline flushes: once per turn of the event loop, and after a rate wait on the injected clock. */
 import { describe, expect, test } from "vitest";
-import { FlushScheduler } from "../../src/client/flush-scheduler.js";
+import { FlushScheduler } from "../../src/client/posting/flush-scheduler.js";
 import { ManualClock } from "../../src/util/clock.js";
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,6 +1,6 @@
 /** Dead-link detection (§2.7): `missedPings` ping intervals without any inbound message. */
 import { describe, expect, test } from "vitest";
-import { Heartbeat } from "../../src/client/heartbeat.js";
+import { Heartbeat } from "../../src/client/connection/heartbeat.js";
 import { ManualClock } from "../../src/util/clock.js";
 
 function heartbeat(clock: ManualClock, dead: number[]): Heartbeat {

@@ -1,7 +1,7 @@
 /** Reading the Ack fields that settle posts (§2.9): AckID and NakCode, strictly; and the Login rate element. */
 import { describe, expect, test } from "vitest";
-import { readAckId, readNakCode, scanAckFrame } from "../../src/client/inbound-frame.js";
-import { MAX_ADVERTISED_RATE, readPingTimeout, readRateLimit } from "../../src/client/session-login.js";
+import { readAckId, readNakCode, scanAckFrame } from "../../src/protocol/inbound-frame.js";
+import { MAX_ADVERTISED_RATE, readPingTimeout, readRateLimit } from "../../src/client/connection/login-outcome.js";
 
 describe("readAckId", () => {
   test.each([

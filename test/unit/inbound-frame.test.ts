@@ -1,6 +1,6 @@
 /** The inbound frame parser (§2.2, §2.9): packed Acks take a scan, everything else JSON.parse; same result. */
 import { describe, expect, test } from "vitest";
-import { parseInboundFrame, scanAckFrame } from "../../src/client/inbound-frame.js";
+import { parseInboundFrame, scanAckFrame } from "../../src/protocol/inbound-frame.js";
 import { parseFrame } from "../../src/protocol/messages.js";
 
 /** What the generic parser gives, or the error name it throws. */

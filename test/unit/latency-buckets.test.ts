@@ -1,6 +1,6 @@
 /** LatencyHistogram bucket edges around powers of two (the exponent comes from a leading-zero count). */
 import { describe, expect, test } from "vitest";
-import { LatencyHistogram } from "../../src/client/latency.js";
+import { LatencyHistogram } from "../../src/client/posting/latency.js";
 
 /** The p50 of `valueMs` recorded beside a much larger value: the upper edge of `valueMs`'s bucket, ms. */
 function edgeOf(valueMs: number): number {

@@ -6,8 +6,8 @@
 import { EventEmitter } from "node:events";
 import type { WebSocket } from "ws";
 import { describe, expect, test } from "vitest";
-import { Link, type LinkHandlers } from "../../src/client/session-link.js";
-import { RateGovernor } from "../../src/client/rate-governor.js";
+import { Link, type LinkHandlers } from "../../src/client/connection/link.js";
+import { RateGovernor } from "../../src/client/connection/rate-governor.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { silentLogger } from "../../src/util/logger.js";
 

@@ -6,8 +6,8 @@
 import { describe, expect, test } from "vitest";
 import { resolvePipelineOptions } from "../../src/client/options.js";
 import { AckTimeoutError } from "../../src/client/post-errors.js";
-import { PostPipeline } from "../../src/client/post-pipeline.js";
-import type { PostSink } from "../../src/client/post-sink.js";
+import { PostPipeline } from "../../src/client/posting/post-pipeline.js";
+import type { PostSink } from "../../src/client/posting/post-sink.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { silentLogger } from "../../src/util/logger.js";
 

@@ -1,8 +1,8 @@
 /** Preparing posts (§2.2, §2.12): entries, their sizes and promises, with the one-RIC memo and shared executor. */
 import { describe, expect, test } from "vitest";
-import { resolvePost, rejectPost } from "../../src/client/ack-tracker.js";
-import { PostFormat, fitsInFrame } from "../../src/client/batcher.js";
-import { type PrepareContext, createEntry, mergeInto } from "../../src/client/post-prepare.js";
+import { resolvePost, rejectPost } from "../../src/client/posting/ack-tracker.js";
+import { PostFormat, fitsInFrame } from "../../src/client/posting/frame-builder.js";
+import { type PrepareContext, createEntry, mergeInto } from "../../src/client/posting/post-prepare.js";
 import { ValidationError } from "../../src/client/post-errors.js";
 
 const format = new PostFormat();

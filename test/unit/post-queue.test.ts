@@ -1,7 +1,7 @@
 /** The bounded queue of unsent posts: FIFO, waiting room, conflation index, re-sends first. */
 import { describe, expect, test } from "vitest";
-import { type PostEntry, createPostEntry } from "../../src/client/ack-tracker.js";
-import { PostQueue } from "../../src/client/post-queue.js";
+import { type PostEntry, createPostEntry } from "../../src/client/posting/ack-tracker.js";
+import { PostQueue } from "../../src/client/posting/post-queue.js";
 
 function entry(ric: string, conflate = false): PostEntry {
   return createPostEntry(ric, JSON.stringify(ric), "{}", 10, conflate);

@@ -3,7 +3,7 @@
  * `maxReplyShare` of the limit in any window, so a Ping flood always leaves the rest to posts.
  */
 import { describe, expect, test } from "vitest";
-import { RateGovernor } from "../../src/client/rate-governor.js";
+import { RateGovernor } from "../../src/client/connection/rate-governor.js";
 import { ManualClock } from "../../src/util/clock.js";
 
 describe("RateGovernor reply cap", () => {

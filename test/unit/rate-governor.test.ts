@@ -1,7 +1,7 @@
 /** The client-side rate governor (§3.3, §3.4): never more than the limit in any sliding window. */
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
-import { RateGovernor } from "../../src/client/rate-governor.js";
+import { RateGovernor } from "../../src/client/connection/rate-governor.js";
 import { ManualClock } from "../../src/util/clock.js";
 
 /** Largest number of messages in any window [t, t + windowMs) over a list of (time, count) sends. */

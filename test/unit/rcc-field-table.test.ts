@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BUILT_IN_FIELDS, buildFieldTable } from "../../src/simulator/rcc/field-table.js";
+import { BUILT_IN_FIELDS, buildFieldTable } from "../../src/protocol/field-table.js";
 
 describe("field table", () => {
   it("knows the tutorial's fields with their RDMFieldDictionary FIDs and types (§2.12)", () => {

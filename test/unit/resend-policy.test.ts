@@ -4,8 +4,8 @@
  * pipeline with a recording sink on a ManualClock.
  */
 import { describe, expect, test } from "vitest";
-import { type PostEntry, createPostEntry } from "../../src/client/ack-tracker.js";
-import { PostFormat } from "../../src/client/batcher.js";
+import { type PostEntry, createPostEntry } from "../../src/client/posting/ack-tracker.js";
+import { PostFormat } from "../../src/client/posting/frame-builder.js";
 import { newPipelineCounters } from "../../src/client/contributor-stats.js";
 import { resolvePipelineOptions } from "../../src/client/options.js";
 import { RccError } from "../../src/client/errors.js";
@@ -17,10 +17,10 @@ import {
   PostError,
   SupersededError,
 } from "../../src/client/post-errors.js";
-import { PostPipeline } from "../../src/client/post-pipeline.js";
-import type { PostSink } from "../../src/client/post-sink.js";
-import { ResendPolicy } from "../../src/client/resend-policy.js";
-import { SupersessionLedger } from "../../src/client/supersession-ledger.js";
+import { PostPipeline } from "../../src/client/posting/post-pipeline.js";
+import type { PostSink } from "../../src/client/posting/post-sink.js";
+import { ResendPolicy } from "../../src/client/posting/resend-policy.js";
+import { SupersessionLedger } from "../../src/client/posting/supersession-ledger.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { silentLogger } from "../../src/util/logger.js";
 

@@ -1,8 +1,8 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { AuthError } from "../../src/client/auth-errors.js";
+import { AuthError } from "../../src/client/auth/auth-errors.js";
 import { RccError } from "../../src/client/errors.js";
-import { parseOAuthError } from "../../src/client/token-http.js";
+import { parseOAuthError } from "../../src/client/auth/token-http.js";
 import { createLogger } from "../../src/util/logger.js";
 import { redactWrites } from "../../src/util/redacted-writes.js";
 import {

@@ -1,8 +1,8 @@
 /** Tying a server Error (§2.11) to the post it is about. */
 import { describe, expect, test } from "vitest";
-import { type PostEntry, createPostEntry } from "../../src/client/ack-tracker.js";
-import { PostFormat } from "../../src/client/batcher.js";
-import { matchServerError } from "../../src/client/server-error-match.js";
+import { type PostEntry, createPostEntry } from "../../src/client/posting/ack-tracker.js";
+import { PostFormat } from "../../src/client/posting/frame-builder.js";
+import { matchServerError } from "../../src/client/posting/server-error-match.js";
 
 const format = new PostFormat();
 

@@ -1,7 +1,11 @@
 /** Reading Login Refresh/Status messages leniently (§2.5, §2.6, §2.10, §3.3). */
 import { describe, expect, test } from "vitest";
 import { LoginRefusedError } from "../../src/client/post-errors.js";
-import { classifyLoginMessage, parseState, readMaxMessagesPerSecond } from "../../src/client/session-login.js";
+import {
+  classifyLoginMessage,
+  parseState,
+  readMaxMessagesPerSecond,
+} from "../../src/client/connection/login-outcome.js";
 
 const RCC_REFRESH = {
   Type: "Refresh",

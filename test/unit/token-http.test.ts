@@ -3,7 +3,7 @@
  * headers, status classification, `expires_in` parsing, manual redirects and timeouts on a ManualClock.
  */
 import { describe, expect, test } from "vitest";
-import { AUTH_ERROR_CODES, AuthError, classifyTokenStatus } from "../../src/client/auth-errors.js";
+import { AUTH_ERROR_CODES, AuthError, classifyTokenStatus } from "../../src/client/auth/auth-errors.js";
 import {
   TokenTransportError,
   parseExpiresIn,
@@ -13,8 +13,8 @@ import {
   postTokenForm,
   refreshGrantForm,
   tokenRequestHeaders,
-} from "../../src/client/token-http.js";
-import { TokenManager } from "../../src/client/token-manager.js";
+} from "../../src/client/auth/token-http.js";
+import { TokenManager } from "../../src/client/auth/token-manager.js";
 import { ManualClock } from "../../src/util/clock.js";
 
 const CREDENTIALS = {

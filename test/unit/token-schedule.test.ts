@@ -3,9 +3,9 @@
  * delay after a failed proactive refresh. Pure functions: no clock needed.
  */
 import { describe, expect, test } from "vitest";
-import { refreshAtMs } from "../../src/client/token-manager.js";
-import { TOKEN_RETRY_DEFAULTS } from "../../src/client/token-options.js";
-import { scheduleRetryDelayMs } from "../../src/client/token-schedule.js";
+import { refreshAtMs } from "../../src/client/auth/token-manager.js";
+import { TOKEN_RETRY_DEFAULTS } from "../../src/client/auth/token-options.js";
+import { scheduleRetryDelayMs } from "../../src/client/auth/token-schedule.js";
 
 const ISSUED = 1_700_000_000_000;
 

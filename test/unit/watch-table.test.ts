@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildItemCloses,
-  buildItemRequest,
-  buildUserNameLogin,
-  endsStream,
-  readItemEvent,
-} from "../../src/client/subscription-messages.js";
+import { endsStream, readItemEvent } from "../../src/client/consumer/item-events.js";
+import { buildItemCloses, buildItemRequest, buildUserNameLogin } from "../../src/protocol/messages.js";
 import { WatchTable } from "../../src/cli/watch-table.js";
 
 const rics = new Map([[2, "TRCCTEST01"]]);

@@ -1,6 +1,6 @@
 /** The work of `rcc contribute` (see contribute.ts). */
 import type { Contributor } from "../../client/contributor.js";
-import { normalizeFields, validateRic } from "../../client/field-validation.js";
+import { normalizeFields, validateRic } from "../../client/posting/field-validation.js";
 import { systemClock } from "../../util/clock.js";
 import { onOutputClosed } from "../closed-output.js";
 import { buildContributor, connectWithin, resolveConnection, toCliError } from "../connect.js";

@@ -1,8 +1,8 @@
 /** The work of `rcc watch` (see watch.ts). */
-import { Subscriber, type SubscriberLogin } from "../../client/subscriber.js";
-import type { TokenManager } from "../../client/token-manager.js";
-import type { ItemEvent } from "../../client/subscription-messages.js";
-import type { InboundMessage } from "../../client/session-link.js";
+import { Subscriber, type SubscriberLogin } from "../../client/consumer/subscriber.js";
+import type { TokenManager } from "../../client/auth/token-manager.js";
+import type { ItemEvent } from "../../client/consumer/item-events.js";
+import type { InboundMessage } from "../../client/connection/link.js";
 import { systemClock, type TimerHandle } from "../../util/clock.js";
 import {
   buildTokenManager,

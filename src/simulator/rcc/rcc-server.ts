@@ -12,7 +12,7 @@ import { guardSocket, sendRawHttpError } from "../http-util.js";
 import type { SimulatorContext, TokenValidator } from "../types.js";
 import { RccConnection } from "./connection.js";
 import { ConnectionSlots } from "./connection-slots.js";
-import { buildFieldTable } from "./field-table.js";
+import { buildFieldTable } from "../../protocol/field-table.js";
 import { RicMatcher } from "./ric-matcher.js";
 import type { ServerResources } from "./session.js";
 import type { SubscriptionRegistry } from "./subscription-registry.js";

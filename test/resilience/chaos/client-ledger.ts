@@ -4,7 +4,7 @@
  * Nak code, or failed with a typed {@link RccError} — keeping per RIC the highest acknowledged sequence number
  * and the outcome of the last one contributed. Bounded memory: fixed arrays per RIC and counters.
  */
-import type { Ack } from "../../../src/client/ack-tracker.js";
+import type { Ack } from "../../../src/client/posting/ack-tracker.js";
 import type { Contributor } from "../../../src/client/contributor.js";
 import { RccError } from "../../../src/client/errors.js";
 import { NakError, POST_ERROR_CODES } from "../../../src/client/post-errors.js";

@@ -4,7 +4,7 @@
  * access token expiring after a token outage) and the total time not ready.
  */
 import type { Contributor } from "../../../src/client/contributor.js";
-import type { SessionState } from "../../../src/client/session-state.js";
+import type { SessionState } from "../../../src/client/connection/session-state.js";
 import { type PercentileSummary, summarize } from "./summary-stats.js";
 
 interface Episode {

@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
-import type { AccessToken, AuthProvider } from "../../../src/client/auth-provider.js";
+import type { AccessToken, AuthProvider } from "../../../src/client/auth/auth-provider.js";
 
 /** A post as the fake server received it. */
 export interface FakePost {

@@ -6,7 +6,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Ack } from "../../../src/client/ack-tracker.js";
+import type { Ack } from "../../../src/client/posting/ack-tracker.js";
 import { Contributor, type ContributorOptions } from "../../../src/client/contributor.js";
 import { AckTimeoutError } from "../../../src/client/post-errors.js";
 import { fixedTokenAuth } from "../helpers/fake-rcc-server.js";

@@ -1,0 +1,112 @@
+/**
+ * Checks a post's RIC and fields before anything is sent, so a bad value fails fast with a
+ * {@link ValidationError} instead of a server Error or Nak later (§2.12). Pure, no I/O.
+ *
+ * Decision on `Date` values: a `Date` becomes the UTC date-time string `"YYYY-MM-DDTHH:MM:SS.sss"` (the
+ * DateTime form of §2.12, without a zone suffix). Fields typed DATE or TIME on the server need the
+ * `"YYYY-MM-DD"` / `"HH:MM:SS"` string forms: pass those as strings, or use {@link toRccDate} /
+ * {@link toRccTime}.
+ */
+import type { FieldValue, Fields } from "../../protocol/messages.js";
+import { ValidationError } from "../post-errors.js";
+
+/** A value accepted by `contribute()`: a JSON field value (§2.12) or a `Date` (converted, see above). */
+export type FieldInput = FieldValue | Date;
+
+/** The fields argument of `contribute()`: field acronym → value. */
+export type FieldsInput = Readonly<Record<string, FieldInput>>;
+
+/** Field acronyms of RDMFieldDictionary: letters, digits and underscores (e.g. `PRIMACT_1`, `DSPLY_NAME`). */
+const FIELD_NAME = /^[A-Za-z0-9_]{1,64}$/;
+/** Names already checked: a set look-up is half the cost of the regex on the hot path (bounded). */
+const validNames = new Set<string>();
+const VALID_NAMES_LIMIT = 10_000;
+/** The last RIC that passed {@link validateRic}: a stream of posts usually repeats a RIC, and `===` is cheap. */
+let lastValidRic: string | undefined;
+/** Longest RIC accepted, in characters (RWF key names are at most 255 bytes). */
+export const MAX_RIC_LENGTH = 255;
+
+/**
+ * Checks a RIC: a non-empty string without surrounding whitespace or control characters, ≤ 255 chars.
+ * @throws ValidationError otherwise.
+ */
+export function validateRic(ric: unknown): string {
+  if (ric === lastValidRic && lastValidRic !== undefined) return lastValidRic;
+  if (typeof ric !== "string" || ric.length === 0) throw new ValidationError("RIC must be a non-empty string");
+  if (ric.length > MAX_RIC_LENGTH) throw new ValidationError(`RIC longer than ${MAX_RIC_LENGTH} characters`);
+  if (ric.trim() !== ric) throw new ValidationError(`RIC ${JSON.stringify(ric)} has leading or trailing whitespace`);
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what we reject
+  if (/[\u0000-\u001f\u007f]/.test(ric)) throw new ValidationError("RIC contains control characters");
+  lastValidRic = ric;
+  return ric;
+}
+
+/**
+ * Validates fields and returns them as JSON field values: the same object when nothing needed converting
+ * (the hot path copies nothing; callers stringify at once), else a copy with Dates converted.
+ * Accepted: finite numbers; strings (including "Inf", "-Inf", "NaN" for Reals); `null` (blank); valid Dates.
+ * Rejected: non-finite numbers (pass "Inf"/"-Inf"/"NaN" strings instead), booleans, objects, arrays,
+ * `undefined`, invalid Dates, names that are not acronyms, and an empty field set.
+ * @throws ValidationError naming the first offending field.
+ */
+export function normalizeFields(fields: unknown): Fields {
+  if (typeof fields !== "object" || fields === null || Array.isArray(fields) || fields instanceof Date) {
+    throw new ValidationError("fields must be an object mapping field names to values");
+  }
+  const input = fields as Record<string, unknown>;
+  let converted: Fields | undefined;
+  let count = 0;
+  // for…in with an own-property check visits what Object.keys would, in the same order, without
+  // allocating the key array on every post.
+  for (const name in input) {
+    if (!Object.hasOwn(input, name)) continue;
+    if (!validNames.has(name)) {
+      if (!FIELD_NAME.test(name)) {
+        throw new ValidationError(`field name ${JSON.stringify(name)} is not a field acronym (A-Z, 0-9, _)`, name);
+      }
+      if (validNames.size >= VALID_NAMES_LIMIT) validNames.clear();
+      validNames.add(name);
+    }
+    const value = input[name];
+    const normalized = normalizeValue(name, value);
+    if (normalized !== value) {
+      converted ??= { ...(input as Fields) };
+      converted[name] = normalized;
+    }
+    count += 1;
+  }
+  if (count === 0) throw new ValidationError("a post needs at least one field");
+  return converted ?? (input as Fields);
+}
+
+function normalizeValue(name: string, value: unknown): FieldValue {
+  if (value === null || typeof value === "string") return value;
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) return value;
+    throw new ValidationError(
+      `field ${name}: ${String(value)} is not finite; send the strings "Inf", "-Inf" or "NaN" instead`,
+      name,
+    );
+  }
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new ValidationError(`field ${name}: invalid Date`, name);
+    return toRccDateTime(value);
+  }
+  const kind = value === undefined ? "undefined" : Array.isArray(value) ? "an array" : typeof value;
+  throw new ValidationError(`field ${name}: ${kind} is not a field value (number, string, null or Date)`, name);
+}
+
+/** A Date as the UTC DateTime string `"YYYY-MM-DDTHH:MM:SS.sss"` (§2.12). */
+export function toRccDateTime(date: Date): string {
+  return date.toISOString().slice(0, 23);
+}
+
+/** A Date as the UTC DATE string `"YYYY-MM-DD"` (e.g. for ACTIV_DATE, §2.12). */
+export function toRccDate(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** A Date as the UTC TIME string `"HH:MM:SS.sss"` (e.g. for TIMACT, §2.12). */
+export function toRccTime(date: Date): string {
+  return date.toISOString().slice(11, 23);
+}
