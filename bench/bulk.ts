@@ -1,5 +1,5 @@
 /**
- * bulk (issue 5, benchmark 5): `rcc contribute FILE` (compiled CLI, bin/rcc.js) of a generated CSV against
+ * bulk (benchmark 5): `rcc contribute FILE` (compiled CLI, bin/rcc.js) of a generated CSV against
  * the simulator in its own process with the rate limit lifted; rows per second of the `rcc` process's wall
  * clock (start to exit, Node start-up and login included). Credentials go through the environment
  * (`RCC_USER`, `RCC_PASSWORD`, …, the CLI's documented layer), never the command line.

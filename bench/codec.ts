@@ -1,6 +1,6 @@
 /**
  * codec: in one process, encode a post frame and decode an ack frame — the JSON cost bound the end-to-end
- * figures are compared with (issue 5, benchmark 1).
+ * figures are compared with (benchmark 1 in docs/performance.md).
  */
 import { buildPost, parseFrame } from "../src/protocol/messages.js";
 import { memo } from "./memo.js";

@@ -1,5 +1,5 @@
 /**
- * fan-in (issue 5, benchmark 4): 100 and 1,000 concurrently logged-in connections, each posting 10 msg/s,
+ * fan-in (benchmark 4 in docs/performance.md): 100 and 1,000 concurrently logged-in connections, each posting 10 msg/s,
  * against the simulator in its own process. The load comes from lean raw clients (bench/lean-client.ts)
  * that share one access token, so the figures are the simulator's, not a thousand token managers'.
  * Measured: aggregate acked posts/s, send→Ack latency, connections held, simulator RSS and CPU.

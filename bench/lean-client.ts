@@ -1,7 +1,7 @@
 /**
  * A lean load-generating client for the fan-in benchmark: a raw `ws` socket, one Login with a shared
  * access token (the simulator accepts any valid unexpired token on any number of connections), a
- * precomputed post template (rcc-protocol.md §2.8) sent one post per frame, Pongs for Pings (§2.7), and
+ * precomputed post template (docs/protocol.md §2.8) sent one post per frame, Pongs for Pings (§2.7), and
  * send→Ack latency recorded into a shared array. A thousand of these fit in one process where a thousand
  * Contributors (each with its own token manager and timers) would not.
  */

@@ -7,7 +7,7 @@
  * keeping at most maxInFlight + maxQueued outstanding (`mode: "windowed"`) — samples RSS until every post
  * has settled, forces GC again and reports one JSON line on stdout. Exits when its stdin closes.
  */
-import type { Ack } from "../src/client/posting/ack-tracker.js";
+import type { Ack } from "../src/client/posting/post-entry.js";
 import { Contributor } from "../src/client/contributor.js";
 import { BENCH_RIC, pump, tutorialFields } from "./workload.js";
 

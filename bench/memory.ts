@@ -1,5 +1,5 @@
 /**
- * memory (issue 5, benchmark 6): a burst of 1,000,000 `contribute()` calls (100,000 quick) with the default
+ * memory (benchmark 6): a burst of 1,000,000 `contribute()` calls (100,000 quick) with the default
  * in-flight (1,000) and queue (10,000) bounds, in a child process with `--expose-gc` against the simulator
  * (limit lifted). Two producers: the literal burst (every call made at once: posts beyond the queue bound
  * wait in the waiting room, so memory grows with the burst), and a producer that keeps at most

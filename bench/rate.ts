@@ -1,6 +1,6 @@
 /**
- * rate (issue 5, benchmark 3): the simulator advertises and enforces `TRCE:MaxMessagesPerSecond` = 1,000
- * (rcc-protocol.md §3.3, §3.4); a saturated Contributor posts for 20 s (5 s quick). Measured: the achieved
+ * rate (benchmark 3 in docs/performance.md): the simulator advertises and enforces `TRCE:MaxMessagesPerSecond` = 1,000
+ * (docs/protocol.md §3.3, §3.4); a saturated Contributor posts for 20 s (5 s quick). Measured: the achieved
  * rate as a fraction of the limit, the largest count in any sliding one-second window and the messages over
  * the limit as the simulator counted them (`GET /admin/state`), and send→Ack latency.
  */

@@ -1,7 +1,7 @@
 /**
- * A minimal client written the way the tutorial's Python example works (rcc-websocket-tutorial.txt;
- * rcc-protocol.md §1.3, §2.4, §2.8), translated to TypeScript for the reference benchmark (issue 5,
- * benchmark 8): a password grant with `requests`-style form data, one JSON object per WebSocket frame
+ * A minimal client written the way the tutorial's Python example works (LSEG's RCC WebSocket tutorial;
+ * docs/protocol.md §1.3, §2.4, §2.8), translated to TypeScript for the reference benchmark (benchmark
+ * 8 in docs/performance.md): a password grant with `requests`-style form data, one JSON object per WebSocket frame
  * (`web_socket_app.send(json.dumps(post))`), and every message printed — "SENT:" / "RECEIVED: " followed by
  * `json.dumps(…, sort_keys=True, indent=2)` — to an output stream. No batching, no pacing, no rate governor.
  */

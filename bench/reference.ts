@@ -1,5 +1,5 @@
 /**
- * reference (issue 5, benchmark 8): the throughput and rate workloads driven by bench/reference-client.ts —
+ * reference (benchmark 8): the throughput and rate workloads driven by bench/reference-client.ts —
  * the tutorial's approach in TypeScript (one object per frame, every message pretty-printed to a counting
  * sink) — and our figures from the same run stated as ratios against it. Throughput is compared side by
  * side on one simulator (ours batched, the reference, ours unbatched); the rate run of the rate benchmark

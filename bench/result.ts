@@ -1,4 +1,4 @@
-/** Shared shape and output of benchmark results (issue 5): one JSON line per metric on stdout. */
+/** Shared shape and output of benchmark results: one JSON line per metric on stdout. */
 
 /** One measured figure. */
 export interface BenchResult {
@@ -7,7 +7,7 @@ export interface BenchResult {
   value: number;
   unit: string;
   params: Record<string, unknown>;
-  /** The goal, when the issue sets one, in the same unit. */
+  /** The goal, when docs/performance.md sets one, in the same unit. */
   goal?: { op: ">=" | "<=" | "=="; value: number };
   /** Set when the figure could not be measured (`value` is then NaN, printed as null). */
   error?: string;

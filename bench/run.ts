@@ -15,7 +15,7 @@ import { reference } from "./reference.js";
 import { startup } from "./startup.js";
 import { throughput } from "./throughput.js";
 
-/** In the issue's order; `--only` picks a subset (the order stays this one). */
+/** In the order of docs/performance.md; `--only` picks a subset (the order stays this one). */
 const BENCHES: Record<string, Bench> = {
   codec,
   throughput,

@@ -1,6 +1,6 @@
 /**
  * The simulator in its own process, for the benchmarks that must not share a CPU's event loop with the
- * client (issue 5): `node --import tsx bench/sim-process.ts '<json options>'`.
+ * client: `node --import tsx bench/sim-process.ts '<json options>'`.
  *
  * Protocol on the pipes (one JSON object per line):
  * - stdout, once ready: `{"authUrl", "wsUrls", "adminUrl", "pid"}` (no credentials: the parent chose them).

@@ -1,5 +1,5 @@
 /**
- * throughput (issue 5, benchmark 2): one Contributor connection to the simulator running in a separate
+ * throughput (benchmark 2 in docs/performance.md): one Contributor connection to the simulator running in a separate
  * process, rate limit lifted; acked posts per second with batching on (the default: every post submitted
  * in one turn of the event loop shares frames of up to 61,440 bytes) and off (`maxFrameBytes` so small
  * that each frame holds one post); client CPU per post; both as a fraction of the codec round trip.

@@ -1,10 +1,11 @@
 /**
  * The workload shared by the end-to-end benchmarks: the tutorial's post (BID, ASK, DSPLY_NAME, PRIMACT_1,
- * SEC_ACT_1 counting up, rcc-protocol.md §2.8) sent through a {@link Contributor}, with the producer keeping
+ * SEC_ACT_1 counting up, docs/protocol.md §2.8) sent through a {@link Contributor}, with the producer keeping
  * a bounded number of posts outstanding so the benchmark measures the library, not an ever-growing backlog.
  */
-import type { Ack } from "../src/client/posting/ack-tracker.js";
-import { Contributor, type ContributorOptions } from "../src/client/contributor.js";
+import type { Ack } from "../src/client/posting/post-entry.js";
+import { Contributor } from "../src/client/contributor.js";
+import type { ContributorOptions } from "../src/client/options.js";
 import type { SimProcess } from "./children.js";
 
 /** The RIC every benchmark posts to (the simulator's default RIC pattern accepts it). */

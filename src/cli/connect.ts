@@ -5,28 +5,29 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { AuthError, AuthUnavailableError, InvalidCredentialsError } from "../client/auth/auth-errors.js";
-import { dispatcherFor } from "../client/contributor-auth.js";
-import type { AccessToken } from "../client/auth/auth-provider.js";
-import { Contributor, type ContributorOptions } from "../client/contributor.js";
-import { CertificateError, certificateFailureCode, RccError } from "../client/errors.js";
 import {
+  type AccessToken,
   AckTimeoutError,
+  AuthError,
+  AuthUnavailableError,
+  CertificateError,
   ConnectionLostError,
+  type Consumer,
+  type ConsumerLoginInfo,
   ContentError,
+  Contributor,
+  type ContributorOptions,
+  InvalidCredentialsError,
+  type Logger,
   LoginRefusedError,
   NakError,
+  RccError,
+  type SessionState,
+  TokenManager,
   ValidationError,
-} from "../client/post-errors.js";
-import { TokenManager } from "../client/auth/token-manager.js";
-import type { SessionState } from "../client/connection/session-state.js";
-import type { Subscriber, SubscriberLoginInfo } from "../client/consumer/subscriber.js";
-import { safeUrl } from "../client/auth/token-http.js";
+} from "../index.js";
+import { certificateFailureCode, dispatcherFor, processSecrets, redactWrites, safeUrl, undici } from "../internal.js";
 import type { RunningSimulator } from "../simulator/index.js";
-import { undici } from "../client/auth/undici-lazy.js";
-import type { Logger } from "../util/logger.js";
-import { redactWrites } from "../util/redacted-writes.js";
-import { processSecrets } from "../util/secret-registry.js";
 import type { ConnectionFlags } from "./connection-options.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { createCliLogger } from "./logging.js";
@@ -396,26 +397,35 @@ export function tokenWithin(manager: TokenManager, connection: ResolvedConnectio
 }
 
 /**
- * `subscriber.open()` within the settings' connect deadline. `manager` (a token login) tells whether the token
- * came: the subscriber does not say whether it then waits for the handshake or the Login Refresh.
+ * `consumer.open()` within the settings' connect deadline (`--connect-timeout`), which bounds the token
+ * requests, the WebSocket handshakes, the Logins and the backoff between attempts together, as
+ * {@link connectWithin} does for a contributor. On expiry the consumer is closed (and `manager`, a token
+ * login's, stopped) and the error names the step, with the last attempt's failure while backing off.
  */
-export function openWithin(
-  subscriber: Subscriber,
+export async function openWithin(
+  consumer: Consumer,
   connection: ResolvedConnection,
   manager: TokenManager | undefined,
-): Promise<SubscriberLoginInfo> {
+): Promise<ConsumerLoginInfo> {
   const { settings } = connection;
-  const url = settings.urls[0] ?? "";
-  const step = (): ConnectStep => {
-    const stats = manager?.stats;
-    if (stats !== undefined && stats.passwordGrants + stats.refreshGrants === 0) return tokenStep(settings.authUrl);
-    return {
-      waitingFor: `the WebSocket handshake or the Login Refresh from ${url}`,
-      hint: "check --url, the firewall and HTTPS_PROXY, and that it is an RCC (or ADS) WebSocket endpoint",
-    };
-  };
-  return withConnectDeadline(subscriber.open(), settings.connectTimeoutMs, step, async () => {
-    manager?.stop();
-    await subscriber.close();
+  let lastFailure: { from: SessionState; cause?: Error } | undefined;
+  const offStatus = consumer.onStatus((event) => {
+    if (event.type !== "state") return;
+    if (event.to === "backing-off") lastFailure = event.cause === undefined ? { from: event.from } : event;
   });
+  const step = (): ConnectStep => {
+    const state = consumer.state;
+    if (state !== "backing-off" || lastFailure === undefined) return sessionStep(state, consumer.url, settings);
+    const failed = sessionStep(lastFailure.from, consumer.url, settings);
+    const cause = lastFailure.cause?.message;
+    return { ...failed, waitingFor: `${failed.waitingFor} (retrying${cause === undefined ? "" : ` after: ${cause}`})` };
+  };
+  try {
+    return await withConnectDeadline(consumer.open(), settings.connectTimeoutMs, step, async () => {
+      manager?.stop();
+      await consumer.close();
+    });
+  } finally {
+    offStatus();
+  }
 }

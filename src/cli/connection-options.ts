@@ -1,6 +1,6 @@
 /**
  * The flags every connected command (demo, post, contribute, token) shares. Kept free of heavy imports so that
- * `rcc --version` and `--help` load only commander (issue 4: start-up under 300 ms).
+ * `rcc --version` and `--help` load only commander (start-up under 300 ms).
  */
 import { type Command, Option } from "commander";
 import { LOG_LEVELS, POST_MODES, type SettingsFlags } from "./settings.js";

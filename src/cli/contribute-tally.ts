@@ -2,7 +2,7 @@
  * Counting of `rcc contribute` outcomes, and the summary printed at the end (one line, or one JSON object with
  * `--json`).
  */
-import { exitCodeFor, type Outcome } from "./outcome.js";
+import { exitCodeForOutcomes, type Outcome } from "./outcome.js";
 import type { ProgressCounts } from "./progress.js";
 import { MAX_SHOWN_CODE_LENGTH, safeText } from "./terminal-text.js";
 
@@ -54,7 +54,7 @@ export class ContributeTally {
 
   /** The exit code the outcomes call for (worst first). */
   exitCode(): number {
-    return exitCodeFor(this.outcomes, this.badRows);
+    return exitCodeForOutcomes(this.outcomes, this.badRows);
   }
 
   /** The summary after `seconds` of work. */

@@ -1,4 +1,4 @@
-/** Exit codes of the `rcc` command (issue 4; documented in `rcc --help` and the README). */
+/** Exit codes of the `rcc` command (documented in `rcc --help` and the README). */
 export const EXIT = {
   /** All contributions acked (or the command succeeded). */
   ok: 0,

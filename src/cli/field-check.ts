@@ -1,11 +1,11 @@
 /**
  * Checks values of well-known fields before anything is sent, so that "file row 17 has a non-numeric BID" is
- * reported locally as a row-level error instead of reaching the server and coming back as a content Error
- * (issue 4). Uses the simulator's field table (src/simulator/rcc/field-table.ts) — common RDMFieldDictionary
+ * reported locally as a row-level error instead of reaching the server and coming back as a content Error.
+ * Uses the simulator's field table (src/simulator/rcc/field-table.ts) — common RDMFieldDictionary
  * acronyms only; fields it does not know are left to the server.
  */
-import type { Fields } from "../protocol/messages.js";
-import { BUILT_IN_FIELDS } from "../protocol/field-table.js";
+import type { Fields } from "../index.js";
+import { BUILT_IN_FIELDS } from "../internal.js";
 
 /** Field types whose JSON form is a number (§2.12). */
 const NUMERIC_TYPES: ReadonlySet<string> = new Set(["real", "int", "uint", "enum"]);

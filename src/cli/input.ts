@@ -1,12 +1,12 @@
 /**
  * Streaming readers for `rcc contribute`: CSV (header row: a RIC column, then one column per field) and NDJSON
  * (`{"ric": …, "fields": {…}}` per line). Files are never loaded whole; every bad row becomes an error entry with
- * its row number and the rest go on (issue 4).
+ * its row number and the rest go on.
  */
 import type { Readable } from "node:stream";
 import { type CsvRecord, CsvRecordParser } from "./csv-records.js";
 import { flatten, type LineParser, readLineBatches } from "./line-reader.js";
-import type { FieldValue, Fields } from "../protocol/messages.js";
+import type { FieldValue, Fields } from "../index.js";
 import { isFieldName, parseValue } from "./values.js";
 
 /** One input row: a contribution, or an error that names the row. Rows are numbered as lines of the file (1-based). */

@@ -3,7 +3,7 @@
  * NO_COLOR. Secrets are redacted by the logger itself (src/util/logger.ts).
  */
 import { Writable } from "node:stream";
-import { createLogger, type Logger } from "../util/logger.js";
+import { createLogger, type Logger } from "../index.js";
 import { safeLine } from "./terminal-text.js"; // log fields may hold server text: escaped, bounded
 
 const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
@@ -15,7 +15,7 @@ export function useColour(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = 
 }
 
 /** Formats one pino JSON line for people: `13:45:01 WARN  message key=value …`. */
-export function formatPretty(line: string, colour: boolean): string {
+function formatPretty(line: string, colour: boolean): string {
   let record: Record<string, unknown>;
   try {
     record = JSON.parse(line) as Record<string, unknown>;

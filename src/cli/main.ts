@@ -48,11 +48,12 @@ export async function run(args: string[]): Promise<void> {
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (error) {
-    process.exitCode = exitCodeFor(error, args.includes("--verbose"));
+    process.exitCode = reportFailure(error, args.includes("--verbose"));
   }
 }
 
-function exitCodeFor(error: unknown, verbose: boolean): number {
+/** Tells the user why the command failed (stderr, once) and returns the exit code for that failure. */
+function reportFailure(error: unknown, verbose: boolean): number {
   if (error instanceof CommanderError) {
     // commander already printed help, the version or the usage error.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;

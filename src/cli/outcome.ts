@@ -1,13 +1,13 @@
 /** One contribution's outcome as the CLI prints and reports it. */
-import type { Ack } from "../client/posting/ack-tracker.js";
 import {
+  type Ack,
   AckTimeoutError,
   ContentError,
   ItemStreamError,
   NakError,
   SupersededError,
   ValidationError,
-} from "../client/post-errors.js";
+} from "../index.js";
 import { EXIT } from "./exit-codes.js";
 import { MAX_SHOWN_CODE_LENGTH, quoteText, safeLine, safeText } from "./terminal-text.js";
 
@@ -78,7 +78,7 @@ export function formatOutcome(outcome: Outcome): string {
  * The exit code for a set of outcome counts (worst first). A superseded post does not count against the run: the
  * RIC holds a newer value of the same run, acknowledged.
  */
-export function exitCodeFor(counts: Partial<Record<Outcome["outcome"], number>>, badRows = 0): number {
+export function exitCodeForOutcomes(counts: Partial<Record<Outcome["outcome"], number>>, badRows = 0): number {
   if ((counts.failed ?? 0) > 0) return EXIT.connection;
   if ((counts.timeout ?? 0) > 0) return EXIT.ackTimeout;
   if ((counts.nak ?? 0) + (counts.error ?? 0) > 0) return EXIT.nak;

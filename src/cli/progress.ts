@@ -1,8 +1,8 @@
 /**
- * Live progress of a bulk contribution on stderr (issue 4): redrawn in place at most 10 times a second on a
+ * Live progress of a bulk contribution on stderr: redrawn in place at most 10 times a second on a
  * terminal, one plain line every few seconds otherwise (CI, pipes). Testable: the stream and clock are injected.
  */
-import type { Clock } from "../util/clock.js";
+import type { Clock } from "../index.js";
 
 /** Counters shown by the progress line. */
 export interface ProgressCounts {

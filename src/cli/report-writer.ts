@@ -7,7 +7,7 @@ import type { WriteStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { CliError, EXIT } from "./exit-codes.js";
 import { jsonLine } from "./terminal-text.js";
-import { processSecrets } from "../util/secret-registry.js";
+import { processSecrets } from "../internal.js";
 
 /** Writes NDJSON records to a file; a no-op when no file is given. */
 export class ReportWriter {

@@ -1,6 +1,6 @@
 /**
  * Connection settings of the `rcc` commands, resolved with the precedence flags > environment > config file >
- * defaults (issue 4). Every key is documented in the README's configuration table.
+ * defaults. Every key is documented in the README's configuration table.
  */
 import { open } from "node:fs/promises";
 import { CliError, EXIT } from "./exit-codes.js";
@@ -8,7 +8,7 @@ import { CliError, EXIT } from "./exit-codes.js";
 /** Log levels accepted by `--log-level` (pino's names). */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "silent"] as const;
 
-/** LSEG's two RDP token endpoints (rcc-protocol.md §1.1). */
+/** LSEG's two RDP token endpoints (docs/protocol.md §1.1). */
 export const AUTH_URLS = {
   ppe: "https://api.ppe.refinitiv.com/auth/oauth2/v1/token",
   prod: "https://api.refinitiv.com/auth/oauth2/v1/token",
@@ -18,7 +18,7 @@ export const AUTH_URLS = {
 export const POST_MODES = ["off-stream", "on-stream"] as const;
 
 /** How posts are sent: off-stream (RCC's documented way, the default) or on-stream (§4A.6). */
-export type PostMode = (typeof POST_MODES)[number];
+type PostMode = (typeof POST_MODES)[number];
 
 /** Settings after resolution. */
 export interface Settings {
@@ -57,7 +57,7 @@ export interface Settings {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 /** The keys of a config file (JSON object), all optional. */
-export const CONFIG_KEYS = [
+const CONFIG_KEYS = [
   "user",
   "password",
   "passwordFile",
@@ -147,7 +147,7 @@ function fromFlags(flags: SettingsFlags): Layer {
 }
 
 /** A file's text and its permission bits (from the handle that read it, so both describe the same file). */
-export interface FileWithMode {
+interface FileWithMode {
   text: string;
   /** `st_mode & 0o7777`. */
   mode: number;
@@ -158,7 +158,7 @@ export interface FileWithMode {
  * @param what how errors name the file, e.g. "password file".
  * @throws CliError (exit 1) "cannot read the <what> '<path>' (<code>)".
  */
-export async function readFileWithMode(path: string, what: string): Promise<FileWithMode> {
+async function readFileWithMode(path: string, what: string): Promise<FileWithMode> {
   try {
     const handle = await open(path, "r");
     try {
@@ -216,11 +216,6 @@ export async function readSecretFile(path: string, what: string): Promise<{ text
  */
 export function commandLineSecretWarning(flag: string, alternatives: string): string {
   return `rcc: warning: ${flag} is visible to other users of this machine (ps); prefer ${alternatives}`;
-}
-
-/** Reads and checks a config file. @throws CliError (exit 1) naming the file and the problem. */
-export async function readConfigFile(path: string): Promise<Layer> {
-  return (await readConfig(path)).layer;
 }
 
 /** A config file's layer and, when it holds a secret other users may read, the warning. */
@@ -304,7 +299,7 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
   if (urlsValue !== undefined && (!Array.isArray(urlsValue) || !urlsValue.every((url) => typeof url === "string"))) {
     throw new CliError("'urls' must be an array of WebSocket URLs", EXIT.usage);
   }
-  // Library logs are off by default so that a failure shows as one clear line (issue 4); --log-level warn
+  // Library logs are off by default so that a failure shows as one clear line; --log-level warn
   // shows retries and reconnects.
   const logLevel = text("logLevel") ?? "silent";
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel))

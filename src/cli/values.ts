@@ -1,8 +1,8 @@
 /**
- * Turns command-line and file text into field values (issue 4): numbers, quoted strings, `null` (blank), ISO
+ * Turns command-line and file text into field values: numbers, quoted strings, `null` (blank), ISO
  * dates and times, and the Real specials "Inf", "-Inf", "NaN". Anything else is a plain string.
  */
-import type { FieldValue, Fields } from "../protocol/messages.js";
+import type { FieldValue, Fields } from "../index.js";
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;

@@ -3,10 +3,10 @@
  * every field as it first appears), then the stream state. Cells whose value the row's latest message
  * changed are marked: inverse video with colour, a trailing `*` without (NO_COLOR). Pure: it renders lines, the caller
  * writes them. Everything in a cell came from the server (values, field names, RICs, state texts): it is escaped
- * and cut when rendered (terminal-text.ts), so a value cannot move the cursor or forge a row.
+ * and cut when rendered (terminal-text.ts), so a value cannot move the cursor or forge a row. Under the rows, a
+ * status line says what the connection last did (lost, reconnected, token refreshed), when it did anything.
  */
-import type { ItemEvent } from "../client/consumer/item-events.js";
-import type { FieldValue, Fields } from "../protocol/messages.js";
+import type { FieldValue, Fields, ItemEvent } from "../index.js";
 import { safeText } from "./terminal-text.js";
 
 interface Row {
@@ -19,6 +19,9 @@ interface Row {
 
 /** Longest cell shown, in characters: a longer value is cut with an ellipsis (the line is cut at the width too). */
 export const MAX_CELL_LENGTH = 60;
+
+/** Longest status line shown, in characters (before the terminal width cuts it). */
+const MAX_STATUS_LENGTH = 300;
 
 const INVERSE = "\x1b[7m";
 const RESET = "\x1b[0m";
@@ -42,6 +45,7 @@ export class WatchTable {
   readonly #rows = new Map<string, Row>();
   readonly #columns: string[];
   readonly #fixedColumns: boolean;
+  #status: string | undefined;
 
   /**
    * @param rics the rows, in order.
@@ -77,7 +81,12 @@ export class WatchTable {
     for (const name of Object.keys(event.fields)) if (!this.#columns.includes(name)) this.#columns.push(name);
   }
 
-  /** The table as lines: a header, then one line per RIC. */
+  /** Sets the status line shown under the rows (escaped when rendered); undefined removes it. */
+  setStatus(text: string | undefined): void {
+    this.#status = text;
+  }
+
+  /** The table as lines: a header, one line per RIC, then the status line if there is one. */
   render(options: RenderOptions): string[] {
     const header = ["RIC", ...this.#columns.map((name) => safeText(name, MAX_CELL_LENGTH)), "STATE"];
     const rows = [...this.#rows.values()];
@@ -113,6 +122,7 @@ export class WatchTable {
       }
       lines.push(parts.join("  ").trimEnd());
     }
+    if (this.#status !== undefined) lines.push(`-- ${safeText(this.#status, MAX_STATUS_LENGTH)}`.slice(0, width));
     return lines.map((line, index) => (index === 0 ? line.slice(0, width).trimEnd() : line));
   }
 }

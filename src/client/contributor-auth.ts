@@ -8,8 +8,8 @@ import type { Dispatcher } from "undici";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { AuthProvider } from "./auth/auth-provider.js";
-import { RccError } from "./errors.js";
-import type { TlsOptions } from "./options.js";
+import { InvalidOptionsError } from "./errors.js";
+import type { TlsOptions } from "./connection/session-options.js";
 import { proxyFor } from "./connection/web-socket.js";
 import type { SessionLogin } from "./connection/login-tokens.js";
 import { TokenManager, type TokenManagerOptions } from "./auth/token-manager.js";
@@ -68,8 +68,8 @@ function isAuthProvider(value: unknown): value is AuthProvider {
   );
 }
 
-function invalidOptions(problem: string): RccError {
-  return new RccError("RCC_INVALID_OPTIONS", `invalid contributor options: ${problem}`);
+function invalidOptions(problem: string): InvalidOptionsError {
+  return new InvalidOptionsError(`invalid contributor options: ${problem}`);
 }
 
 /** Checks a user-name login and that no token field comes with it (the name is not echoed either). */
@@ -86,7 +86,7 @@ function resolveNameLogin(login: Partial<UserNameLogin>, options: object): Resol
 
 /**
  * Picks the login: a given provider, a user name, or a token manager built from the fields.
- * @throws RccError "RCC_INVALID_OPTIONS" when `auth` is neither a provider nor a user-name login, the
+ * @throws InvalidOptionsError when `auth` is neither a provider nor a user-name login, the
  *   token fields are invalid, or a user-name login is malformed or mixed with token fields.
  */
 export function resolveAuth(options: AuthOptions, context: AuthBuildContext): ResolvedAuth {

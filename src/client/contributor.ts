@@ -5,37 +5,41 @@
  * EventEmitter events, the `status()` async iterator and the `closed()` promise (STYLE habit 3).
  */
 import { EventEmitter } from "node:events";
-import { systemClock, type Clock } from "../util/clock.js";
-import { silentLogger, type Logger } from "../util/logger.js";
-import type { Ack } from "./posting/ack-tracker.js";
-import { type AuthOptions, type ResolvedAuth, resolveAuth } from "./contributor-auth.js";
+import { systemClock } from "../util/clock.js";
+import { silentLogger } from "../util/logger.js";
+import { type ResolvedAuth, resolveAuth } from "./contributor-auth.js";
 import { buildStats, type ContributorStats } from "./contributor-stats.js";
-import type { FieldsInput } from "./posting/field-validation.js";
-import { type PipelineOptions, type SessionOptions, resolvePipelineOptions, resolveSessionOptions } from "./options.js";
-import { type ContributeOptions, PostPipeline } from "./posting/post-pipeline.js";
-import { SessionClosedError } from "./post-errors.js";
+import { NakError, SessionClosedError } from "./errors.js";
+import type { ContributorOptions } from "./options.js";
 import { ProtocolWarnings } from "./connection/protocol-warnings.js";
 import { RateGovernor } from "./connection/rate-governor.js";
 import { Session } from "./connection/session.js";
-import type { ContributorEvents, SessionState, StatusEvent } from "./connection/session-state.js";
+import type {
+  ReadyInfo,
+  ReconnectInfo,
+  StateChange,
+  StatusEvent,
+  TokenRefreshInfo,
+} from "./connection/session-events.js";
+import { resolveSessionOptions } from "./connection/session-options.js";
+import type { SessionState } from "./connection/session-state.js";
+import type { FieldsInput } from "./posting/field-validation.js";
+import { resolvePipelineOptions } from "./posting/pipeline-options.js";
+import type { Ack } from "./posting/post-entry.js";
+import { type ContributeOptions, PostPipeline } from "./posting/post-pipeline.js";
 import { StatusHub } from "./status-stream.js";
 
-/** Injectable collaborators, for tests and embedding. */
-export interface ContributorDeps {
-  /** Time source for every timer and measurement. @default systemClock */
-  clock?: Clock;
-  /** Uniform [0, 1) source for backoff jitter. @default Math.random */
-  random?: () => number;
-  /** Logger; tokens and passwords are never logged. @default silentLogger (nothing logged) */
-  log?: Logger;
+/** Typed event map of the contributor's EventEmitter. */
+export interface ContributorEvents {
+  state: [StateChange];
+  ready: [ReadyInfo];
+  reconnecting: [ReconnectInfo];
+  "token-refreshed": [TokenRefreshInfo];
+  nak: [NakError];
+  /** Emitted only when at least one listener is attached (an unhandled "error" would throw). */
+  error: [Error];
+  closed: [Error | undefined];
 }
-
-/**
- * Everything a contributor takes: the session and pipeline options, and one way to log in: `auth` (an
- * {@link AuthProvider}), `auth: { userName }` (a DACS user name, for RCC through an on-site ADS, §4A.5), or
- * the token-manager fields (`authUrl`, `user`, `password`, `clientId`, …).
- */
-export type ContributorOptions = SessionOptions & PipelineOptions & ContributorDeps & AuthOptions;
 
 /** Contributes to RCC over one self-healing WebSocket session. */
 export class Contributor extends EventEmitter<ContributorEvents> {
@@ -52,7 +56,7 @@ export class Contributor extends EventEmitter<ContributorEvents> {
   #resolveClosed!: (result: Error | undefined) => void;
   readonly #closed = new Promise<Error | undefined>((resolve) => (this.#resolveClosed = resolve));
 
-  /** @throws RccError "RCC_INVALID_OPTIONS" naming each invalid option (values are never echoed). */
+  /** @throws InvalidOptionsError (code "RCC_INVALID_OPTIONS") naming each invalid option (values are never echoed). */
   constructor(options: ContributorOptions) {
     super();
     const clock = options.clock ?? systemClock;
@@ -63,37 +67,37 @@ export class Contributor extends EventEmitter<ContributorEvents> {
     this.#drainTimeoutMs = pipelineOptions.drainTimeoutMs;
     this.#auth = resolveAuth(options, { clock, random, log, proxy: sessionOptions.proxy, tls: sessionOptions.tls });
     this.#warnings = new ProtocolWarnings(log);
-    const governor = new RateGovernor({
-      maxMessagesPerSecond: sessionOptions.defaultMaxMessagesPerSecond,
-      safetyFactor: sessionOptions.safetyFactor,
-      // Posts count from their Ack's arrival, which no delay can make early (§3.4, rate-governor.ts); only
-      // control messages, which nothing answers, need the jitter margin.
-      windowMs: 1000,
-      ackClocked: true,
-      controlMarginMs: sessionOptions.rateWindowMarginMs,
-      paceBurstMs: sessionOptions.rateBurstMs,
-    });
-    this.#pipeline = new PostPipeline(pipelineOptions, {
-      clock,
-      log,
-      sink: {
-        postCapacity: (nowMs) => this.#session.postCapacity(nowMs),
-        postWaitMs: (nowMs) => governor.waitMs(nowMs, 1, "post"),
-        sendPosts: (text, count) => this.#session.sendPosts(text, count),
-        sendControl: (message) => this.#session.sendControl(message),
-        postsSettled: (nowMs, count) => governor.settle(nowMs, count),
-      },
-      onNak: (error) => this.#publish({ type: "nak", error }),
-      warnings: this.#warnings,
-    });
+    // The session and the pipeline know each other: the session hands the pipeline its connection events, the
+    // pipeline sends through the session (its PostSink: the link, and the rate governor the session owns). The
+    // session is built first and reads its `pipeline` only once started, so the one late reference is that.
+    const pipeline = (): PostPipeline => this.#pipeline;
     this.#session = new Session(sessionOptions, {
       login: this.#auth.login,
       clock,
       random,
       log,
-      governor,
-      pipeline: this.#pipeline,
-      publish: (event) => this.#publish(event),
+      governor: new RateGovernor({
+        maxMessagesPerSecond: sessionOptions.defaultMaxMessagesPerSecond,
+        safetyFactor: sessionOptions.safetyFactor,
+        // Posts count from their Ack's arrival, which no delay can make early (§3.4, rate-governor.ts); only
+        // control messages, which nothing answers, need the jitter margin.
+        windowMs: 1000,
+        ackClocked: true,
+        controlMarginMs: sessionOptions.rateWindowMarginMs,
+        paceBurstMs: sessionOptions.rateBurstMs,
+      }),
+      get pipeline() {
+        return pipeline();
+      },
+      // The Login's user name is the consumer's concern; the contributor's ready event keeps its documented shape.
+      publish: (event) => this.#publish(event.type === "ready" ? withoutUser(event) : event),
+      warnings: this.#warnings,
+    });
+    this.#pipeline = new PostPipeline(pipelineOptions, {
+      clock,
+      log,
+      sink: this.#session,
+      onNak: (error) => this.#publish({ type: "nak", error }),
       warnings: this.#warnings,
     });
   }
@@ -229,4 +233,10 @@ export class Contributor extends EventEmitter<ContributorEvents> {
     this.emit("closed", error);
     this.#resolveClosed(error);
   }
+}
+
+/** A ready event without the Login's user name. */
+function withoutUser(event: Extract<StatusEvent, { type: "ready" }>): StatusEvent {
+  const { user: _user, ...rest } = event;
+  return rest;
 }

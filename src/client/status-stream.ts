@@ -3,20 +3,20 @@
  * {@link StatusHub.subscribe} gets its own bounded buffer; iteration ends after the hub ends (the
  * contributor closed) and the buffer is read out.
  */
-import type { StatusEvent } from "./connection/session-state.js";
+import type { StatusEvent } from "./connection/session-events.js";
 
 /** Events buffered per subscriber before the oldest are dropped (a reader that never reads stays bounded). */
 export const STATUS_BUFFER_LIMIT = 1000;
 
-class Subscriber implements AsyncIterableIterator<StatusEvent> {
+class StatusIterator implements AsyncIterableIterator<StatusEvent> {
   readonly #buffer: StatusEvent[] = [];
-  readonly #onDone: (subscriber: Subscriber) => void;
+  readonly #onDone: (subscriber: StatusIterator) => void;
   #wake: ((result: IteratorResult<StatusEvent>) => void) | undefined;
   #ended = false;
   /** Events dropped because the buffer was full. */
   dropped = 0;
 
-  constructor(onDone: (subscriber: Subscriber) => void) {
+  constructor(onDone: (subscriber: StatusIterator) => void) {
     this.#onDone = onDone;
   }
 
@@ -63,7 +63,7 @@ class Subscriber implements AsyncIterableIterator<StatusEvent> {
 
 /** Fans status events out to every open iterator. */
 export class StatusHub {
-  readonly #subscribers = new Set<Subscriber>();
+  readonly #subscribers = new Set<StatusIterator>();
   #ended = false;
 
   /** Whether anyone is iterating (publishers may skip building events otherwise). */
@@ -73,7 +73,7 @@ export class StatusHub {
 
   /** A new iterator over the events published from now on; already finished when the hub has ended. */
   subscribe(): AsyncIterableIterator<StatusEvent> {
-    const subscriber = new Subscriber((done) => this.#subscribers.delete(done));
+    const subscriber = new StatusIterator((done) => this.#subscribers.delete(done));
     if (this.#ended) subscriber.end();
     else this.#subscribers.add(subscriber);
     return subscriber;

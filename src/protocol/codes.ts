@@ -1,6 +1,6 @@
 /**
  * Enumerations of the WebSocket API (tr_json2) with their RWF integer values.
- * Source: rcc-protocol.md §2.3, §2.9, §2.10.
+ * Source: docs/protocol.md §2.3, §2.9, §2.10.
  */
 
 /** Nak codes, wire string → RWF integer (§2.9). */
@@ -21,7 +21,7 @@ export const NAK_CODES = {
 /** A Nak code as it appears on the wire. */
 export type NakCode = keyof typeof NAK_CODES;
 
-/** Nak codes after which re-sending the same post later may succeed (issue 3). */
+/** Nak codes after which re-sending the same post later may succeed. */
 export const RETRIABLE_NAK_CODES: ReadonlySet<NakCode> = new Set<NakCode>([
   "NoResources",
   "NoResponse",

@@ -1,6 +1,6 @@
 /**
  * Wire messages of the WebSocket API (subprotocol `tr_json2`) as RCC uses them, and pure builders.
- * No I/O here (STYLE habit 1). Section numbers refer to rcc-protocol.md.
+ * No I/O here (STYLE habit 1). Section numbers refer to docs/protocol.md.
  */
 import type { DataState, NakCode, StateCode, StreamState } from "./codes.js";
 

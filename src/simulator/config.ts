@@ -1,5 +1,5 @@
 /**
- * Simulator options: what callers may pass, validated once with zod, and the defaults (issue 2).
+ * Simulator options: what callers may pass, validated once with zod, and the defaults.
  */
 import { z } from "zod";
 import type { Account, SimulatorConfig } from "./types.js";

@@ -1,5 +1,5 @@
 /**
- * Fault injection switches of the simulator (issue 2, part 4). Faults are set through the admin API or
+ * Fault injection switches of the simulator. Faults are set through the admin API or
  * programmatically, optionally limited to one listener or connection, a duration, or a number of uses.
  * One-shot faults (`system-busy`, `disconnect`) act at once on the connections they match; the others stay
  * active until they expire, are used up or are cleared.

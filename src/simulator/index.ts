@@ -1,6 +1,6 @@
 /**
  * The local RCC simulator: the RDP Auth Gateway token endpoint, one or more RCC WebSocket listeners, and the
- * admin API, all on 127.0.0.1 with ephemeral ports by default (issue 2, part 4).
+ * admin API, all on 127.0.0.1 with ephemeral ports by default.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -276,8 +276,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   return running;
 }
 
-export { DEMO_ACCOUNT, DEMO_RIC, resolveConfig, type SimulatorConfigInput } from "./config.js";
-export type { FaultSpec, FaultType, ActiveFault } from "./faults.js";
-export { FAULT_TYPES } from "./faults.js";
-export type { StateSnapshot, ConnectionInfo, ReceivedPost } from "./state.js";
+export { DEMO_ACCOUNT, DEMO_RIC, type SimulatorConfigInput } from "./config.js";
+export { FAULT_TYPES, type FaultSpec, type FaultType, type ActiveFault, type FaultRegistry } from "./faults.js";
+export type { SimulatorState, StateSnapshot, ConnectionInfo, ReceivedPost } from "./state.js";
+export type { TlsMaterial } from "./tls.js";
 export type { SimulatorConfig, Account } from "./types.js";

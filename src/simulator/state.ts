@@ -1,7 +1,7 @@
 /**
  * What the simulator knows and shows: live connections, per-RIC last values, a ring of recent posts, a
  * ring of recorded inbound messages (item 32) and counters. Memory stays bounded: rings have fixed sizes,
- * closed connections are dropped, and everything else is a counter (issue 2, part 3).
+ * closed connections are dropped, and everything else is a counter.
  */
 import { EventEmitter } from "node:events";
 import type { Fields } from "../protocol/messages.js";

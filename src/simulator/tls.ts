@@ -1,6 +1,6 @@
 /**
  * TLS material for the simulator: a given certificate and key, or a self-signed pair generated at start-up for
- * `localhost` and `127.0.0.1`, so clients can be tested with certificate checks on (issue 2, part 3).
+ * `localhost` and `127.0.0.1`, so clients can be tested with certificate checks on.
  */
 import { generate } from "selfsigned";
 

@@ -11,6 +11,8 @@ export interface Clock {
   setTimeout(fn: () => void, delayMs: number): TimerHandle;
   /** Cancels a timer created by {@link Clock.setTimeout}; unknown handles are ignored. */
   clearTimeout(handle: TimerHandle): void;
+  /** Runs `fn` on the next turn of the event loop, after pending I/O (Node's `setImmediate`). */
+  setImmediate(fn: () => void): void;
 }
 
 /** Opaque timer handle. */
@@ -27,6 +29,9 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => {
     clearTimeout(handle as unknown as NodeJS.Timeout);
   },
+  setImmediate: (fn) => {
+    setImmediate(fn);
+  },
 };
 
 interface ManualTimer extends TimerHandle {
@@ -37,12 +42,15 @@ interface ManualTimer extends TimerHandle {
 
 /**
  * A clock that only moves when told to ({@link ManualClock.advance}); timers fire in due order.
- * For unit tests of pure policies and collaborators.
+ * For unit tests of pure policies and collaborators. Immediates are turns of the event loop, not time: they
+ * run at the next real turn, as with the system clock, or at once when a test calls
+ * {@link ManualClock.runImmediates}.
  */
 export class ManualClock implements Clock {
   #nowMs: number;
   #nextId = 1;
   #timers = new Map<number, ManualTimer>();
+  #immediates: (() => void)[] = [];
 
   /** @param startMs initial epoch time in milliseconds. @default 1_700_000_000_000 */
   constructor(startMs = 1_700_000_000_000) {
@@ -72,6 +80,27 @@ export class ManualClock implements Clock {
 
   clearTimeout(handle: TimerHandle): void {
     this.#timers.delete((handle as ManualTimer).id);
+  }
+
+  setImmediate(fn: () => void): void {
+    this.#immediates.push(fn);
+    if (this.#immediates.length === 1) setImmediate(() => this.runImmediates());
+  }
+
+  /**
+   * Runs the immediates queued so far, in order (one turn: those they queue wait for the next).
+   * @returns how many ran.
+   */
+  runImmediates(): number {
+    const due = this.#immediates;
+    this.#immediates = [];
+    for (const fn of due) fn();
+    return due.length;
+  }
+
+  /** Number of immediates queued and not yet run. */
+  get pendingImmediates(): number {
+    return this.#immediates.length;
   }
 
   /** Number of timers not yet fired or cleared. */

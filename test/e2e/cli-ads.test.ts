@@ -1,6 +1,6 @@
 /**
- * The posting commands through an on-site ADS (issue 7): `--login-name` (a user-name Login instead of an RDP
- * token, rcc-protocol.md §4A.5) and `--post-mode on-stream` (posts on an item stream, §4A.6) for `rcc post`,
+ * The posting commands through an on-site ADS: `--login-name` (a user-name Login instead of an RDP
+ * token, docs/protocol.md §4A.5) and `--post-mode on-stream` (posts on an item stream, §4A.6) for `rcc post`,
  * `rcc contribute` and `rcc demo`, against the simulator's ADS profile and its RCC profile.
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Configuration precedence through the real CLI (issue 4): flags > environment (RCC_*) > config file
+ * Configuration precedence through the real CLI: flags > environment (RCC_*) > config file
  * (--config FILE, JSON) > defaults, for credentials, endpoints and Login elements.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";

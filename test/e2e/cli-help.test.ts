@@ -1,5 +1,5 @@
 /**
- * `rcc --help`, `rcc <command> --help`, `--version` and usage errors, from the built CLI (issue 4: every command
+ * `rcc --help`, `rcc <command> --help`, `--version` and usage errors, from the built CLI (every command
  * has --help with examples; the exit codes are documented in --help).
  */
 import { afterEach, describe, expect, it } from "vitest";

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { simEnv, simFlags, spawnCli, stopAllCli } from "../helpers/cli.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const simulators: RunningSimulator[] = [];
 
@@ -19,14 +20,6 @@ async function simulator(): Promise<RunningSimulator> {
   return sim;
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 describe("rcc contribute, ended early", () => {
   it("exits 130 on SIGINT during a slow input, after the sent rows settle and a Login Close", async () => {
     const sim = await simulator();
@@ -34,7 +27,7 @@ describe("rcc contribute, ended early", () => {
       env: simEnv(sim),
     });
     contribute.child.stdin?.write("RIC,BID\nTRCCTEST01,1\nTRCCTEST02,2\n");
-    await until(() => sim.state.contributions().length === 2, "two rows at the simulator");
+    await waitFor(() => sim.state.contributions().length === 2, 15_000, "two rows at the simulator", 25);
     contribute.child.kill("SIGINT");
     const result = await contribute.exited;
     expect(result.code).toBe(130);
@@ -47,7 +40,7 @@ describe("rcc contribute, ended early", () => {
     const sim = await simulator();
     const contribute = spawnCli(["contribute", "-", ...simFlags(sim), "--format", "ndjson"], { env: simEnv(sim) });
     contribute.child.stdin?.write('{"ric":"TRCCTEST01","fields":{"BID":1}}\n');
-    await until(() => sim.state.contributions().length === 1, "the first row at the simulator");
+    await waitFor(() => sim.state.contributions().length === 1, 15_000, "the first row at the simulator", 25);
     await sim.stopListener(0);
     const result = await contribute.exited;
     expect(result.code).toBe(4);

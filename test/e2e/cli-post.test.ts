@@ -1,6 +1,6 @@
 /**
  * `rcc post` end to end against the simulator: one contribution, its outcome on stdout, and every exit code a
- * single post can end with (issue 4: 0 ack, 1 bad input, 2 Nak or content Error, 3 authentication failed,
+ * single post can end with (0 ack, 1 bad input, 2 Nak or content Error, 3 authentication failed,
  * 4 host unreachable, 5 ack timeout).
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Secrets stay secret (issue 4): no password, access token or refresh token appears on stdout or stderr of any
+ * Secrets stay secret: no password, access token or refresh token appears on stdout or stderr of any
  * connected command, at the most verbose log level, in both log formats — including across token refreshes and
  * re-logins. The tokens are those the token endpoint actually issued, recorded by a pass-through in front of it.
  */

@@ -1,5 +1,5 @@
 /**
- * Helpers for the ADS-profile tests (rcc-protocol.md §4A.5): user-name logins the way LSEG's websocket-api
+ * Helpers for the ADS-profile tests (docs/protocol.md §4A.5): user-name logins the way LSEG's websocket-api
  * examples send them, and item streams opened on a raw client.
  */
 import { expect } from "vitest";

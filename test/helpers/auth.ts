@@ -1,5 +1,5 @@
 /**
- * Test helpers for the simulated token endpoint (rcc-protocol.md §1): one form POST with global fetch, and a
+ * Test helpers for the simulated token endpoint (docs/protocol.md §1): one form POST with global fetch, and a
  * password grant returning the parsed tokens. Redirects are not followed, as official clients do (§1.2).
  */
 import { type IncomingHttpHeaders, createServer, request as httpRequest } from "node:http";

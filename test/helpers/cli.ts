@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
+import { waitFor } from "./wait-for.js";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -78,17 +79,17 @@ export class CliProcess {
 
   /** Resolves once `pattern` appears in stdout or stderr; rejects if the child exits first or after `timeoutMs`. */
   async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
     const child = { exited: false };
     void this.exited.then(() => (child.exited = true));
-    while (!pattern.test(this.stdout) && !pattern.test(this.stderr)) {
-      if (child.exited || Date.now() > deadline) {
-        throw new Error(
-          `${pattern} not seen (${child.exited ? "child exited" : "timed out"})\nstdout: ${this.stdout}\nstderr: ${this.stderr}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    const seen = (): boolean => pattern.test(this.stdout) || pattern.test(this.stderr);
+    const output = (): string => `\nstdout: ${this.stdout}\nstderr: ${this.stderr}`;
+    await waitFor(
+      () => child.exited || seen(),
+      timeoutMs,
+      () => `${pattern}${output()}`,
+      25,
+    );
+    if (!seen()) throw new Error(`${pattern} not seen (child exited)${output()}`);
   }
 }
 

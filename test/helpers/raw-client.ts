@@ -1,6 +1,6 @@
 /**
  * A tiny raw WebSocket client for simulator tests: plain `ws`, no library code in between, so tests see
- * exactly what the server sends (rcc-protocol.md §2). Every received frame is split into its message
+ * exactly what the server sends (docs/protocol.md §2). Every received frame is split into its message
  * elements and logged; `next` waits for the first not-yet-taken element matching a predicate
  * ({@link MessageWaiter}).
  */

@@ -1,6 +1,6 @@
 /**
  * Token endpoint: injected failures, redirects, slow answers, short lifetimes, gzip bodies and the response
- * headers of the real gateway (rcc-protocol.md §1.1, §1.2, §1.6; simulator checklist item 8).
+ * headers of the real gateway (docs/protocol.md §1.1, §1.2, §1.6; simulator checklist item 8).
  */
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, test } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Token endpoint: the password grant and `newPassword` (rcc-protocol.md §1.3, §1.5; simulator checklist
+ * Token endpoint: the password grant and `newPassword` (docs/protocol.md §1.3, §1.5; simulator checklist
  * items 3 and 7), over real HTTP.
  */
 import { afterEach, describe, expect, test } from "vitest";

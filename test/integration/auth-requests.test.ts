@@ -1,6 +1,6 @@
 /**
  * Token endpoint: request shape, content types, methods, malformed bodies and client identification
- * (rcc-protocol.md §1.1, §1.2, §1.6; simulator checklist items 1 and 2), over real HTTP.
+ * (docs/protocol.md §1.1, §1.2, §1.6; simulator checklist items 1 and 2), over real HTTP.
  */
 import { once } from "node:events";
 import { connect } from "node:net";

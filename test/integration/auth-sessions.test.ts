@@ -1,6 +1,6 @@
 /**
  * Token endpoint: refresh rotation, session end of life, exclusive sign-on and the session quota
- * (rcc-protocol.md §1.4, §1.7; simulator checklist items 4, 5 and 6), over real HTTP with a manual clock.
+ * (docs/protocol.md §1.4, §1.7; simulator checklist items 4, 5 and 6), over real HTTP with a manual clock.
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";

@@ -1,6 +1,6 @@
 /**
  * Token endpoint: access-token validation for the WebSocket server, bounded memory, and logs free of
- * secrets (rcc-protocol.md §1.5, §1.7; simulator checklist items 5, 6 and 9).
+ * secrets (docs/protocol.md §1.5, §1.7; simulator checklist items 5, 6 and 9).
  */
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, test } from "vitest";

@@ -2,12 +2,14 @@
  * Shared set-up of the client integration tests: a real simulator per test, contributors wired to it with
  * fast timings, and cleanup that closes every contributor and simulator a test opened (no leaked handles).
  */
-import { Contributor, type ContributorDeps, type ContributorOptions } from "../../src/client/contributor.js";
+import { Contributor } from "../../src/client/contributor.js";
+import type { ContributorDeps, ContributorOptions } from "../../src/client/options.js";
 import type { TokenManagerFields, UserNameLogin } from "../../src/client/contributor-auth.js";
-import type { PipelineOptions, SessionOptions } from "../../src/client/options.js";
+import type { PipelineOptions } from "../../src/client/posting/pipeline-options.js";
+import type { SessionOptions } from "../../src/client/connection/session-options.js";
 import type { AuthProvider, AccessToken } from "../../src/client/auth/auth-provider.js";
 import { TokenManager } from "../../src/client/auth/token-manager.js";
-import type { StatusEvent } from "../../src/client/connection/session-state.js";
+import type { StatusEvent } from "../../src/client/connection/session-events.js";
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
 import type { LogFn, Logger } from "../../src/util/logger.js";
 
@@ -125,14 +127,8 @@ export async function cleanup(): Promise<void> {
   await Promise.all(sims.map((sim) => sim.close()));
 }
 
-/** Resolves when `predicate` holds, polling every few milliseconds; rejects after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+// Re-exported so the client suites take their set-up and their one wait helper from one import.
+export { waitFor } from "../helpers/wait-for.js";
 
 /** Collects every status event of a contributor from now on. */
 export function recordStatus(client: Contributor): StatusEvent[] {

@@ -2,20 +2,13 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { loginRaw, post, useSimulators } from "../helpers/raw-client.js";
 import { closeAllSse, openSse } from "../helpers/sse.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const start = useSimulators();
 afterEach(closeAllSse);
 
 function eventsUrl(sim: { dashboardUrl: string }, query = ""): string {
   return `${sim.dashboardUrl}dashboard/events${query}`;
-}
-
-async function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe("the dashboard event stream", () => {

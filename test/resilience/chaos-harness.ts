@@ -1,14 +1,16 @@
 /**
- * Chaos soak harness (issue 6): one contributor against the simulator (two listeners, short ping intervals and
+ * Chaos soak harness: one contributor against the simulator (two listeners, short ping intervals and
  * token lifetimes so faults matter within seconds) while faults drawn from a seeded PRNG hit it — dropped
  * connections, "System busy", silent links, stopped pings, dropped/delayed Acks, Naks, token endpoint errors
  * (4xx, 5xx, 429), slow and shrinking tokens, refused logins, full restarts on the same ports and failover.
  * Contributions carry a per-RIC sequence number; the checks are in chaos/evaluate.ts. Used by
- * test/resilience/chaos.test.ts (short) and `npm run soak` (long).
+ * test/resilience/contributor-chaos.test.ts (short) and `npm run soak` (long).
  */
-import { Contributor, type ContributorOptions } from "../../src/client/contributor.js";
+import { Contributor } from "../../src/client/contributor.js";
+import type { ContributorOptions } from "../../src/client/options.js";
 import type { ContributorStats } from "../../src/client/contributor-stats.js";
 import type { SimulatorOptions } from "../../src/simulator/index.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { ClientLedger, type LedgerCounts } from "./chaos/client-ledger.js";
 import { checkFinalValues, type FinalValueCheck, violationsOf } from "./chaos/evaluate.js";
 import { type FaultContext, type PlanSettings, planNextFault } from "./chaos/fault-catalogue.js";
@@ -45,7 +47,7 @@ export interface ChaosOptions {
   /** Allowed heap growth between the warm-up and the end, MiB. @default 16 */
   heapGrowthLimitMb?: number;
   /**
-   * Count re-send reordering (once a known failure, now resend-superseded.test.ts) as violations: an older
+   * Count re-send reordering (once a known failure, now posting-resend-superseded.test.ts) as violations: an older
    * value accepted after a newer one was acknowledged, and wrong final values right after the fault phase.
    * @default true
    */
@@ -146,7 +148,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const step = planNextFault(faultPrng, settings, options.gapRangeMs ?? [300, 1500]);
       await sleep(step.gapMs);
       if (faultsStopped()) break;
-      if (step.definition.needsLogin && !(await waitFor(() => observer.loggedInConnection !== undefined, 5000))) {
+      if (step.definition.needsLogin && !(await becameTrue(() => observer.loggedInConnection !== undefined, 5000))) {
         skipped += 1;
         continue;
       }
@@ -241,11 +243,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
 }
 
-async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) return false;
-    await sleep(20);
-  }
-  return true;
+/** Whether `predicate` came true within `timeoutMs`: a fault that finds no login is skipped, not a failure. */
+function becameTrue(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+  return waitFor(predicate, timeoutMs, "a logged-in connection", 20).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * Property tests of `rcc contribute`'s input readers (src/cli/input.ts, issue 6): CSV and NDJSON files mixing good
+ * Property tests of `rcc contribute`'s input readers (src/cli/input.ts): CSV and NDJSON files mixing good
  * rows with malformed ones. Every malformed row gives an error naming its row (line) number, every good row comes
  * through with its exact values, in order, and the readers never throw. A stray opening quote is the one input
  * that can swallow later lines (a quoted CSV cell may span lines, RFC 4180): its rule is tested on its own (its

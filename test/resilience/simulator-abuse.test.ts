@@ -1,11 +1,12 @@
 /**
- * The simulator under abusive input (issue 6; rcc-protocol.md §2.2, §2.11, checklist items 12, 20, 27, 30):
+ * The simulator under abusive input (docs/protocol.md §2.2, §2.11, checklist items 12, 20, 27, 30):
  * binary frames, frames over the size limit, huge strings and arrays within it, and floods before login.
  * A healthy connection keeps posting throughout and must keep getting Acks; nothing may escape to the process.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { connectRaw, post } from "../helpers/raw-client.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { useFuzzEnvironment } from "./helpers/fuzz-environment.js";
 
 const LIMIT_BYTES = 61_440;
@@ -139,7 +140,7 @@ describe("simulator under abusive input", () => {
     }
     await Promise.all(clients.map((client) => client.close()));
     const before = env.healthy.acked;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(() => env.healthy.acked > before, 5000, "a further Ack on the healthy connection");
     expect(env.healthy.acked).toBeGreaterThan(before);
   });
 });

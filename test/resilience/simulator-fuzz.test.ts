@@ -1,5 +1,5 @@
 /**
- * Property tests of the simulator's inbound side (issue 6; rcc-protocol.md §2.2, §2.11, checklist items 11 and
+ * Property tests of the simulator's inbound side (docs/protocol.md §2.2, §2.11, checklist items 11 and
  * 27): random JSON, wrong JSON types in every key of a post, nesting, packed arrays. Throughout, a healthy
  * connection keeps posting and must keep getting Acks, and nothing may escape to the process.
  */

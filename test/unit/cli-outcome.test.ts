@@ -3,10 +3,10 @@
  * line, the run's exit code, and the `rcc contribute` summary counts.
  */
 import { describe, expect, it } from "vitest";
-import { AckTimeoutError, ItemStreamError, NakError, SupersededError } from "../../src/client/post-errors.js";
+import { AckTimeoutError, ItemStreamError, NakError, SupersededError } from "../../src/client/errors.js";
 import { ContributeTally, formatSummary } from "../../src/cli/contribute-tally.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
-import { exitCodeFor, formatOutcome, outcomeOf } from "../../src/cli/outcome.js";
+import { exitCodeForOutcomes as exitCodeFor, formatOutcome, outcomeOf } from "../../src/cli/outcome.js";
 
 const post = { ric: "TRCCTEST01", postId: 7 };
 

@@ -95,4 +95,18 @@ describe("the rcc watch table", () => {
     );
     expect(table.render({ colour: false })[1]).toBe("NOPE.N  Closed/Suspect NotFound **The record could not be found");
   });
+
+  it("shows the connection's status line under the rows, escaped and cut at the width, until it is removed", () => {
+    const table = new WatchTable(["TRCCTEST01"]);
+    expect(table.render({ colour: false })).toHaveLength(2);
+    table.setStatus("connection lost: System busy\x1b[2J\r\nack TRCCTEST01; reconnecting in 1.2 s (attempt 1)");
+    const lines = table.render({ colour: false });
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toBe(
+      "-- connection lost: System busy\\x1b[2J\\r\\nack TRCCTEST01; reconnecting in 1.2 s (attempt 1)",
+    );
+    expect(table.render({ colour: false, width: 20 })[2]).toBe("-- connection lost: ");
+    table.setStatus(undefined);
+    expect(table.render({ colour: false })).toHaveLength(2);
+  });
 });

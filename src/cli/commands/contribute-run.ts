@@ -1,20 +1,27 @@
 /** The work of `rcc contribute` (see contribute.ts). */
-import type { Contributor } from "../../client/contributor.js";
-import { normalizeFields, validateRic } from "../../client/posting/field-validation.js";
-import { systemClock } from "../../util/clock.js";
+import { type Contributor, type Fields, normalizeFields, systemClock, validateRic } from "../../index.js";
 import { onOutputClosed } from "../closed-output.js";
 import { buildContributor, connectWithin, resolveConnection, toCliError } from "../connect.js";
 import { ContributeTally, formatSummary } from "../contribute-tally.js";
 import { EXIT } from "../exit-codes.js";
 import { checkKnownFields } from "../field-check.js";
-import type { InputRow } from "../input.js";
-import type { Fields } from "../../protocol/messages.js";
+import type { InputFormat, InputRow } from "../input.js";
 import { type InputSource, openInput } from "../input-source.js";
 import { type Outcome, outcomeOf } from "../outcome.js";
 import { Progress } from "../progress.js";
 import { ReportWriter } from "../report-writer.js";
 import { jsonLine, safeLine } from "../terminal-text.js";
-import type { ContributeFlags } from "./contribute.js";
+import type { ConnectionFlags } from "../connection-options.js";
+
+/** Flags of `rcc contribute`. */
+export interface ContributeFlags extends ConnectionFlags {
+  format?: InputFormat;
+  report?: string;
+  dryRun?: boolean;
+  conflate?: boolean;
+  ackTimeout: number;
+  progress?: boolean;
+}
 
 /**
  * Contributions handed to the contributor and not yet settled, at most: a huge file never piles up in memory. Kept

@@ -5,20 +5,10 @@
  * loaded only when run.
  */
 import { type Command, Option } from "commander";
-import { addConnectionOptions, type ConnectionFlags } from "../connection-options.js";
+import { addConnectionOptions } from "../connection-options.js";
 import { EXIT_CODES_HELP } from "../exit-codes.js";
-import type { InputFormat } from "../input.js";
 import { positiveIntOption } from "./shared.js";
-
-/** Flags of `rcc contribute`. */
-export interface ContributeFlags extends ConnectionFlags {
-  format?: InputFormat;
-  report?: string;
-  dryRun?: boolean;
-  conflate?: boolean;
-  ackTimeout: number;
-  progress?: boolean;
-}
+import type { ContributeFlags } from "./contribute-run.js";
 
 /** Registers `rcc contribute`. */
 export function registerContribute(program: Command): void {

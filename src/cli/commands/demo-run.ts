@@ -1,11 +1,18 @@
 /** The work of `rcc demo` (see demo.ts). */
-import type { Contributor } from "../../client/contributor.js";
+import type { Contributor } from "../../index.js";
 import type { RunningSimulator } from "../../simulator/index.js";
 import { onOutputClosed } from "../closed-output.js";
 import { buildContributor, connectWithin, embeddedSimulator, resolveConnection, toCliError } from "../connect.js";
-import { exitCodeFor, formatOutcome, type Outcome, outcomeOf } from "../outcome.js";
+import { exitCodeForOutcomes, formatOutcome, type Outcome, outcomeOf } from "../outcome.js";
 import { jsonLine, safeLine, safeText } from "../terminal-text.js";
-import type { DemoFlags } from "./demo.js";
+import type { ConnectionFlags } from "../connection-options.js";
+
+/** Flags of `rcc demo`. */
+export interface DemoFlags extends ConnectionFlags {
+  ric: string;
+  interval: number;
+  count?: number;
+}
 
 function clockText(): string {
   return new Date().toISOString().slice(11, 23);
@@ -106,7 +113,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     await sim?.close();
   }
   // Ctrl+C is how the demo is meant to end: exit 0 unless a post failed.
-  process.exitCode = exitCodeFor(counts);
+  process.exitCode = exitCodeForOutcomes(counts);
 
   function report(outcome: Outcome, fields: Record<string, unknown>): void {
     counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;

@@ -5,16 +5,10 @@
  * the simulator in this process and runs against it. The work is in demo-run.ts, loaded only when run.
  */
 import type { Command } from "commander";
-import { addConnectionOptions, type ConnectionFlags } from "../connection-options.js";
+import { addConnectionOptions } from "../connection-options.js";
 import { EXIT_CODES_HELP } from "../exit-codes.js";
 import { positiveIntOption, positiveNumberOption } from "./shared.js";
-
-/** Flags of `rcc demo`. */
-export interface DemoFlags extends ConnectionFlags {
-  ric: string;
-  interval: number;
-  count?: number;
-}
+import type { DemoFlags } from "./demo-run.js";
 
 /** The RIC the simulator knows out of the box (DEMO_RIC of src/simulator/config.ts, not imported: start-up cost). */
 const DEMO_RIC = "TRCCTEST01";

@@ -1,13 +1,20 @@
 /** The work of `rcc post` (see post.ts). */
-import type { Fields } from "../../protocol/messages.js";
+import type { Fields } from "../../index.js";
 import { onOutputClosed } from "../closed-output.js";
 import { buildContributor, connectWithin, resolveConnection, toCliError } from "../connect.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { checkKnownFields } from "../field-check.js";
-import { exitCodeFor, formatOutcome, outcomeOf } from "../outcome.js";
+import { exitCodeForOutcomes, formatOutcome, outcomeOf } from "../outcome.js";
 import { jsonLine } from "../terminal-text.js";
 import { parseFieldArguments } from "../values.js";
-import type { PostFlags } from "./post.js";
+import type { ConnectionFlags } from "../connection-options.js";
+
+/** Flags of `rcc post`. */
+export interface PostFlags extends ConnectionFlags {
+  ric?: string;
+  field?: string[];
+  ackTimeout: number;
+}
 
 /** Parses and checks the `--field` arguments. @throws CliError (exit 1) naming the bad argument. */
 function fieldsOf(flags: PostFlags): Fields {
@@ -39,7 +46,7 @@ export async function runPost(flags: PostFlags): Promise<void> {
     );
     const outcome = outcomeOf(ric, result);
     process.stdout.write(flags.json ? `${jsonLine(outcome)}\n` : `${formatOutcome(outcome)}\n`);
-    process.exitCode = exitCodeFor({ [outcome.outcome]: 1 });
+    process.exitCode = exitCodeForOutcomes({ [outcome.outcome]: 1 });
   } catch (error) {
     throw toCliError(error, connection.settings);
   } finally {

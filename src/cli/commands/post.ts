@@ -3,16 +3,10 @@
  * The work is in post-run.ts, loaded only when run.
  */
 import type { Command } from "commander";
-import { addConnectionOptions, type ConnectionFlags } from "../connection-options.js";
+import { addConnectionOptions } from "../connection-options.js";
 import { EXIT_CODES_HELP } from "../exit-codes.js";
 import { positiveIntOption } from "./shared.js";
-
-/** Flags of `rcc post`. */
-export interface PostFlags extends ConnectionFlags {
-  ric?: string;
-  field?: string[];
-  ackTimeout: number;
-}
+import type { PostFlags } from "./post-run.js";
 
 /** Registers `rcc post`. */
 export function registerPost(program: Command): void {

@@ -1,13 +1,38 @@
 /** The work of `rcc simulate` (see simulate.ts). */
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
-import { startSimulator, type SimulatorOptions } from "../../simulator/index.js";
-import { createLogger } from "../../util/logger.js";
-import { processSecrets } from "../../util/secret-registry.js";
+import { type FaultSpec, startSimulator, type SimulatorOptions } from "../../simulator/index.js";
+import { createLogger } from "../../index.js";
+import { processSecrets } from "../../internal.js";
 import { onOutputClosed } from "../closed-output.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { commandLineSecretWarning, readSecretFile } from "../settings.js";
-import type { SimulateFlags } from "./simulate.js";
+
+/** Flags of `rcc simulate`. */
+export interface SimulateFlags {
+  host: string;
+  httpPort: number;
+  wsPort?: number[];
+  listeners: number;
+  accounts?: string;
+  config?: string;
+  tokenLifetime?: number;
+  refreshLifetime?: number;
+  sessionLifetime?: number;
+  pingInterval?: number;
+  maxMessagesPerSecond?: number;
+  ratePolicy?: "nak" | "disconnect" | "delay";
+  maxMessageBytes?: number;
+  profile?: "rcc" | "ads";
+  tls?: boolean;
+  cert?: string;
+  key?: string;
+  fault?: FaultSpec[];
+  adminToken?: string;
+  adminTokenFile?: string;
+  json?: boolean;
+  logLevel: string;
+}
 
 function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));

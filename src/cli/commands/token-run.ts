@@ -2,7 +2,12 @@
 import { buildTokenManager, resolveConnection, toCliError, tokenWithin } from "../connect.js";
 import { EXIT } from "../exit-codes.js";
 import { jsonLine, safeText } from "../terminal-text.js";
-import type { TokenFlags } from "./token.js";
+import type { ConnectionFlags } from "../connection-options.js";
+
+/** Flags of `rcc token`. */
+export interface TokenFlags extends ConnectionFlags {
+  showToken?: boolean;
+}
 
 /** Obtains one token and prints whom it is for and when it expires (the token itself only with --show-token). */
 export async function runToken(flags: TokenFlags): Promise<void> {

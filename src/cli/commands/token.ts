@@ -3,13 +3,9 @@
  * --show-token. The work is in token-run.ts, loaded only when run.
  */
 import type { Command } from "commander";
-import { addConnectionOptions, type ConnectionFlags } from "../connection-options.js";
+import { addConnectionOptions } from "../connection-options.js";
 import { EXIT_CODES_HELP } from "../exit-codes.js";
-
-/** Flags of `rcc token`. */
-export interface TokenFlags extends ConnectionFlags {
-  showToken?: boolean;
-}
+import type { TokenFlags } from "./token-run.js";
 
 /** Registers `rcc token`. */
 export function registerToken(program: Command): void {

@@ -1,12 +1,19 @@
 /** The work of `rcc watch` (see watch.ts). */
-import { Subscriber, type SubscriberLogin } from "../../client/consumer/subscriber.js";
-import type { TokenManager } from "../../client/auth/token-manager.js";
-import type { ItemEvent } from "../../client/consumer/item-events.js";
-import type { InboundMessage } from "../../client/connection/link.js";
-import { systemClock, type TimerHandle } from "../../util/clock.js";
+import {
+  ConnectionLostError,
+  Consumer,
+  type ConsumerLogin,
+  type ConsumerStatusEvent,
+  type InboundMessage,
+  type ItemEvent,
+  systemClock,
+  type TimerHandle,
+  type TokenManager,
+} from "../../index.js";
 import {
   buildTokenManager,
   ensurePassword,
+  formatDuration,
   openWithin,
   type ResolvedConnection,
   resolveConnection,
@@ -15,9 +22,15 @@ import {
 import { onOutputClosed } from "../closed-output.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { useColour } from "../logging.js";
-import { jsonLine, quoteText, safeText } from "../terminal-text.js";
+import { jsonLine, quoteText, safeLine, safeText } from "../terminal-text.js";
 import { WatchTable } from "../watch-table.js";
-import type { WatchFlags } from "./watch.js";
+import type { ConnectionFlags } from "../connection-options.js";
+
+/** Flags of `rcc watch`. */
+export interface WatchFlags extends ConnectionFlags {
+  /** Fields to show (a View, §4A.1). */
+  field?: string[];
+}
 
 /** Longest time between two redraws of the table, milliseconds: fast enough to look live, cheap at any rate. */
 const REDRAW_INTERVAL_MS = 100;
@@ -28,17 +41,22 @@ interface WatchOutput {
   start(): void;
   item(event: ItemEvent): void;
   serverError(message: InboundMessage): void;
+  /** A line about the connection (lost, reconnected, token refreshed); already made safe to print. */
+  notice(line: string): void;
   finish(): void;
 }
 
-/** Subscribes to `rics` and prints what arrives until Ctrl+C (exit 0) or the connection ends (exit 4). */
+/**
+ * Subscribes to `rics` and prints what arrives until Ctrl+C (exit 0). A lost connection, "System busy" or a
+ * token refresh is healed by the consumer (reconnect, re-login, every open item requested again) and said on
+ * stderr or the table's status line; only a fatal failure ends the watch (exit 3 or 4).
+ */
 export async function runWatch(rics: string[], flags: WatchFlags): Promise<void> {
   const connection = await resolveConnection(flags, { needCredentials: false });
   const login = await loginOf(connection);
   const { settings, log, ca } = connection;
-  const url = settings.urls[0] ?? "";
-  const subscriber = new Subscriber({
-    url,
+  const consumer = new Consumer({
+    urls: settings.urls,
     login: login.login,
     applicationId: settings.appId,
     ...(settings.position === undefined ? {} : { position: settings.position }),
@@ -49,8 +67,14 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
   });
   const table = flags.json !== true && process.stdout.isTTY;
   const output = table ? tableOutput(rics, flags.field) : ndjsonOutput();
-  subscriber.onEvent((event) => output.item(event));
-  subscriber.onServerError((message) => output.serverError(message));
+  consumer.onEvent((event) => output.item(event));
+  consumer.onServerError((message) => output.serverError(message));
+  let opened = false;
+  consumer.onStatus((event) => {
+    // Before the first Login the connect deadline speaks for the attempts (openWithin).
+    const line = opened ? noticeOf(event) : undefined;
+    if (line !== undefined) output.notice(safeLine(line));
+  });
 
   let stop: (() => void) | undefined;
   const interrupted = new Promise<"interrupted">((resolve) => {
@@ -58,33 +82,36 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
-  let opened = false;
   // The reader went away (`| head`): stop as on Ctrl+C, closing the streams and the Login.
   const offClosed = onOutputClosed(() => {
     stop?.();
-    if (!opened) void subscriber.close();
+    if (!opened) void consumer.close();
   });
   try {
     let info;
     try {
-      info = await openWithin(subscriber, connection, login.manager); // bounded by --connect-timeout
+      info = await openWithin(consumer, connection, login.manager); // bounded by --connect-timeout
       opened = true;
     } catch (error) {
       throw toCliError(error, settings);
     }
     if (table)
       process.stderr.write(
-        `rcc: watching ${rics.length} RIC(s) on ${url} as ${safeText(info.user ?? "?")} (Ctrl+C to stop)\n`,
+        `rcc: watching ${rics.length} RIC(s) on ${safeText(consumer.url)} as ${safeText(info.user ?? "?")} (Ctrl+C to stop)\n`,
       );
     output.start();
-    subscriber.subscribe(rics);
-    const outcome = await Promise.race([interrupted, subscriber.closed]);
+    consumer.subscribe(rics);
+    const outcome = await Promise.race([interrupted, consumer.closed]);
     if (outcome === "interrupted") {
-      await subscriber.close();
+      await consumer.close();
       process.exitCode = EXIT.ok;
       return;
     }
-    throw new CliError(`connection lost: ${outcome?.message ?? "closed"}`, EXIT.connection);
+    // The consumer stopped for good: reconnecting gave up, or a re-login was refused.
+    if (outcome === undefined || outcome instanceof ConnectionLostError) {
+      throw new CliError(`connection lost: ${outcome?.message ?? "closed"}`, EXIT.connection);
+    }
+    throw toCliError(outcome, settings);
   } finally {
     offClosed();
     output.finish();
@@ -92,7 +119,7 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
     }
-    await subscriber.close();
+    await consumer.close();
     await login.dispose();
   }
 }
@@ -103,7 +130,7 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
  */
 async function loginOf(
   connection: ResolvedConnection,
-): Promise<{ login: SubscriberLogin; dispose: () => Promise<void>; manager?: TokenManager }> {
+): Promise<{ login: ConsumerLogin; dispose: () => Promise<void>; manager?: TokenManager }> {
   const { settings } = connection;
   const missing: string[] = [];
   if (settings.urls.length === 0) missing.push("--url (or RCC_URLS): the WebSocket endpoint to watch");
@@ -114,10 +141,29 @@ async function loginOf(
     );
   }
   if (missing.length > 0) throw new CliError(`missing ${missing.join("; and ")}`, EXIT.usage);
-  if (!tokenLogin) return { login: { kind: "name", user: settings.loginName ?? "" }, dispose: () => Promise.resolve() };
+  if (!tokenLogin) return { login: { kind: "name", name: settings.loginName ?? "" }, dispose: () => Promise.resolve() };
   await ensurePassword(settings);
   const { manager, dispose } = buildTokenManager(connection);
   return { login: { kind: "token", auth: manager }, dispose, manager };
+}
+
+/** What the watcher is told about a status event, unescaped; undefined for the events it is not told about. */
+function noticeOf(event: ConsumerStatusEvent): string | undefined {
+  switch (event.type) {
+    case "reconnecting":
+      return `rcc: connection lost: ${event.cause.message}; reconnecting in ${formatDuration(Math.round(event.delayMs))} (attempt ${event.attempt})`;
+    case "resubscribed":
+      return `rcc: reconnected to ${event.url}; re-requested ${event.items} item${event.items === 1 ? "" : "s"}`;
+    case "token-refreshed":
+      return "rcc: token refreshed; logged in again on the open connection";
+    case "error":
+      return `rcc: ${event.error.message}`;
+    case "state":
+    case "ready":
+    case "closed":
+      // Said otherwise: the first Login by the "watching" line, a reconnect by "resubscribed", the end by the exit.
+      return undefined;
+  }
 }
 
 function stateOf(event: ItemEvent): Record<string, string> | undefined {
@@ -151,6 +197,9 @@ function ndjsonOutput(): WatchOutput {
     },
     serverError(message) {
       write({ at: new Date().toISOString(), type: "Error", id: message.ID, text: message.Text });
+    },
+    notice(line) {
+      process.stderr.write(`${line}\n`);
     },
     start: () => undefined,
     finish: () => undefined,
@@ -189,6 +238,11 @@ function tableOutput(rics: readonly string[], view: readonly string[] | undefine
     },
     serverError(message) {
       process.stderr.write(`rcc: the server answered with an Error: ${quoteText(String(message.Text))}\n`);
+    },
+    notice(line) {
+      // Under the table, not on stderr: a line written there would break the redraw in place.
+      model.setStatus(line.replace(/^rcc: /, ""));
+      schedule();
     },
     finish() {
       if (timer !== undefined) systemClock.clearTimeout(timer);

@@ -1,16 +1,11 @@
 /**
  * `rcc watch RIC…`: subscribes to RICs and shows their live values, as a table updated in place on a
- * terminal, or one NDJSON line per message otherwise (issue 7). The work is in watch-run.ts, loaded only
- * when run.
+ * terminal, or one NDJSON line per message otherwise, through dropped connections and token refreshes. The
+ * work is in watch-run.ts, loaded only when run.
  */
 import type { Command } from "commander";
-import { addConnectionOptions, type ConnectionFlags } from "../connection-options.js";
-
-/** Flags of `rcc watch`. */
-export interface WatchFlags extends ConnectionFlags {
-  /** Fields to show (a View, §4A.1). */
-  field?: string[];
-}
+import { addConnectionOptions } from "../connection-options.js";
+import type { WatchFlags } from "./watch-run.js";
 
 /** Registers `rcc watch`. */
 export function registerWatch(program: Command): void {
@@ -32,6 +27,15 @@ Output: on a terminal, a table updated in place (changed cells in inverse video,
 otherwise (or with --json) one JSON line per Refresh, Update, Status or Error. Ctrl+C closes the streams and
 the Login, then exits 0.
 
+Staying connected: a dropped connection, a "System busy" from the server or a dead link does not end the watch.
+rcc reconnects after a random wait (at most 0.5 s at first, doubling up to 30 s), trying each --url in turn,
+logs in again and requests every RIC whose stream is still open; a token refresh logs in again on the open
+connection. Each step
+is said on stderr (on a terminal, on the status line under the table), e.g.
+  rcc: connection lost: login ended: Closed/NoResources (System busy); reconnecting in 1.2 s (attempt 1)
+  rcc: reconnected to ws://127.0.0.1:41232/WebSocket; re-requested 2 items
+--connect-timeout bounds only the first connection.
+
 Examples:
   rcc watch TRCCTEST01 TRCCTEST02 --url ws://127.0.0.1:41232/WebSocket \\
     --auth-url http://127.0.0.1:41231/auth/oauth2/v1/token --user GE-A-00000001-1-0001 --password-file pw.txt
@@ -41,7 +45,7 @@ Exit codes:
   0    stopped with Ctrl+C (SIGINT) or SIGTERM, after a clean Close
   1    bad usage (e.g. no --url, no credentials)
   3    authentication failed or the Login was refused
-  4    could not connect, or the connection was lost
+  4    could not connect within --connect-timeout, or the connection was lost for good
   141  stdout or stderr closed by its reader, e.g. piped to head (silent; after a clean Close)`,
     )
     .action(async (rics: string[], flags: WatchFlags) => {

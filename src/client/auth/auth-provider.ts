@@ -1,7 +1,7 @@
 /**
  * The seam between authentication and the WebSocket session: the session only ever asks an
  * {@link AuthProvider} for a token, so an RDP v2 client-credentials provider (or a static token, or a
- * user-name login through an on-site ADS) can be added without touching the session (issue 3).
+ * user-name login through an on-site ADS) can be added without touching the session.
  */
 
 /** An access token and when it stops being valid. */

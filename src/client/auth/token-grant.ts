@@ -4,7 +4,7 @@
  * a typed error, and counts outcomes. Holds no tokens: the token manager decides what to ask for.
  */
 import type { Logger } from "../../util/logger.js";
-import { authErrorForAnswer, classifyTokenStatus } from "./auth-errors.js";
+import { authErrorForAnswer, classifyTokenStatus } from "./token-status.js";
 import type { GrantType, IssuedTokens } from "./token-http.js";
 import {
   parseOAuthError,

@@ -6,8 +6,8 @@
 import type { Clock } from "../../util/clock.js";
 import { redactSecrets } from "../../util/logger.js";
 import { processSecrets, type SecretRegistry } from "../../util/secret-registry.js";
-import { AUTH_ERROR_CODES, AuthError, classifyTokenStatus } from "./auth-errors.js";
-import { certificateErrorFor } from "../errors.js";
+import { classifyTokenStatus } from "./token-status.js";
+import { certificateErrorFor, AUTH_ERROR_CODES, AuthError } from "../errors.js";
 
 /** OAuth2 grant types of RDP v1. */
 export type GrantType = "password" | "refresh_token";

@@ -7,8 +7,7 @@
 import type { Logger } from "../../util/logger.js";
 import { processSecrets, type SecretRegistry } from "../../util/secret-registry.js";
 import type { AccessToken, AuthProvider } from "./auth-provider.js";
-import { AUTH_ERROR_CODES, AuthError } from "./auth-errors.js";
-import { CertificateError } from "../errors.js";
+import { CertificateError, AUTH_ERROR_CODES, AuthError } from "../errors.js";
 import type { GrantStats } from "./token-grant.js";
 import { TokenGrantClient } from "./token-grant.js";
 import type { GrantType, IssuedTokens } from "./token-http.js";
@@ -57,7 +56,7 @@ export class TokenManager implements AuthProvider {
    */
   readonly #secrets: SecretRegistry = processSecrets.child();
 
-  /** @throws RccError "RCC_INVALID_OPTIONS" on invalid options. */
+  /** @throws InvalidOptionsError (code "RCC_INVALID_OPTIONS") on invalid options. */
   constructor(options: TokenManagerOptions) {
     this.#options = resolveTokenOptions(options);
     this.user = this.#options.user;

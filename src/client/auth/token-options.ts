@@ -8,7 +8,7 @@ import type { Logger } from "../../util/logger.js";
 import { silentLogger } from "../../util/logger.js";
 import type { BackoffPolicy } from "../../util/backoff.js";
 import { resolveBackoffPolicy } from "../../util/backoff.js";
-import { RccError } from "../errors.js";
+import { InvalidOptionsError } from "../errors.js";
 import { httpFetch } from "./http-fetch.js";
 import {
   bool,
@@ -37,22 +37,29 @@ export interface TokenManagerOptions {
   clientId: string;
   /** Client secret, only if the app key has one (§1.3). Never logged. @default undefined (not sent) */
   clientSecret?: string;
-  /** Sign other sessions of this machine ID out on password grants (§1.7). @default true */
+  /** Sign other sessions of this machine ID out on password grants (§1.7). @default DEFAULT_TOKEN_OPTIONS.takeExclusiveSignOnControl */
   takeExclusiveSignOnControl?: boolean;
   /** `scope` of the password grant; not resent on refresh (§1.4). @default undefined (not sent) */
   scope?: string;
-  /** Refresh after this fraction of `expires_in` (RTSDK `tokenReissueRatio`, 0.05–0.95, §1.8). @default 0.8 */
+  /**
+   * Refresh after this fraction of `expires_in` (RTSDK `tokenReissueRatio`, 0.05–0.95, §1.8).
+   * @default DEFAULT_TOKEN_OPTIONS.refreshRatio
+   */
   refreshRatio?: number;
-  /** Refresh no later than this many milliseconds before expiry (§1.8). @default 60_000 */
+  /** Refresh no later than this many milliseconds before expiry (§1.8). @default DEFAULT_TOKEN_OPTIONS.refreshMarginMs */
   refreshMarginMs?: number;
   /**
    * Retry policy, per token call, for 429/5xx/network errors/timeouts; the call then fails with
-   * `AuthUnavailableError`. @default { initialDelayMs: 1000, maxDelayMs: 30_000, factor: 2, maxAttempts: 5 }
+   * `AuthUnavailableError`; absent keys come from the default policy.
+   * @default DEFAULT_TOKEN_OPTIONS.retry (TOKEN_RETRY_DEFAULTS)
    */
   retry?: Partial<BackoffPolicy>;
-  /** Redirects (301/302/307/308) followed per request before failing (§1.2). @default 5 */
+  /** Redirects (301/302/307/308) followed per request before failing (§1.2). @default DEFAULT_TOKEN_OPTIONS.maxRedirects */
   maxRedirects?: number;
-  /** Time allowed for one token request, redirects and body included, milliseconds. @default 15_000 */
+  /**
+   * Time allowed for one token request, redirects and body included, milliseconds.
+   * @default DEFAULT_TOKEN_OPTIONS.requestTimeoutMs
+   */
   requestTimeoutMs?: number;
   /** Time source for the schedule, retries and timeouts. @default systemClock */
   clock?: Clock;
@@ -76,6 +83,16 @@ export const TOKEN_RETRY_DEFAULTS: BackoffPolicy = Object.freeze({
   maxDelayMs: 30_000,
   factor: 2,
   maxAttempts: 5,
+});
+
+/** The defaults of {@link TokenManagerOptions}: the one place each is written. */
+export const DEFAULT_TOKEN_OPTIONS = Object.freeze({
+  takeExclusiveSignOnControl: true,
+  refreshRatio: 0.8,
+  refreshMarginMs: 60_000,
+  retry: TOKEN_RETRY_DEFAULTS,
+  maxRedirects: 5,
+  requestTimeoutMs: 15_000,
 });
 
 /** {@link TokenManagerOptions} with every default applied. */
@@ -115,31 +132,31 @@ const spec: Spec = {
   password: required(str({ nonEmpty: true })),
   clientId: required(str({ nonEmpty: true })),
   clientSecret: optional(str()),
-  takeExclusiveSignOnControl: withDefault(bool, true),
+  takeExclusiveSignOnControl: withDefault(bool, DEFAULT_TOKEN_OPTIONS.takeExclusiveSignOnControl),
   scope: optional(str()),
-  refreshRatio: withDefault(num({ min: 0.05, max: 0.95 }), 0.8),
-  refreshMarginMs: withDefault(num({ min: 0 }), 60_000),
-  maxRedirects: withDefault(num({ int: true, min: 0 }), 5),
-  requestTimeoutMs: withDefault(num({ gt: 0 }), 15_000),
+  refreshRatio: withDefault(num({ min: 0.05, max: 0.95 }), DEFAULT_TOKEN_OPTIONS.refreshRatio),
+  refreshMarginMs: withDefault(num({ min: 0 }), DEFAULT_TOKEN_OPTIONS.refreshMarginMs),
+  maxRedirects: withDefault(num({ int: true, min: 0 }), DEFAULT_TOKEN_OPTIONS.maxRedirects),
+  requestTimeoutMs: withDefault(num({ gt: 0 }), DEFAULT_TOKEN_OPTIONS.requestTimeoutMs),
 };
 
 /**
  * Validates options and applies defaults.
- * @throws RccError code "RCC_INVALID_OPTIONS" naming each bad key (values are never echoed).
+ * @throws InvalidOptionsError naming each bad key (values are never echoed).
  */
 export function resolveTokenOptions(options: TokenManagerOptions): ResolvedTokenOptions {
   const checked = checkObject(options, spec);
   if (checked.problems.length > 0) {
-    throw new RccError("RCC_INVALID_OPTIONS", `invalid token manager options: ${checked.problems.join("; ")}`);
+    throw new InvalidOptionsError(`invalid token manager options: ${checked.problems.join("; ")}`);
   }
   const parsed = {
     data: checked.value as Omit<ResolvedTokenOptions, "retry" | "clock" | "random" | "fetch" | "dispatcher" | "log">,
   };
   let retry: BackoffPolicy;
   try {
-    retry = resolveBackoffPolicy(options.retry, TOKEN_RETRY_DEFAULTS);
+    retry = resolveBackoffPolicy(options.retry, DEFAULT_TOKEN_OPTIONS.retry);
   } catch (error) {
-    throw new RccError("RCC_INVALID_OPTIONS", `invalid token manager options: retry: ${(error as Error).message}`);
+    throw new InvalidOptionsError(`invalid token manager options: retry: ${(error as Error).message}`);
   }
   const fetchImpl = options.fetch ?? httpFetch;
   return Object.freeze({

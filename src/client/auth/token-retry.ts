@@ -5,8 +5,7 @@
 import type { Clock } from "../../util/clock.js";
 import type { BackoffPolicy } from "../../util/backoff.js";
 import { backoffDelayMs } from "../../util/backoff.js";
-import { AuthError, AuthUnavailableError } from "./auth-errors.js";
-import { RccError } from "../errors.js";
+import { RccError, AuthError, AuthUnavailableError } from "../errors.js";
 
 /** What {@link retryTransient} needs. */
 export interface RetryContext {

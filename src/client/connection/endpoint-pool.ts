@@ -56,7 +56,7 @@ export class EndpointPool {
  * Checks that `url` parses and uses the ws: or wss: scheme.
  * @throws TypeError otherwise; the message names the URL without any user-info part.
  */
-export function assertWebSocketUrl(url: string): void {
+function assertWebSocketUrl(url: string): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -65,5 +65,19 @@ export function assertWebSocketUrl(url: string): void {
   }
   if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
     throw new TypeError(`WebSocket URL must start with ws:// or wss://, got ${parsed.protocol}//${parsed.host}`);
+  }
+}
+
+/**
+ * The option check of one endpoint URL (`urls` of the session options).
+ * @returns the problem, as {@link assertWebSocketUrl} words it, or undefined for a valid ws:// or wss:// URL.
+ */
+export function checkEndpointUrl(url: unknown): string | undefined {
+  if (typeof url !== "string") return "must be a string";
+  try {
+    assertWebSocketUrl(url);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
   }
 }

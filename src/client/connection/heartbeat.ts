@@ -13,9 +13,9 @@ import type { Clock, TimerHandle } from "../../util/clock.js";
 /** Options of {@link Heartbeat}. */
 export interface HeartbeatOptions {
   clock: Clock;
-  /** The server's ping interval, milliseconds. @default 20_000 */
+  /** The server's ping interval, milliseconds (the session's `pingIntervalMs`). */
   pingIntervalMs: number;
-  /** Ping intervals of inbound silence that mean a dead link. @default 3 */
+  /** Ping intervals of inbound silence that mean a dead link (the session's `missedPings`). */
   missedPings: number;
   /** Called once when the link is declared dead (with the silence observed, milliseconds). */
   onDead: (silentMs: number) => void;

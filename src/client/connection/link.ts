@@ -10,7 +10,7 @@
  * thousands of times a second thus costs at most the reply cap, never the posts' share of the window.
  */
 import type { WebSocket } from "ws";
-import type { TlsOptions } from "../options.js";
+import type { TlsOptions } from "./session-options.js";
 import { openWebSocket, proxyFor } from "./web-socket.js";
 import { MESSAGE_TYPES, nameOf } from "../../protocol/codes.js";
 import { LOGIN_STREAM_ID, PING, PONG } from "../../protocol/messages.js";
@@ -18,7 +18,7 @@ import { parseInboundFrame } from "../../protocol/inbound-frame.js";
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { Heartbeat } from "./heartbeat.js";
-import { ConnectionLostError } from "../post-errors.js";
+import { ConnectionLostError } from "../errors.js";
 import type { RateGovernor } from "./rate-governor.js";
 
 import type { InboundMessage } from "../../protocol/inbound-frame.js";
@@ -31,6 +31,8 @@ export interface LinkHandlers {
   onLogin(message: InboundMessage): void;
   /** A Refresh or Status on another stream: an item stream of on-stream posting (§4A.6). */
   onItem(message: InboundMessage): void;
+  /** An Update on an item stream (§4A.3), for a consumer; without this handler Updates are only counted. */
+  onUpdate?(message: InboundMessage): void;
   /** An Ack or Nak (§2.9), with the monotonic arrival time of its frame. Hot path. */
   onAck(message: InboundMessage, nowMs: number): void;
   /** A converter Error (§2.11). */
@@ -63,9 +65,11 @@ const DISPATCH: Readonly<Record<string, Dispatch>> = {
   Error: (link, message) => link.handlers.onServerError(message),
   Refresh: (link, message) => link.loginOrItem(message),
   Status: (link, message) => link.loginOrItem(message),
-  // The fan-out of our own on-stream posts (§4A.6 rule 5): one per post, so dropped at the cost of a count.
-  Update: (link) => {
+  // For a contributor, the fan-out of its own on-stream posts (§4A.6 rule 5): one per post, so dropped at the
+  // cost of a count. A consumer's session hands them on (onUpdate): they are what it subscribed for.
+  Update: (link, message) => {
     link.updates += 1;
+    link.handlers.onUpdate?.(message);
   },
 };
 

@@ -6,10 +6,10 @@
 import { DATA_STATES, STATE_CODES, STREAM_STATES, enumName } from "../../protocol/codes.js";
 import { MAX_MESSAGES_PER_SECOND_ELEMENT } from "../../protocol/messages.js";
 import type { InboundMessage } from "./link.js";
-import { LoginRefusedError } from "../post-errors.js";
+import { LoginRefusedError } from "../errors.js";
 
 /**
- * State codes that say "this user/token may not log in". Decision (issue 3): on a token that was never
+ * State codes that say "this user/token may not log in". Decision: on a token that was never
  * used in a login before they are fatal; otherwise the session fetches a new token and retries once.
  */
 export const TOKEN_SUSPECT_CODES: ReadonlySet<string> = new Set([

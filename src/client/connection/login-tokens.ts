@@ -1,11 +1,11 @@
 /**
  * How a session logs in (a token, or a DACS user name through an on-site ADS, §4A.5), which token a
- * (re)connect uses, and what a token-related login refusal means (issue 3 decision): a refusal on a token
+ * (re)connect uses, and what a token-related login refusal means (a design decision): a refusal on a token
  * never used in a login before is fatal; a refusal on a token used before makes the next attempt fetch a
  * new token, once. A user name cannot change, so a refusal about it is always fatal.
  */
 import { type LoginRequest, buildLoginRequest } from "../../protocol/messages.js";
-import { AUTH_ERROR_CODES, AuthError } from "../auth/auth-errors.js";
+import { AUTH_ERROR_CODES, AuthError } from "../errors.js";
 import type { AccessToken, AuthProvider } from "../auth/auth-provider.js";
 import { buildUserNameLogin } from "../../protocol/messages.js";
 

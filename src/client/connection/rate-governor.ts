@@ -49,9 +49,9 @@ export type MessageKind = "post" | "control" | "reply";
 export interface RateGovernorOptions {
   /** The advertised `TRCE:MaxMessagesPerSecond` (or the configured default), messages per window. */
   maxMessagesPerSecond: number;
-  /** Fraction of the limit actually used (0 < f ≤ 1). @default 1 */
+  /** Fraction of the limit actually used (0 < f ≤ 1). @default DEFAULT_RATE_GOVERNOR_OPTIONS.safetyFactor */
   safetyFactor?: number;
-  /** Window length, milliseconds. @default 1000 */
+  /** Window length, milliseconds. @default DEFAULT_RATE_GOVERNOR_OPTIONS.windowMs */
   windowMs?: number;
   /**
    * Slots of each window posts may not use, kept for control messages. `undefined` = 2 when the limit is
@@ -59,21 +59,37 @@ export interface RateGovernorOptions {
    * @default undefined
    */
   reservedControlSlots?: number;
-  /** Largest burst of posts, as milliseconds' worth of the window's post rate; 0 turns pacing off. @default 20 */
+  /**
+   * Largest burst of posts, as milliseconds' worth of the window's post rate; 0 turns pacing off.
+   * @default DEFAULT_RATE_GOVERNOR_OPTIONS.paceBurstMs
+   */
   paceBurstMs?: number;
   /**
    * Count posts from their settlement (reported with {@link RateGovernor.settle}) instead of their sending;
-   * pending in between. @default false
+   * pending in between. @default DEFAULT_RATE_GOVERNOR_OPTIONS.ackClocked
    */
   ackClocked?: boolean;
-  /** Milliseconds a control message counts beyond `windowMs` (its arrival is never confirmed). @default 0 */
+  /**
+   * Milliseconds a control message counts beyond `windowMs` (its arrival is never confirmed).
+   * @default DEFAULT_RATE_GOVERNOR_OPTIONS.controlMarginMs
+   */
   controlMarginMs?: number;
   /**
    * Largest share of the limit replies (Pongs) may take in any window, in (0, 1]; at least one reply per
-   * window is always allowed. @default 0.05
+   * window is always allowed. @default DEFAULT_RATE_GOVERNOR_OPTIONS.maxReplyShare
    */
   maxReplyShare?: number;
 }
+
+/** The defaults of {@link RateGovernorOptions}: the one place each is written. */
+const DEFAULT_RATE_GOVERNOR_OPTIONS = Object.freeze({
+  safetyFactor: 1,
+  windowMs: 1000,
+  paceBurstMs: 20,
+  ackClocked: false,
+  controlMarginMs: 0,
+  maxReplyShare: 0.05,
+});
 
 /** Sliding-window rate limiter over all outbound messages. */
 export class RateGovernor {
@@ -106,17 +122,18 @@ export class RateGovernor {
 
   /** @throws RangeError on a non-positive limit, window or safety factor, or a reply share outside (0, 1]. */
   constructor(options: RateGovernorOptions) {
-    const safety = options.safetyFactor ?? 1;
+    const defaults = DEFAULT_RATE_GOVERNOR_OPTIONS;
+    const safety = options.safetyFactor ?? defaults.safetyFactor;
     if (!(safety > 0 && safety <= 1)) throw new RangeError("safetyFactor must be in (0, 1]");
-    const windowMs = options.windowMs ?? 1000;
+    const windowMs = options.windowMs ?? defaults.windowMs;
     if (!(windowMs > 0)) throw new RangeError("windowMs must be > 0");
     this.#safetyFactor = safety;
     this.#windowMs = windowMs;
     this.#reservedOption = options.reservedControlSlots;
-    this.#paceBurstMs = Math.max(0, options.paceBurstMs ?? 20);
-    this.#ackClocked = options.ackClocked ?? false;
-    this.#controlMarginMs = Math.max(0, options.controlMarginMs ?? 0);
-    const replyShare = options.maxReplyShare ?? 0.05;
+    this.#paceBurstMs = Math.max(0, options.paceBurstMs ?? defaults.paceBurstMs);
+    this.#ackClocked = options.ackClocked ?? defaults.ackClocked;
+    this.#controlMarginMs = Math.max(0, options.controlMarginMs ?? defaults.controlMarginMs);
+    const replyShare = options.maxReplyShare ?? defaults.maxReplyShare;
     if (!(replyShare > 0 && replyShare <= 1)) throw new RangeError("maxReplyShare must be in (0, 1]");
     this.#maxReplyShare = replyShare;
     this.setLimit(options.maxMessagesPerSecond);

@@ -1,5 +1,5 @@
 /**
- * The self-healing session (issue 3): token → WebSocket → Login → ready, answering Pings, re-logging in
+ * The self-healing session: token → WebSocket → Login → ready, answering Pings, re-logging in
  * with `Refresh:false` after every token refresh (§2.4), and on any loss (closed login stream, "System
  * busy", dead link, socket error) backing off with full jitter and reconnecting through the endpoint pool
  * (§3.6). With a user-name login (an on-site ADS, §4A.5) the token steps fall away. Fatal refusals stop it
@@ -9,27 +9,25 @@
 import { buildLoginClose } from "../../protocol/messages.js";
 import type { Logger } from "../../util/logger.js";
 import type { AccessToken } from "../auth/auth-provider.js";
-import { CertificateError, certificateErrorFor } from "../errors.js";
-import type { ResolvedSessionOptions } from "../options.js";
-import { ConnectionLostError } from "../post-errors.js";
+import { CertificateError, certificateErrorFor, ConnectionLostError } from "../errors.js";
+import type { ResolvedSessionOptions } from "./session-options.js";
 import { type InboundMessage, type Link, openLink } from "./link.js";
 import { classifyLoginMessage, type LoginOutcome } from "./login-outcome.js";
+import type { PostSink } from "./post-sink.js";
 import { Reconnector } from "./reconnector.js";
 import { connectFailure, defaultPosition } from "./web-socket.js";
-import {
-  type SessionCounters,
-  type SessionDeps,
-  type SessionState,
-  isLegalTransition,
-  newSessionCounters,
-} from "./session-state.js";
+import { type SessionCounters, type SessionState, isLegalTransition, newSessionCounters } from "./session-state.js";
+import type { SessionDeps } from "./session-events.js";
 import { LoginTokens, isFatalAuthError, isFatalLoginRefusal, watchTokens } from "./login-tokens.js";
 import { TimerSlots } from "../../util/timer-slots.js";
 
 const CLOSE_HANDSHAKE_MS = 1000;
 
-/** One logical connection to RCC that heals itself. */
-export class Session {
+/**
+ * One logical connection to RCC that heals itself. It is also the post pipeline's {@link PostSink}: posts go
+ * to its link, and their rate budget is the one governor it owns (given in its deps, used by nothing else).
+ */
+export class Session implements PostSink {
   readonly counters: SessionCounters = newSessionCounters();
   readonly #options: ResolvedSessionOptions;
   readonly #deps: SessionDeps;
@@ -78,9 +76,19 @@ export class Session {
     return this.#state === "ready" && this.#link ? this.#link.postCapacity(nowMs) : 0;
   }
 
+  /** Milliseconds until a post slot frees up in the rate window (§3.4). */
+  postWaitMs(nowMs: number): number {
+    return this.#deps.governor.waitMs(nowMs, 1, "post");
+  }
+
   /** Sends a frame of `count` posts on the ready connection. */
   sendPosts(text: string, count: number): void {
     this.#link?.sendPosts(text, count);
+  }
+
+  /** `count` posts sent earlier were settled at monotonic `nowMs`: the Ack-clocked window counts them from now. */
+  postsSettled(nowMs: number, count: number): void {
+    this.#deps.governor.settle(nowMs, count);
   }
 
   /** Sends a control message (an item Request, §4A.6) on the ready connection; dropped otherwise. */
@@ -148,7 +156,7 @@ export class Session {
     const { clock, governor, pipeline } = this.#deps;
     let link: Link | undefined;
     try {
-      link = await openLink(url, {
+      link = await (this.#deps.openLink ?? openLink)(url, {
         ...options,
         clock,
         log: this.#log,
@@ -158,6 +166,7 @@ export class Session {
         handlers: {
           onLogin: (message) => this.#onLogin(link, message),
           onItem: pipeline.onItemMessage,
+          ...(pipeline.onItemUpdate === undefined ? {} : { onUpdate: pipeline.onItemUpdate }),
           onAck: pipeline.onAck,
           onServerError: pipeline.onServerError,
           onClosed: (cause) => {
@@ -217,7 +226,15 @@ export class Session {
     this.#timers.set("stable", this.#options.stableAfterMs, () => this.#reconnector.reset());
     const advertised = outcome.maxMessagesPerSecond !== undefined;
     this.#log.info({ url: this.url, maxMessagesPerSecond: limit, advertised, user: outcome.user }, "logged in");
-    this.#deps.publish({ type: "ready", url: this.url, maxMessagesPerSecond: limit, advertised, text: outcome.text });
+    const user = outcome.user === undefined ? {} : { user: outcome.user };
+    this.#deps.publish({
+      type: "ready",
+      url: this.url,
+      maxMessagesPerSecond: limit,
+      advertised,
+      text: outcome.text,
+      ...user,
+    });
     const deferred = this.#tokens.takeDeferred();
     if (deferred !== undefined) this.#relogin(link, deferred);
     this.#deps.pipeline.onReady();
@@ -226,7 +243,7 @@ export class Session {
   #onLoginEnded(outcome: Extract<LoginOutcome, { kind: "ended" }>): void {
     this.#log.warn({ err: outcome.error.message, state: this.#state }, "login stream closed by the server");
     if (outcome.tokenSuspect) {
-      // Decision (issue 3): refused on a token never used before, or on a user name → fatal; otherwise one
+      // Decision: refused on a token never used before, or on a user name → fatal; otherwise one
       // retry with a new token.
       if (isFatalLoginRefusal(this.#deps.login, this.#state === "logging-in", this.#tokens.fresh)) {
         this.#fail(outcome.error);
@@ -266,7 +283,7 @@ export class Session {
     this.#timers.set("backoff", plan.delayMs, () => void this.#authenticate());
   }
 
-  /** Untrusted certificate (issue 3): fatal before the first accepted Login, else warn and back off as usual. */
+  /** Untrusted certificate: fatal before the first accepted Login, else warn and back off as usual. */
   #isFatalCertificate(error: Error): boolean {
     if (!(error instanceof CertificateError)) return false;
     if (!this.#wasReady) return true;

@@ -8,8 +8,8 @@ import type { Agent } from "node:http";
 import { WebSocket } from "ws";
 import { SUBPROTOCOL } from "../../protocol/messages.js";
 import type { Clock } from "../../util/clock.js";
-import type { TlsOptions } from "../options.js";
-import { ConnectionLostError } from "../post-errors.js";
+import type { TlsOptions } from "./session-options.js";
+import { ConnectionLostError } from "../errors.js";
 
 /** What {@link openWebSocket} needs. */
 export interface OpenWebSocketOptions {

@@ -8,7 +8,7 @@
  * {@link toRccTime}.
  */
 import type { FieldValue, Fields } from "../../protocol/messages.js";
-import { ValidationError } from "../post-errors.js";
+import { ValidationError } from "../errors.js";
 
 /** A value accepted by `contribute()`: a JSON field value (§2.12) or a `Date` (converted, see above). */
 export type FieldInput = FieldValue | Date;
@@ -18,11 +18,8 @@ export type FieldsInput = Readonly<Record<string, FieldInput>>;
 
 /** Field acronyms of RDMFieldDictionary: letters, digits and underscores (e.g. `PRIMACT_1`, `DSPLY_NAME`). */
 const FIELD_NAME = /^[A-Za-z0-9_]{1,64}$/;
-/** Names already checked: a set look-up is half the cost of the regex on the hot path (bounded). */
-const validNames = new Set<string>();
-const VALID_NAMES_LIMIT = 10_000;
-/** The last RIC that passed {@link validateRic}: a stream of posts usually repeats a RIC, and `===` is cheap. */
-let lastValidRic: string | undefined;
+/** Most names a caller's `knownNames` set holds; it is cleared when full, so a stream of new names cannot grow it. */
+const KNOWN_NAMES_LIMIT = 10_000;
 /** Longest RIC accepted, in characters (RWF key names are at most 255 bytes). */
 export const MAX_RIC_LENGTH = 255;
 
@@ -31,13 +28,11 @@ export const MAX_RIC_LENGTH = 255;
  * @throws ValidationError otherwise.
  */
 export function validateRic(ric: unknown): string {
-  if (ric === lastValidRic && lastValidRic !== undefined) return lastValidRic;
   if (typeof ric !== "string" || ric.length === 0) throw new ValidationError("RIC must be a non-empty string");
   if (ric.length > MAX_RIC_LENGTH) throw new ValidationError(`RIC longer than ${MAX_RIC_LENGTH} characters`);
   if (ric.trim() !== ric) throw new ValidationError(`RIC ${JSON.stringify(ric)} has leading or trailing whitespace`);
   // eslint-disable-next-line no-control-regex -- control characters are exactly what we reject
   if (/[\u0000-\u001f\u007f]/.test(ric)) throw new ValidationError("RIC contains control characters");
-  lastValidRic = ric;
   return ric;
 }
 
@@ -47,9 +42,12 @@ export function validateRic(ric: unknown): string {
  * Accepted: finite numbers; strings (including "Inf", "-Inf", "NaN" for Reals); `null` (blank); valid Dates.
  * Rejected: non-finite numbers (pass "Inf"/"-Inf"/"NaN" strings instead), booleans, objects, arrays,
  * `undefined`, invalid Dates, names that are not acronyms, and an empty field set.
+ * @param knownNames names already checked, which this call adds to (a set look-up is half the cost of the
+ *   regex on the hot path); the post pipeline keeps one, so no state is shared between contributors.
+ *   @default undefined (every name is checked)
  * @throws ValidationError naming the first offending field.
  */
-export function normalizeFields(fields: unknown): Fields {
+export function normalizeFields(fields: unknown, knownNames?: Set<string>): Fields {
   if (typeof fields !== "object" || fields === null || Array.isArray(fields) || fields instanceof Date) {
     throw new ValidationError("fields must be an object mapping field names to values");
   }
@@ -60,12 +58,14 @@ export function normalizeFields(fields: unknown): Fields {
   // allocating the key array on every post.
   for (const name in input) {
     if (!Object.hasOwn(input, name)) continue;
-    if (!validNames.has(name)) {
+    if (knownNames === undefined || !knownNames.has(name)) {
       if (!FIELD_NAME.test(name)) {
         throw new ValidationError(`field name ${JSON.stringify(name)} is not a field acronym (A-Z, 0-9, _)`, name);
       }
-      if (validNames.size >= VALID_NAMES_LIMIT) validNames.clear();
-      validNames.add(name);
+      if (knownNames !== undefined) {
+        if (knownNames.size >= KNOWN_NAMES_LIMIT) knownNames.clear();
+        knownNames.add(name);
+      }
     }
     const value = input[name];
     const normalized = normalizeValue(name, value);

@@ -1,7 +1,7 @@
 /**
  * When the post pipeline flushes its queue: once per turn of the event loop however many posts arrive in it
  * (so posts submitted together go out in one frame, §2.2), and once more after a wait for the rate window
- * (§3.4) — at most one such timer at a time, on the injected clock.
+ * (§3.4) — at most one such timer at a time; both on the injected clock.
  */
 import type { Clock, TimerHandle } from "../../util/clock.js";
 
@@ -22,7 +22,7 @@ export class FlushScheduler {
   soon(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    this.#clock.setImmediate(() => {
       this.#scheduled = false;
       this.#flush();
     });

@@ -6,7 +6,7 @@
  * is a precomputed template around that string, and a frame is the join of its posts. The output parses to
  * exactly what `buildPost()` (§2.8) builds.
  */
-import { LOGIN_STREAM_ID, RCC_SERVICE } from "../../protocol/messages.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, LOGIN_STREAM_ID, RCC_SERVICE } from "../../protocol/messages.js";
 
 /** Bytes a frame adds around its posts: "[" and "]". */
 const FRAME_OVERHEAD_BYTES = 2;
@@ -15,9 +15,9 @@ export const MAX_POST_ID_DIGITS = 16;
 
 /** What every post of a session shares. */
 export interface PostFormatOptions {
-  /** `Key.Service`, a name or numeric id (§2.8). @default "DDS_TRCE" */
+  /** `Key.Service`, a name or numeric id (§2.8). @default RCC_SERVICE */
   service?: string | number;
-  /** Stream the off-stream posts ride on: the login stream (§3.1). @default 1 */
+  /** Stream the off-stream posts ride on: the login stream (§3.1). @default LOGIN_STREAM_ID */
   streamId?: number;
   /** Optional `PostUserInfo` (not required by RCC, §2.8). @default undefined */
   postUserInfo?: { Address: string; UserID: number };
@@ -112,8 +112,8 @@ export class FrameBuilder {
   #parts: string[] = [];
   #bytes = FRAME_OVERHEAD_BYTES;
 
-  /** @param maxFrameBytes largest frame, bytes. @default 61_440 */
-  constructor(maxFrameBytes = 61_440) {
+  /** @param maxFrameBytes largest frame, bytes. @default DEFAULT_MAX_MESSAGE_BYTES */
+  constructor(maxFrameBytes = DEFAULT_MAX_MESSAGE_BYTES) {
     if (!(maxFrameBytes > FRAME_OVERHEAD_BYTES)) throw new RangeError("maxFrameBytes too small");
     this.#maxFrameBytes = maxFrameBytes;
   }
@@ -154,7 +154,7 @@ export class FrameBuilder {
  * Packs messages into as few frames as possible, in order, each ≤ `maxFrameBytes` (pure; the pipeline
  * uses {@link FrameBuilder} directly). A single message larger than the cap gets a frame of its own.
  */
-export function packFrames(messages: readonly string[], maxFrameBytes = 61_440): string[] {
+export function packFrames(messages: readonly string[], maxFrameBytes = DEFAULT_MAX_MESSAGE_BYTES): string[] {
   const frames: string[] = [];
   const builder = new FrameBuilder(maxFrameBytes);
   for (const message of messages) {

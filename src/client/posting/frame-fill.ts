@@ -4,7 +4,7 @@
  * mode: per post one size sum, one template render, no allocation beyond the string. On-stream (§4A.6)
  * adds one map look-up per post for the RIC's item stream.
  */
-import { type PostEntry, rejectPost } from "./ack-tracker.js";
+import { type PostEntry, rejectPost } from "./post-entry.js";
 import { type FrameBuilder, type PostFormat, digitCount } from "./frame-builder.js";
 import type { ItemStreams } from "./item-streams.js";
 import type { PostQueue } from "./post-queue.js";

@@ -9,8 +9,8 @@
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { OnStreamPostFormat, type PostFormat } from "./frame-builder.js";
-import type { ResolvedPipelineOptions } from "../options.js";
-import { ItemStreamError } from "../post-errors.js";
+import type { ResolvedPipelineOptions } from "./pipeline-options.js";
+import { ItemStreamError } from "../errors.js";
 import type { InboundMessage } from "../connection/link.js";
 import { parseState } from "../connection/login-outcome.js";
 import { messageType } from "../../protocol/inbound-frame.js";

@@ -1,5 +1,5 @@
 /**
- * The path of a post (issue 3): validate → queue (bounded, optional conflation) → frame (batched, ≤
+ * The path of a post: validate → queue (bounded, optional conflation) → frame (batched, ≤
  * maxFrameBytes, within the rate governor's budget) → in flight (bounded) → Ack/Nak/Error/timeout → settle
  * exactly once. Posts in flight when a connection drops are re-sent with new PostIDs or rejected, as the
  * resend policy decides (resend-policy.ts: never over a newer acknowledged value). The hot path writes a
@@ -13,30 +13,43 @@
  * starts when it gets in (and the queue drains within `ackTimeoutMs` whatever the server does).
  */
 import { redactSecrets } from "../../util/logger.js";
-import { type Ack, AckTracker, type PostEntry, rejectPost, settleFromAck } from "./ack-tracker.js";
+import { type Ack, type PostEntry, rejectPost, settleFromAck } from "./post-entry.js";
+import { AckTracker } from "./ack-tracker.js";
+import { type PipelineCounters, newPipelineCounters } from "./pipeline-counters.js";
 import { readAckId, readNakCode } from "../../protocol/inbound-frame.js";
 import { FrameBuilder, PostFormat } from "./frame-builder.js";
 import { DrainSignal } from "./drain-signal.js";
 import { FlushScheduler } from "./flush-scheduler.js";
 import { fillOffStream, fillOnStream } from "./frame-fill.js";
 import { type ItemStreams, itemStreamsFor } from "./item-streams.js";
-import { type FieldsInput, normalizeFields, validateRic } from "./field-validation.js";
+import { type FieldsInput, normalizeFields } from "./field-validation.js";
 import { LatencyHistogram } from "./latency.js";
-import type { ResolvedPipelineOptions } from "../options.js";
-import { AckTimeoutError, ContentError, QueueFullError } from "../post-errors.js";
-import { type PrepareContext, createEntry, mergeInto } from "./post-prepare.js";
+import type { ResolvedPipelineOptions } from "./pipeline-options.js";
+import { AckTimeoutError, ContentError, type NakError, QueueFullError } from "../errors.js";
+import { type PrepareContext, PrepareMemo, checkRic, createEntry, mergeInto } from "./post-prepare.js";
 import { PostQueue } from "./post-queue.js";
-import type { PipelineDeps } from "./post-sink.js";
 import { ProtocolWarnings } from "../connection/protocol-warnings.js";
 import { ResendPolicy } from "./resend-policy.js";
-import type { TimerHandle } from "../../util/clock.js";
-import type { SessionPipeline } from "../connection/session-state.js";
+import type { Clock, TimerHandle } from "../../util/clock.js";
+import type { Logger } from "../../util/logger.js";
+import type { PostSink } from "../connection/post-sink.js";
+import type { SessionPipeline } from "../connection/session-events.js";
 import type { InboundMessage } from "../connection/link.js";
 import { errorDetails, matchServerError } from "./server-error-match.js";
-import { type PipelineCounters, newPipelineCounters } from "../contributor-stats.js";
 
 /** The NakCode of a Nak whose `NakCode` was no code at all (see `readNakCode`). */
 const MALFORMED_NAK_CODE = "Malformed";
+
+/** Collaborators of a `PostPipeline`. */
+export interface PipelineDeps {
+  clock: Clock;
+  log: Logger;
+  /** Where posts go out: the session. */
+  sink: PostSink;
+  onNak: (error: NakError) => void;
+  /** Where malformed Acks are reported (logged once per kind and connection). @default a new one on `log` */
+  warnings?: ProtocolWarnings;
+}
 
 /** Per-call options of `contribute()`. */
 export interface ContributeOptions {
@@ -55,6 +68,8 @@ export class PostPipeline implements SessionPipeline {
   readonly #warnings: ProtocolWarnings;
   readonly #format: PostFormat;
   readonly #prepare: PrepareContext;
+  /** The hot path's memos (last RIC, field names' JSON), this pipeline's own. */
+  readonly #memo = new PrepareMemo();
   readonly #frame: FrameBuilder;
   readonly #queue: PostQueue;
   readonly #tracker: AckTracker;
@@ -85,7 +100,7 @@ export class PostPipeline implements SessionPipeline {
     });
     this.#flushes = new FlushScheduler(deps.clock, () => this.#flush());
     this.#frame = new FrameBuilder(options.maxFrameBytes);
-    this.#prepare = { format: this.#format, maxFrameBytes: options.maxFrameBytes };
+    this.#prepare = { format: this.#format, maxFrameBytes: options.maxFrameBytes, memo: this.#memo };
     this.#queue = new PostQueue(options.maxQueued);
     this.#drained = new DrainSignal(deps.clock, () => this.#tracker.size === 0 && this.#queue.empty);
     this.#sweepIntervalMs = Math.min(1000, Math.max(1, options.ackTimeoutMs / 10));
@@ -125,9 +140,9 @@ export class PostPipeline implements SessionPipeline {
     const conflate = options?.conflate ?? this.#options.conflate;
     let entry: PostEntry;
     try {
-      validateRic(ric);
+      checkRic(ric, this.#memo);
       const target = conflate ? this.#queue.conflatable(ric) : undefined;
-      if (target !== undefined && mergeInto(target, normalizeFields(fields), this.#prepare)) {
+      if (target !== undefined && mergeInto(target, normalizeFields(fields, this.#memo.fields.names), this.#prepare)) {
         this.counters.conflated += 1;
         return target.promise; // both callers settle with the merged post's outcome
       }

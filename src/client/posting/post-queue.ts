@@ -3,7 +3,7 @@
  * chose to wait for room (backpressure), and the per-RIC index used by opt-in conflation. Pure data
  * structure; the pipeline decides when entries move.
  */
-import type { PostEntry } from "./ack-tracker.js";
+import type { PostEntry } from "./post-entry.js";
 
 const NONE_EXPIRED: readonly PostEntry[] = Object.freeze([]);
 

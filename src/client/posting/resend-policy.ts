@@ -1,5 +1,5 @@
 /**
- * What happens to the posts in flight when their connection drops (issue 3, issue 6). With `resendInFlight:
+ * What happens to the posts in flight when their connection drops. With `resendInFlight:
  * false` each rejects with {@link ConnectionLostError} (outcome unknown). With `resendInFlight: true` (the
  * default) each is re-sent first on the next connection, in send order, with a new PostID — except what a
  * NEWER post to the same RIC, acknowledged before the drop, already overwrote at the server: re-sending that
@@ -14,9 +14,9 @@
  * arrive in order) and only when re-sending is on.
  */
 import type { Fields } from "../../protocol/messages.js";
-import { type PostEntry, rejectPost } from "./ack-tracker.js";
-import type { PipelineCounters } from "../contributor-stats.js";
-import { ConnectionLostError, SupersededError } from "../post-errors.js";
+import { type PostEntry, rejectPost } from "./post-entry.js";
+import type { PipelineCounters } from "./pipeline-counters.js";
+import { ConnectionLostError, SupersededError } from "../errors.js";
 import type { PrepareContext } from "./post-prepare.js";
 import { type InFlightLookup, SupersessionLedger } from "./supersession-ledger.js";
 

@@ -4,7 +4,7 @@
  * narrow by the field or RIC the `Text` names, and otherwise by RIC. Errors come back in the order of the
  * offending messages, so among equal candidates the oldest still in flight is the one. Pure.
  */
-import type { PostEntry } from "./ack-tracker.js";
+import type { PostEntry } from "./post-entry.js";
 
 /**
  * A PostID as our posts write it: a JSON integer without a leading zero, not continued as a fraction or an

@@ -1,6 +1,6 @@
 /**
  * Which fields of a post still in flight a NEWER, already acknowledged post to the same RIC has overwritten at
- * the server — what the re-send policy must not send again after a reconnect (resend-policy.ts, issue 6: the
+ * the server — what the re-send policy must not send again after a reconnect (resend-policy.ts: the
  * RIC's final value must be the last one contributed).
  *
  * Cheap on the hot path. PostIDs are consecutive per connection and Acks normally arrive in PostID order: then
@@ -11,7 +11,7 @@
  * PostID that acknowledged it (one `JSON.parse` of those posts' fields). A RIC's record goes as soon as its
  * last overtaken post settles, so memory is bounded by the posts in flight and the fields of their RICs.
  */
-import type { PostEntry } from "./ack-tracker.js";
+import type { PostEntry } from "./post-entry.js";
 
 /** The posts in flight by PostID (the AckTracker). */
 export interface InFlightLookup {

@@ -1,5 +1,5 @@
 /**
- * The simulated RDP Auth Gateway token endpoint, OAuth2 v1 (rcc-protocol.md §1; simulator checklist items
+ * The simulated RDP Auth Gateway token endpoint, OAuth2 v1 (docs/protocol.md §1; simulator checklist items
  * 1–9). The HTTP façade: routing, body, faults, client identification and answers; the grant rules live
  * in {@link GrantHandlers} and the tokens in {@link TokenStore}.
  */

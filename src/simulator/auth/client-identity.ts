@@ -1,5 +1,5 @@
 /**
- * Client identification (rcc-protocol.md §1.2, checklist item 2): the client id may arrive in the body
+ * Client identification (docs/protocol.md §1.2, checklist item 2): the client id may arrive in the body
  * (`client_id`, RTSDK), in `Authorization: Basic base64("<id>:<secret>")` (the tutorial's Python, with an
  * empty secret), or in both, in which case they must agree.
  */

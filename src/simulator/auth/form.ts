@@ -1,5 +1,5 @@
 /**
- * Strict parsing of the token request body (`application/x-www-form-urlencoded`, rcc-protocol.md §1.2).
+ * Strict parsing of the token request body (`application/x-www-form-urlencoded`, docs/protocol.md §1.2).
  * Stricter than `URLSearchParams`, which silently keeps broken percent escapes and replaces invalid UTF-8:
  * a body the real gateway could not read is answered 400 `invalid_request` (checklist item 1).
  */

@@ -1,5 +1,5 @@
 /**
- * The two v1 grants (rcc-protocol.md §1.3–§1.7; checklist items 3–7): validation, session rules and the
+ * The two v1 grants (docs/protocol.md §1.3–§1.7; checklist items 3–7): validation, session rules and the
  * success body. Pure of HTTP: each method takes the parsed form and the resolved client id and returns the
  * tokens or throws an {@link OAuthError}.
  */

@@ -1,6 +1,6 @@
 /**
  * HTTP plumbing of the token endpoint: a size-limited body reader and a writer that gives every answer
- * the headers the real gateway sends (rcc-protocol.md §1.1: `X-Tr-Requestid`, `X-Served-By`, gzip bodies
+ * the headers the real gateway sends (docs/protocol.md §1.1: `X-Tr-Requestid`, `X-Served-By`, gzip bodies
  * when accepted; checklist item 8).
  */
 import { randomUUID } from "node:crypto";

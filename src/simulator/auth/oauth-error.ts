@@ -1,5 +1,5 @@
 /**
- * Refusals of the simulated token endpoint, as OAuth2 error answers (RFC 6749 §5.2, rcc-protocol.md §1.6).
+ * Refusals of the simulated token endpoint, as OAuth2 error answers (RFC 6749 §5.2, docs/protocol.md §1.6).
  * Every refusal is thrown or returned as an {@link OAuthError} and written by the service as
  * `{"error","error_description"}` JSON, never as HTML or a stack trace.
  */

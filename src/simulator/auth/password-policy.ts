@@ -1,5 +1,5 @@
 /**
- * Rules for `newPassword` on the password grant (rcc-protocol.md §1.3, checklist item 7). LSEG's RTO
+ * Rules for `newPassword` on the password grant (docs/protocol.md §1.3, checklist item 7). LSEG's RTO
  * README asks for at least 15 characters and three of the four character classes; its example code checks
  * 30, so the minimum length is a parameter.
  */

@@ -1,5 +1,5 @@
 /**
- * Sessions (refresh chains) and the tokens issued for them (rcc-protocol.md §1.5, §1.7; checklist items
+ * Sessions (refresh chains) and the tokens issued for them (docs/protocol.md §1.5, §1.7; checklist items
  * 4, 5, 6 and 9). Tokens are opaque random strings. Memory stays bounded: expired records are swept
  * lazily every {@link SWEEP_EVERY_ISSUES} issues, and a session is forgotten once it can no longer be
  * refreshed and none of its access tokens is still worth reporting.

@@ -1,5 +1,5 @@
 /**
- * HTTP side of the simulator's dashboard (issue 7), on the main HTTP server next to the token endpoint and
+ * HTTP side of the simulator's dashboard, on the main HTTP server next to the token endpoint and
  * the admin API: `GET /` is the page, `GET /dashboard/<file>` its static files, and `GET /dashboard/events`
  * the live server-sent event stream. With an admin token configured, the stream requires it (as
  * `Authorization: Bearer <token>` or `?token=<token>`, since EventSource cannot set headers); the page and

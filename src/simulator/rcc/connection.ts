@@ -28,7 +28,7 @@ import { ReplyBatch } from "./reply-batch.js";
 import type { RicMatcher } from "./ric-matcher.js";
 import { ServerPinger } from "./server-pinger.js";
 import { TimerSet } from "./timer-set.js";
-import type { LoginDetails, RateVerdict, ServerResources, Session } from "./session.js";
+import type { LoginDetails, RateVerdict, ServerResources, ServerSession } from "./session.js";
 
 /** Close codes the server uses (RFC 6455 §7.4.1). */
 export const CLOSE_CODES = { normal: 1000, goingAway: 1001, policy: 1008, tooBig: 1009 } as const;
@@ -41,8 +41,8 @@ const PING_FRAME = '[{"Type":"Ping"}]';
  */
 const HOSTILE_CLOSE_GRACE_MS = 1_000;
 
-/** The server side of one WebSocket connection; implements the {@link Session} the handlers use. */
-export class RccConnection implements Session {
+/** The server side of one WebSocket connection; implements the {@link ServerSession} the handlers use. */
+export class RccConnection implements ServerSession {
   readonly resources: ServerResources;
   readonly info: ConnectionInfo;
   readonly log: Logger;

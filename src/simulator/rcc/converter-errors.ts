@@ -52,7 +52,7 @@ export function missingKey(key: string, parent?: string): ConverterFailure {
   return new ConverterFailure(`JSON Missing required key '${key}'${parent === undefined ? "" : ` for '${parent}'`}`, 0);
 }
 
-/** A field acronym not in the dictionary (§2.12, §DOC-SPEC 22.7). */
+/** A field acronym not in the dictionary (§2.12, §2.11). */
 export function unexpectedFid(field: string, id: number): ConverterFailure {
   return new ConverterFailure(`JSON Unexpected FID. Received '${field}' for key 'Fields'`, id);
 }

@@ -6,7 +6,7 @@
 import { ConverterFailure, tokenTypeError, unexpectedValue } from "./converter-errors.js";
 import { REALTIME_QOS } from "./item-messages.js";
 import { type JsonObject, readRequestKeyAndFlags } from "./message-keys.js";
-import type { Session } from "./session.js";
+import type { ServerSession } from "./session.js";
 
 /** Source filter bits (RTSDK `rsslRDM.h`). */
 const FILTER_INFO = 0x1;
@@ -20,7 +20,7 @@ const DIRECTORY_FLAGS = [
 ] as const;
 
 /** Handles `{"Domain":"Source", …}` requests in the ADS profile. */
-export function handleDirectoryRequest(session: Session, message: JsonObject, id: number): void {
+export function handleDirectoryRequest(session: ServerSession, message: JsonObject, id: number): void {
   const request = readRequestKeyAndFlags(message, id, DIRECTORY_FLAGS);
   if (request instanceof ConverterFailure) return session.replyError(request, message);
   const { key, flags } = request;
@@ -39,7 +39,7 @@ export function handleDirectoryRequest(session: Session, message: JsonObject, id
   if (services.length === 0) {
     return session.replyMessage(directoryStatus(id, "Closed", "SourceUnknown", "No such service in the directory"));
   }
-  // A reissue with Refresh:false gets nothing (§4A.1 applies to every domain, DOC-SPEC §27).
+  // A reissue with Refresh:false gets nothing (§4A.1 applies to every domain [DOC-SPEC]).
   if (existing !== undefined && !flags.Refresh && flags.Streaming) return;
   if (flags.Streaming) session.streams.open({ kind: "directory", id });
   else session.streams.close(id);
@@ -66,7 +66,7 @@ export function handleDirectoryRequest(session: Session, message: JsonObject, id
 }
 
 /** The §4A.8 answer to every Dictionary request: the simulator serves no dictionary. */
-export function handleDictionaryRequest(session: Session, _message: JsonObject, id: number): void {
+export function handleDictionaryRequest(session: ServerSession, _message: JsonObject, id: number): void {
   session.replyMessage({
     ID: id,
     Type: "Status",
@@ -87,7 +87,7 @@ function readFilter(value: unknown, id: number): number | ConverterFailure {
 
 /** The services to list, in id order; `Key.Service` (name or id) or `Key.Name` restrict them to one. */
 function selectServices(
-  session: Session,
+  session: ServerSession,
   service: unknown,
   name: unknown,
   id: number,

@@ -8,9 +8,9 @@ import { redactSecrets } from "../../util/logger.js";
 import { ConverterFailure, invalidContainer, missingKey, parserError } from "./converter-errors.js";
 import { MESSAGE_HANDLERS } from "./handlers.js";
 import { isJsonObject, readStreamId, readType } from "./message-keys.js";
-import type { Session } from "./session.js";
+import type { ServerSession } from "./session.js";
 
-/** What the frame handler needs from its connection beyond the {@link Session}. */
+/** What the frame handler needs from its connection beyond the {@link ServerSession}. */
 export interface FrameHooks {
   /** Whether the connection is ending; the remaining elements of the frame are then dropped. */
   isClosing(): boolean;
@@ -27,7 +27,7 @@ export interface FrameHooks {
  * Parses a text frame. Returns its messages to be handled with {@link FrameCursor.advance}, or undefined when the
  * text was not JSON (it has then been counted and answered with one Error).
  */
-export function openTextFrame(session: Session, text: string, hooks: FrameHooks): FrameCursor | undefined {
+export function openTextFrame(session: ServerSession, text: string, hooks: FrameHooks): FrameCursor | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -47,12 +47,12 @@ export function openTextFrame(session: Session, text: string, hooks: FrameHooks)
  * error in one is answered with a converter Error and the rest go on.
  */
 export class FrameCursor {
-  readonly #session: Session;
+  readonly #session: ServerSession;
   readonly #elements: readonly unknown[];
   readonly #hooks: FrameHooks;
   #next = 0;
 
-  constructor(session: Session, elements: readonly unknown[], hooks: FrameHooks) {
+  constructor(session: ServerSession, elements: readonly unknown[], hooks: FrameHooks) {
     this.#session = session;
     this.#elements = elements;
     this.#hooks = hooks;
@@ -94,7 +94,7 @@ export class FrameCursor {
 }
 
 /** Reads `Type` (and `ID` where the table asks for it) and calls the handler of that type. */
-function dispatchElement(session: Session, element: unknown): void {
+function dispatchElement(session: ServerSession, element: unknown): void {
   if (!isJsonObject(element)) return session.replyError(invalidContainer(), element);
   const rawId = element.ID;
   const knownId = typeof rawId === "number" && Number.isInteger(rawId) ? rawId : 0;

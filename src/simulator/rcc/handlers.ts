@@ -9,14 +9,14 @@ import { handleItemRequest } from "./item-request-handler.js";
 import { handleLoginRequest } from "./login-handler.js";
 import { type InboundType, type JsonObject, readDomain, readStreamId } from "./message-keys.js";
 import { handlePost } from "./post-handler.js";
-import type { Session } from "./session.js";
+import type { ServerSession } from "./session.js";
 
 /** One row of the dispatch table. */
 export interface MessageHandler {
   /** Whether the connection must validate `ID` as one stream id before calling (Ping/Pong have none; Close reads its own, which may be an array). */
   readonly requiresStreamId: boolean;
   /** Handles the message; `id` is the validated stream id, or 0 when `requiresStreamId` is false. */
-  handle(session: Session, message: JsonObject, id: number): void;
+  handle(session: ServerSession, message: JsonObject, id: number): void;
 }
 
 const PONG_JSON = JSON.stringify(PONG);
@@ -26,7 +26,7 @@ const PONG_JSON = JSON.stringify(PONG);
  * Dictionary answer in the ADS profile (§4A.4, §4A.8). RCC is documented for none of the others, so they
  * get Status Closed/Suspect (§4A [INF]).
  */
-function handleRequest(session: Session, message: JsonObject, id: number): void {
+function handleRequest(session: ServerSession, message: JsonObject, id: number): void {
   const domain = readDomain(message.Domain, id);
   if (domain instanceof ConverterFailure) return session.replyError(domain, message);
   if (domain === "Login") return handleLoginRequest(session, message, id);
@@ -50,7 +50,7 @@ function handleRequest(session: Session, message: JsonObject, id: number): void 
  * directory streams end at once. No reply, except one Status on the first ID of a batch close (`ID` as an
  * array). A Close for a stream that is not open is ignored.
  */
-function handleClose(session: Session, message: JsonObject): void {
+function handleClose(session: ServerSession, message: JsonObject): void {
   if (message.ID === undefined) return session.replyError(missingKey("ID"), message);
   const rawIds: unknown[] = Array.isArray(message.ID) ? message.ID : [message.ID];
   const ids: number[] = [];

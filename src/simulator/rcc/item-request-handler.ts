@@ -13,7 +13,7 @@ import { type ItemState, itemKeyJson, itemRefresh, itemStatus } from "./item-mes
 import { type ItemRequest, parseItemRequest } from "./item-request.js";
 import type { ItemStream } from "./item-stream.js";
 import type { JsonObject } from "./message-keys.js";
-import type { Session } from "./session.js";
+import type { ServerSession } from "./session.js";
 
 /** Text of a Refresh that carries the current image. */
 const REFRESH_TEXT = "All is well";
@@ -21,7 +21,7 @@ const REFRESH_TEXT = "All is well";
 const NOT_FOUND_TEXT = "**The record could not be found";
 
 /** Handles a Request whose Domain is MarketPrice. */
-export function handleItemRequest(session: Session, message: JsonObject, id: number): void {
+export function handleItemRequest(session: ServerSession, message: JsonObject, id: number): void {
   const request = parseItemRequest(session.resources, message, id);
   if (request instanceof ConverterFailure) return session.replyError(request, message);
   if (!request.batch) return requestItem(session, id, request.names[0], request, false);
@@ -34,7 +34,7 @@ export function handleItemRequest(session: Session, message: JsonObject, id: num
 
 /** One item of a request: a new stream, a reissue, or a Status refusing it. */
 function requestItem(
-  session: Session,
+  session: ServerSession,
   id: number,
   ric: string | undefined,
   request: ItemRequest,
@@ -105,7 +105,7 @@ function requestItem(
  * follows the request, and a new full image is sent unless `Refresh:false`. `Streaming:false` ends the stream
  * with a NonStreaming Refresh.
  */
-function reissue(session: Session, stream: ItemStream, request: ItemRequest): void {
+function reissue(session: ServerSession, stream: ItemStream, request: ItemRequest): void {
   if (request.view === "invalid") {
     session.streams.close(stream.id);
     const state: ItemState = {

@@ -7,7 +7,7 @@ import { MAX_MESSAGES_PER_SECOND_ELEMENT } from "../../protocol/messages.js";
 import { buildAdsLoginRefresh, textElement, unknownUserText } from "./ads-login.js";
 import { ConverterFailure, tokenTypeError, unexpectedValue } from "./converter-errors.js";
 import { type JsonObject, readObject, readRequestKeyAndFlags } from "./message-keys.js";
-import type { Session } from "./session.js";
+import type { ServerSession } from "./session.js";
 
 /** Login NameType values (§2.3, §4A.7): name → number. */
 const LOGIN_NAME_TYPES: Readonly<Record<string, number>> = {
@@ -87,7 +87,7 @@ function readLoginNameType(value: unknown, id: number): string | ConverterFailur
  * Handles `{"Domain":"Login", …}` requests: the first Login of a connection and re-logins on the open
  * login stream.
  */
-export function handleLoginRequest(session: Session, message: JsonObject, id: number): void {
+export function handleLoginRequest(session: ServerSession, message: JsonObject, id: number): void {
   const { context, tokens, listener } = session.resources;
   const { config, state } = context;
   const request = readRequestKeyAndFlags(message, id, LOGIN_FLAGS);

@@ -17,7 +17,7 @@ import {
   readType,
   readUInt,
 } from "./message-keys.js";
-import type { Session } from "./session.js";
+import type { ServerSession } from "./session.js";
 
 /** UpdateType names and numbers (§4A.3). */
 const UPDATE_TYPES = [
@@ -73,7 +73,7 @@ export interface ConvertedPost {
 }
 
 /** Runs the converter's checks; returns the failure to answer with an Error, or the converted post. */
-export function convertPost(session: Session, message: JsonObject, id: number): ConvertedPost | ConverterFailure {
+export function convertPost(session: ServerSession, message: JsonObject, id: number): ConvertedPost | ConverterFailure {
   const domain = readDomain(message.Domain, id);
   if (domain instanceof ConverterFailure) return domain;
   const ack = readBoolean(message.Ack, "Ack", false, id);

@@ -15,7 +15,7 @@ import { ConverterFailure } from "./converter-errors.js";
 import type { JsonObject } from "./message-keys.js";
 import { type ConvertedPost, convertPost } from "./post-convert.js";
 import { PartRejection } from "./post-parts.js";
-import type { Session } from "./session.js";
+import type { ServerSession } from "./session.js";
 import type { FanOutExtras } from "./subscription-registry.js";
 
 /** What an accepted post does to its item (§4A.6 rule 3). */
@@ -59,7 +59,7 @@ function actionOf(post: ConvertedPost, ads: boolean): PostAction | Refusal {
 }
 
 /** Handles one `"Type":"Post"` message. */
-export function handlePost(session: Session, message: JsonObject, id: number): void {
+export function handlePost(session: ServerSession, message: JsonObject, id: number): void {
   const { context, listener, profile, subscriptions } = session.resources;
   const { faults, config } = context;
   const info = session.info;
@@ -157,7 +157,13 @@ export function handlePost(session: Session, message: JsonObject, id: number): v
 }
 
 /** Applies an accepted post to the item image (kept in `state.rics`) and fans it out (§4A.6 rules 3 and 5). */
-function apply(session: Session, ric: string, post: ConvertedPost, action: PostAction, outcome: PostOutcome): void {
+function apply(
+  session: ServerSession,
+  ric: string,
+  post: ConvertedPost,
+  action: PostAction,
+  outcome: PostOutcome,
+): void {
   const { context, subscriptions } = session.resources;
   const fields = fieldsOf(post);
   // A posted Refresh replaces the image: clear it before the state merges the new fields in.
@@ -198,7 +204,7 @@ function fieldsOf(post: ConvertedPost): Fields {
  * Rejects a post: a Nak when the post (any of its parts, §4A.6 rule 8) asked for an Ack (item 25), and the
  * outcome recorded either way. A multi-part post still open under the same stream and PostID ends with it.
  */
-function nak(session: Session, post: ConvertedPost, code: string, text: string): void {
+function nak(session: ServerSession, post: ConvertedPost, code: string, text: string): void {
   session.info.naks += 1;
   const ackWanted = session.postParts.discard(post) || post.ack;
   if (ackWanted && post.postId !== undefined) {
@@ -212,7 +218,7 @@ function isNamedKey(value: unknown): value is { Name: string } {
 }
 
 function record(
-  session: Session,
+  session: ServerSession,
   ric: string,
   postId: number | undefined,
   fields: Fields,

@@ -1,12 +1,12 @@
 /**
- * Multi-part posts (rcc-protocol.md §2.8 key table, §4A.6 rule 8): the parts of one post share `PostID`, carry
+ * Multi-part posts (docs/protocol.md §2.8 key table, §4A.6 rule 8): the parts of one post share `PostID`, carry
  * `"Complete":false` on all but the last, and number themselves with `PartNumber` 0, 1, 2… The contribution
  * system buffers them per (stream ID, PostID) and applies and Acks the post once, after its last part; a part out
  * of order or missing is a gap, Nak'd `InvalidContent`, and the post is discarded.
  *
  * Scope [INF]: rule 8 keys the buffer on the post's stream ID, whichever stream that is, so it covers off-stream
  * posts on the Login stream as well as on-stream posts; the keys are those of every Post (§2.8 table,
- * [DOC-SPEC §25.2]), which both profiles convert with the same converter (§0 [SDK]), so it holds in the RCC
+ * [DOC-SPEC]), which both profiles convert with the same converter (§0 [SDK]), so it holds in the RCC
  * profile too. RCC's own rules (nested Updates only, §2.8, item 22) then apply to the assembled post.
  *
  * Memory stays bounded: the fields of the parts are merged as they arrive (one value per field at most), and a

@@ -54,7 +54,7 @@ export interface RateVerdict {
 }
 
 /** One WebSocket connection as the handlers see it; it is also the subscriber of its item streams. */
-export interface Session extends Subscriber {
+export interface ServerSession extends Subscriber {
   readonly resources: ServerResources;
   readonly info: ConnectionInfo;
   readonly log: Logger;

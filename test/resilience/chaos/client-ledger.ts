@@ -4,10 +4,9 @@
  * Nak code, or failed with a typed {@link RccError} — keeping per RIC the highest acknowledged sequence number
  * and the outcome of the last one contributed. Bounded memory: fixed arrays per RIC and counters.
  */
-import type { Ack } from "../../../src/client/posting/ack-tracker.js";
+import type { Ack } from "../../../src/client/posting/post-entry.js";
 import type { Contributor } from "../../../src/client/contributor.js";
-import { RccError } from "../../../src/client/errors.js";
-import { NakError, POST_ERROR_CODES } from "../../../src/client/post-errors.js";
+import { RccError, NakError, POST_ERROR_CODES } from "../../../src/client/errors.js";
 import { SEQUENCE_FIELD } from "./server-observer.js";
 
 /** Outcome of one contribution. */

@@ -1,5 +1,5 @@
 /**
- * The checks of a chaos run (issue 6), turned into a list of violations: every call settled once with a typed
+ * The checks of a chaos run, turned into a list of violations: every call settled once with a typed
  * outcome and the counts add up; each RIC's last value at the simulator is right; no PostID reused on a
  * connection; no reordering on a connection; never over the rate; never logged in twice at once; every outage
  * recovered; memory back near its start.

@@ -1,10 +1,11 @@
 /**
- * The faults a chaos run injects (issue 6). Each fault has a pure `plan` that draws its parameters from the
+ * The faults a chaos run injects. Each fault has a pure `plan` that draws its parameters from the
  * run's seeded PRNG — so the whole schedule is a function of the seed and replays — and a `run` that injects
  * it, waits out its duration and clears what it set. Simulator faults go through its fault registry
  * (docs/simulator.md); restarts and failover through the {@link SimulatorHost}.
  */
 import type { FaultSpec } from "../../../src/simulator/index.js";
+import { waitFor } from "../../helpers/wait-for.js";
 import type { Prng } from "./prng.js";
 import { type SimulatorHost, sleep } from "./simulator-host.js";
 
@@ -168,8 +169,7 @@ export const FAULT_CATALOGUE: readonly FaultDefinition[] = [
       const sim = context.host.sim;
       const fault = sim.faults.add({ type: "token-errors", status: num(detail, "status"), count: 1 });
       const pending = (): boolean => sim.faults.list().some((active) => active.id === fault.id);
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && pending()) await sleep(50);
+      await waitFor(() => !pending(), 10_000, "the token fault to be used", 50).catch(() => undefined);
       const used = !pending();
       if (!used) sim.faults.clear("token-errors");
       return { used };

@@ -3,7 +3,7 @@
  * sessions of 20 s, expired sessions closed by the server, fast backoff — so every fault bites within seconds
  * and a restart, a token outage or a shrinking lifetime turns into a real outage the client must heal.
  */
-import type { ContributorOptions } from "../../../src/client/contributor.js";
+import type { ContributorOptions } from "../../../src/client/options.js";
 import type { SimulatorOptions } from "../../../src/simulator/index.js";
 
 /** The machine ID of the run (local simulator credentials, not a secret). */

@@ -6,6 +6,7 @@
 import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { AccessToken, AuthProvider } from "../../../src/client/auth/auth-provider.js";
+import { waitFor } from "../../helpers/wait-for.js";
 
 /** A post as the fake server received it. */
 export interface FakePost {
@@ -86,12 +87,12 @@ export class FakeRccServer {
   }
 
   /** Resolves once `count` posts were received in total, or rejects after `timeoutMs`. */
-  async received(count: number, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.posts.length < count) {
-      if (Date.now() > deadline) throw new Error(`only ${this.posts.length} of ${count} posts arrived`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+  received(count: number, timeoutMs = 5000): Promise<void> {
+    return waitFor(
+      () => this.posts.length >= count,
+      timeoutMs,
+      () => `${count} posts (${this.posts.length} arrived)`,
+    );
   }
 
   /** Closes every connection and the server. */

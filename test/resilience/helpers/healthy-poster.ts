@@ -1,10 +1,10 @@
 /**
  * A well-behaved contributor on its own connection (plain `ws`, logged in with a real token) that posts every
- * few milliseconds while other connections misbehave: the simulator must keep acknowledging it throughout
- * (issue 6: "never stops serving other connections").
+ * few milliseconds while other connections misbehave: the simulator must keep acknowledging it throughout.
  */
 import type { RunningSimulator } from "../../../src/simulator/index.js";
 import { type RawClient, loginRaw, post } from "../../helpers/raw-client.js";
+import { waitFor } from "../../helpers/wait-for.js";
 
 /** Posts to TRCCTEST01 every `intervalMs` and checks each post is acknowledged in time. */
 export class HealthyPoster {
@@ -65,8 +65,8 @@ export class HealthyPoster {
   async stop(timeoutMs = 3000): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    const deadline = Date.now() + timeoutMs;
-    while (this.#sentAt.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    // A timeout is not thrown here: the health check below reports the missing Acks with their detail.
+    await waitFor(() => this.#sentAt.size === 0, timeoutMs, "the outstanding Acks", 10).catch(() => undefined);
     try {
       this.assertHealthy(0);
     } finally {

@@ -1,5 +1,5 @@
 /**
- * The simulator against peers that flood it (rcc-protocol.md §2.2, §2.11; checklist items 11, 12 and 27): input
+ * The simulator against peers that flood it (docs/protocol.md §2.2, §2.11; checklist items 11, 12 and 27): input
  * before login, frames of thousands of bad elements, and peers that never read what they are sent. The
  * simulator's memory must stay bounded, other connections' Acks must stay prompt, and the flooders are cut.
  * Memory and latency are measured on a simulator in its own process (bench/sim-process.ts), so the test's own
@@ -233,6 +233,7 @@ describe("floods against a simulator in its own process", () => {
 
   it("three pre-login and three logged-in flooders of 20,000-element arrays leave a healthy client's Acks prompt", async () => {
     const probe = await AckLatencyProbe.start(sim.wsUrls[0]!, sim.authUrl, ACCOUNTS[0]!);
+    // Fixed real-time windows are the subject: Ack latency is sampled over them, quiet and under attack.
     await sleep(500);
     const quiet = probe.take();
     const frame = badElementsFrame(20_000);

@@ -267,6 +267,7 @@ describe("sockets that never finish their request", () => {
   it("a socket that completes its request in time is served normally, and a keep-alive admin client works", async () => {
     const connection = await openRaw(sim.adminUrl);
     connection.stream.write("GET /admin/state HTTP/1.1\r\nHost: ");
+    // The pause mid-request is the subject: half the handshake timeout must not cut a socket still sending.
     await sleep(HANDSHAKE_TIMEOUT_MS / 2);
     connection.stream.write("127.0.0.1\r\n\r\n");
     expect(await responseStatus(connection)).toBe(200);

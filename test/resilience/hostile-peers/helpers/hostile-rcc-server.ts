@@ -21,6 +21,7 @@
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { type WebSocket, WebSocketServer } from "ws";
+import { waitFor } from "../../../helpers/wait-for.js";
 
 /** Any message the client sent, as parsed JSON, with where and when it arrived. */
 export interface ReceivedMessage {
@@ -242,18 +243,18 @@ export class HostileRccServer {
     };
   }
 
-  /** Resolves once `predicate()` holds (checked every 5 ms); rejects after `timeoutMs` naming `what`. */
-  async waitFor(predicate: () => boolean, timeoutMs = 5000, what = "a condition"): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
-    while (!predicate()) {
-      if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+  /** Resolves once `predicate()` holds (the suite's {@link waitFor}); rejects after `timeoutMs` naming `what`. */
+  waitFor(predicate: () => boolean, timeoutMs = 5000, what: string | (() => string) = "a condition"): Promise<void> {
+    return waitFor(predicate, timeoutMs, what);
   }
 
   /** Resolves once `count` posts arrived in total; rejects after `timeoutMs`. */
   waitForPosts(count: number, timeoutMs = 5000): Promise<void> {
-    return this.waitFor(() => this.posts.length >= count, timeoutMs, `${count} posts (got ${this.posts.length})`);
+    return this.waitFor(
+      () => this.posts.length >= count,
+      timeoutMs,
+      () => `${count} posts (got ${this.posts.length})`,
+    );
   }
 
   /** Stops every flood, drops every connection and closes the server. */
