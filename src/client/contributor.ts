@@ -89,8 +89,7 @@ export class Contributor extends EventEmitter<ContributorEvents> {
       get pipeline() {
         return pipeline();
       },
-      // The Login's user name is the consumer's concern; the contributor's ready event keeps its documented shape.
-      publish: (event) => this.#publish(event.type === "ready" ? withoutUser(event) : event),
+      publish: (event) => this.#publish(event),
       warnings: this.#warnings,
     });
     this.#pipeline = new PostPipeline(pipelineOptions, {
@@ -233,10 +232,4 @@ export class Contributor extends EventEmitter<ContributorEvents> {
     this.emit("closed", error);
     this.#resolveClosed(error);
   }
-}
-
-/** A ready event without the Login's user name. */
-function withoutUser(event: Extract<StatusEvent, { type: "ready" }>): StatusEvent {
-  const { user: _user, ...rest } = event;
-  return rest;
 }

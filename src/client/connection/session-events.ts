@@ -29,8 +29,6 @@ export interface ReadyInfo {
   advertised: boolean;
   /** `State.Text` of the Login Refresh, e.g. "Login accepted by host …". */
   text: string;
-  /** `Key.Name` of the Login Refresh (the machine ID or DACS user), when it has one. */
-  user?: string;
 }
 
 /** A reconnect is scheduled. */

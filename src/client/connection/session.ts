@@ -46,6 +46,7 @@ export class Session implements PostSink {
   #closing: Promise<void> | undefined;
   /** Whether a Login was ever accepted: decides whether an untrusted certificate is fatal. */
   #wasReady = false;
+  #user: string | undefined;
 
   constructor(options: ResolvedSessionOptions, deps: SessionDeps) {
     this.#options = options;
@@ -64,6 +65,11 @@ export class Session implements PostSink {
   /** The endpoint in use or next in line. */
   get url(): string {
     return this.#reconnector.url;
+  }
+
+  /** `Key.Name` of the last accepted Login Refresh (the machine ID or DACS user), when it had one. */
+  get user(): string | undefined {
+    return this.#user;
   }
 
   /** The rate limit in force, messages per second. */
@@ -226,15 +232,8 @@ export class Session implements PostSink {
     this.#timers.set("stable", this.#options.stableAfterMs, () => this.#reconnector.reset());
     const advertised = outcome.maxMessagesPerSecond !== undefined;
     this.#log.info({ url: this.url, maxMessagesPerSecond: limit, advertised, user: outcome.user }, "logged in");
-    const user = outcome.user === undefined ? {} : { user: outcome.user };
-    this.#deps.publish({
-      type: "ready",
-      url: this.url,
-      maxMessagesPerSecond: limit,
-      advertised,
-      text: outcome.text,
-      ...user,
-    });
+    this.#user = outcome.user;
+    this.#deps.publish({ type: "ready", url: this.url, maxMessagesPerSecond: limit, advertised, text: outcome.text });
     const deferred = this.#tokens.takeDeferred();
     if (deferred !== undefined) this.#relogin(link, deferred);
     this.#deps.pipeline.onReady();

@@ -329,7 +329,7 @@ export class Consumer {
 
   #onStatus(event: StatusEvent): void {
     if (event.type === "nak") return; // a consumer posts nothing
-    if (event.type === "ready") this.#settleOpen({ user: event.user, text: event.text });
+    if (event.type === "ready") this.#settleOpen({ user: this.#session.user, text: event.text });
     if (event.type === "closed") {
       this.#settleOpen(event.error ?? new ConnectionLostError("closed before logging in", { retriable: false }));
       this.#resolveClosed(event.error);
