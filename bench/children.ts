@@ -122,7 +122,7 @@ export class TrackedChild {
 }
 
 /** Memory and CPU of a process. */
-export interface ProcessUsage {
+interface ProcessUsage {
   rss: number;
   heapUsed: number;
   /** User + system CPU time since the process started, microseconds. */

@@ -37,7 +37,7 @@ export async function passwordGrantToken(credentials: {
 }
 
 /** `json.dumps(value, sort_keys=True, indent=2)`: keys sorted at every level. */
-export function prettySorted(value: unknown): string {
+function prettySorted(value: unknown): string {
   return JSON.stringify(
     value,
     (_key, item: unknown) =>

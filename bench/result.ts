@@ -24,7 +24,7 @@ export function meetsGoal(result: BenchResult): boolean | undefined {
 }
 
 /** Context passed to every benchmark. */
-export interface BenchContext {
+interface BenchContext {
   /** Reduced sizes so that the whole quick run takes under two minutes. */
   quick: boolean;
 }

@@ -14,7 +14,7 @@ import { BENCH_RIC, connectContributor, pump, sortedLatencies, tutorialFields } 
 const FRAME_RESERVE_BYTES = 18;
 
 /** `maxFrameBytes` that fits exactly one tutorial post per frame (the smallest the pipeline accepts is 256). */
-export function oneFramePerPostBytes(): number {
+function oneFramePerPostBytes(): number {
   const single = Buffer.byteLength(JSON.stringify(buildPost({ ric: BENCH_RIC, fields: tutorialFields(0), postId: 1 })));
   const maxFrameBytes = Math.max(256, single - 1 + FRAME_RESERVE_BYTES);
   // Two posts (with the shortest PostIDs) plus brackets and comma must not fit: one post per frame.

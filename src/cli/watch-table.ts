@@ -35,7 +35,7 @@ export interface RenderOptions {
 }
 
 /** How a field value is shown: blank for `null`. */
-export function formatValue(value: FieldValue | undefined): string {
+function formatValue(value: FieldValue | undefined): string {
   if (value === null || value === undefined) return "";
   return typeof value === "number" ? String(value) : value;
 }

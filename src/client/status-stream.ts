@@ -6,7 +6,7 @@
 import type { StatusEvent } from "./connection/session-events.js";
 
 /** Events buffered per subscriber before the oldest are dropped (a reader that never reads stays bounded). */
-export const STATUS_BUFFER_LIMIT = 1000;
+const STATUS_BUFFER_LIMIT = 1000;
 
 class StatusIterator implements AsyncIterableIterator<StatusEvent> {
   readonly #buffer: StatusEvent[] = [];

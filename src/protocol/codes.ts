@@ -31,11 +31,9 @@ export const RETRIABLE_NAK_CODES: ReadonlySet<NakCode> = new Set<NakCode>([
 
 /** Stream states (§2.10). */
 export const STREAM_STATES = { Open: 1, NonStreaming: 2, ClosedRecover: 3, Closed: 4, Redirected: 5 } as const;
-export type StreamState = keyof typeof STREAM_STATES;
 
 /** Data states (§2.10). */
 export const DATA_STATES = { NoChange: 0, Ok: 1, Suspect: 2 } as const;
-export type DataState = keyof typeof DATA_STATES;
 
 /** State codes (§2.10). */
 export const STATE_CODES = {
@@ -71,7 +69,6 @@ export const STATE_CODES = {
   GapFill: 34,
   AppAuthorizationFailed: 35,
 } as const;
-export type StateCode = keyof typeof STATE_CODES;
 
 /** Message types (§2.3): RWF classes 1–8, plus the JSON-only Ping, Pong and Error. */
 export const MESSAGE_TYPES = {
@@ -84,11 +81,6 @@ export const MESSAGE_TYPES = {
   Generic: 7,
   Post: 8,
 } as const;
-export type MessageType = keyof typeof MESSAGE_TYPES | "Ping" | "Pong" | "Error";
-
-/** Domain numbers (§4A.7); the common ones. */
-export const DOMAINS = { Login: 1, Source: 4, Dictionary: 5, MarketPrice: 6 } as const;
-export type Domain = keyof typeof DOMAINS;
 
 /** Reverse lookup of an enum table: integer → name, or undefined. */
 export function nameOf<T extends Record<string, number>>(table: T, value: number): keyof T | undefined {

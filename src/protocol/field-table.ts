@@ -1,5 +1,5 @@
 /**
- * The simulator's field dictionary: a small hand-written table of common RDMFieldDictionary acronyms with
+ * The field dictionary shared by the simulator (to validate posts) and the CLI (to check values before posting): a small hand-written table of common RDMFieldDictionary acronyms with
  * their FID, value type and (for strings) maximum length (§2.12). The real dictionary carries a
  * no-redistribution notice, so only the facts needed to validate posts are kept here; `config.fields`
  * adds or overrides entries.
@@ -7,7 +7,16 @@
  * Types follow the dictionary's RWF TYPE column: REAL64 → "real", UINT64 → "uint", ENUM → "enum",
  * DATE → "date", TIME → "time", RMTES_STRING → "rmtes" (RWF LEN as maxLength), ASCII_STRING → "ascii".
  */
-import type { FieldDefinition } from "../simulator/types.js";
+/** RWF-ish value type of a field (§2.12). */
+type FieldType = "real" | "int" | "uint" | "enum" | "date" | "time" | "datetime" | "rmtes" | "ascii" | "buffer";
+
+/** One row of the field table: a field's id, value type and, for strings, its maximum length. */
+export interface FieldDefinition {
+  fid: number;
+  type: FieldType;
+  /** Maximum length for string types, in characters. */
+  maxLength?: number;
+}
 
 const real = (fid: number): FieldDefinition => ({ fid, type: "real" });
 const time = (fid: number): FieldDefinition => ({ fid, type: "time" });

@@ -2,7 +2,6 @@
  * Wire messages of the WebSocket API (subprotocol `tr_json2`) as RCC uses them, and pure builders.
  * No I/O here (STYLE habit 1). Section numbers refer to docs/protocol.md.
  */
-import type { DataState, NakCode, StateCode, StreamState } from "./codes.js";
 
 /** The WebSocket subprotocols a server accepts; `tr_json2` is the default (§2.1). */
 export const SUBPROTOCOLS = ["tr_json2", "rssl.json.v2"] as const;
@@ -24,14 +23,6 @@ export type FieldValue = number | string | null;
 /** Field name (dictionary acronym) → value (§2.12). */
 export type Fields = Record<string, FieldValue>;
 
-/** State object of Refresh and Status messages (§2.10). */
-export interface State {
-  Stream: StreamState;
-  Data: DataState;
-  Code?: StateCode;
-  Text?: string;
-}
-
 /** Login request (§2.4). */
 export interface LoginRequest {
   ID: number;
@@ -43,29 +34,6 @@ export interface LoginRequest {
   };
 }
 
-/** Login Refresh as RCC sends it (§2.5). */
-export interface LoginRefresh {
-  Type: "Refresh";
-  Domain: "Login";
-  ID: number;
-  Key?: { Name?: string | null; Elements?: Record<string, unknown> };
-  State: State;
-  Private?: boolean;
-  Solicited?: boolean;
-  ClearCache?: boolean;
-  DoNotCache?: boolean;
-}
-
-/** Status message (§2.6, §2.10). */
-export interface StatusMessage {
-  Type: "Status";
-  ID: number;
-  Domain?: string;
-  Private?: boolean;
-  Key?: { Name?: string; Service?: string | number };
-  State?: State;
-}
-
 /** Off-stream post (§2.8). */
 export interface PostMessage {
   Type: "Post";
@@ -75,25 +43,6 @@ export interface PostMessage {
   Key: { Service: string | number; Name: string };
   Message: { Type: "Update"; ID: 0; Fields: Fields };
   PostUserInfo?: { Address: string; UserID: number };
-}
-
-/** Ack or Nak (§2.9). A Nak carries `NakCode`. */
-export interface AckMessage {
-  Type: "Ack";
-  ID: number;
-  AckID: number;
-  NakCode?: NakCode;
-  Text?: string;
-  Key?: { Service?: string | number; Name?: string };
-  SeqNumber?: number;
-}
-
-/** Converter error (§2.11). */
-export interface ErrorMessage {
-  Type: "Error";
-  ID: number;
-  Text: string;
-  Debug?: { File?: string; Line?: number; Offset?: number; Message?: string };
 }
 
 /** Options for {@link buildLoginRequest}. */

@@ -134,7 +134,7 @@ export async function handleAdmin(deps: AdminDependencies, req: IncomingMessage,
  * Most bytes of entries one list answer (`/admin/contributions`, `/admin/messages`) carries: recorded frames may
  * be up to `maxMessageBytes` each, and a page of them must stay one modest string. @default 4 MiB
  */
-export const MAX_LIST_ANSWER_BYTES = 4 * 1024 * 1024;
+const MAX_LIST_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** `?limit=` (positive, at most {@link MAX_PAGE_LIMIT}: larger asks are clamped) and `?offset=` (from the newest). */
 function readPage(url: URL, res: ServerResponse): PageRequest | undefined {

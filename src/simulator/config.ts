@@ -29,7 +29,7 @@ const fieldSchema = z.object({
 });
 
 /** Schema of the configurable part of {@link SimulatorConfig}; every key optional. */
-export const simulatorConfigSchema = z.object({
+const simulatorConfigSchema = z.object({
   /** Interface to bind. @default "127.0.0.1" */
   host: z.string().default("127.0.0.1"),
   /** Accounts; `clientId` defaults to `user`, `rics` to ["*"]. @default [DEMO_ACCOUNT] */
@@ -145,7 +145,7 @@ export function resolveConfig(input: SimulatorConfigInput = {}): SimulatorConfig
 }
 
 /** Whether `name` matches a RIC pattern where `*` stands for any run of characters. */
-export function matchesRicPattern(pattern: string, name: string): boolean {
+function matchesRicPattern(pattern: string, name: string): boolean {
   if (!pattern.includes("*")) return pattern === name;
   const escaped = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
   return new RegExp(`^${escaped.join(".*")}$`).test(name);

@@ -79,7 +79,7 @@ export interface FaultScope {
 }
 
 /** Faults that act once, when set, on the matching connections. */
-export const ONE_SHOT_FAULTS: ReadonlySet<FaultType> = new Set<FaultType>(["system-busy", "disconnect"]);
+const ONE_SHOT_FAULTS: ReadonlySet<FaultType> = new Set<FaultType>(["system-busy", "disconnect"]);
 
 /**
  * Holds the active faults. Emits `"fault"` with the {@link ActiveFault} whenever one is added, so the

@@ -2,6 +2,7 @@
  * Contracts shared by the simulator's parts: the token endpoint (auth/), the RCC WebSocket server (rcc/),
  * the admin API and the assembly in index.ts.
  */
+import type { FieldDefinition } from "../protocol/field-table.js";
 import type { Logger } from "../util/logger.js";
 import type { Clock } from "../util/clock.js";
 import type { FaultRegistry } from "./faults.js";
@@ -39,7 +40,7 @@ export interface TokenValidator {
 }
 
 /** Rate policy for posts beyond `TRCE:MaxMessagesPerSecond` (§3.4). */
-export type RatePolicy = "nak" | "disconnect" | "delay";
+type RatePolicy = "nak" | "disconnect" | "delay";
 
 /** Fully resolved simulator configuration (defaults applied). All durations in the unit their name says. */
 export interface SimulatorConfig {
@@ -98,17 +99,6 @@ export interface SimulatorConfig {
 
 /** Which server the WebSocket listeners imitate (§4A). */
 export type SimulatorProfile = "rcc" | "ads";
-
-/** RWF-ish value type of a field (§2.12). */
-export type FieldType = "real" | "int" | "uint" | "enum" | "date" | "time" | "datetime" | "rmtes" | "ascii" | "buffer";
-
-/** One row of the simulator's field table. */
-export interface FieldDefinition {
-  fid: number;
-  type: FieldType;
-  /** Maximum length for string types, in characters. */
-  maxLength?: number;
-}
 
 /** What every part of the simulator is built from. */
 export interface SimulatorContext {

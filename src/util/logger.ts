@@ -36,7 +36,7 @@ export const silentLogger: Logger = {
 };
 
 /** Object paths that pino replaces with "[redacted]". */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   "password",
   "*.password",
   "newPassword",

@@ -16,9 +16,9 @@ import { type RunningSimulator, type SimulatorOptions, startSimulator } from "..
 import { waitFor } from "./wait-for.js";
 
 /** The repository root. */
-export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** The `rcc` entry point users run. */
-export const BIN = join(ROOT, "bin", "rcc.js");
+const BIN = join(ROOT, "bin", "rcc.js");
 
 /** What a finished `rcc` run left behind. */
 export interface CliResult {
@@ -42,7 +42,7 @@ export interface CliOptions {
 const live = new Set<ChildProcess>();
 
 /** `process.env` without any RCC_* variable, with NO_COLOR=1, plus `extra`. */
-export function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const merged: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...extra };
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(merged)) {

@@ -7,7 +7,7 @@ import { type IncomingHttpHeaders, type IncomingMessage, type ClientRequest, req
 import { MessageWaiter } from "./message-waiter.js";
 
 /** One received event. */
-export interface SseEvent {
+interface SseEvent {
   type: string;
   data: any;
 }

@@ -4,7 +4,7 @@
  */
 
 /** Thrown by {@link waitFor} when the condition still fails at the deadline. */
-export class WaitTimeoutError extends Error {
+class WaitTimeoutError extends Error {
   override readonly name = "WaitTimeoutError";
 }
 

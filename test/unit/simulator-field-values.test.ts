@@ -1,7 +1,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { checkFieldValue } from "../../src/simulator/rcc/field-values.js";
-import type { FieldDefinition } from "../../src/simulator/types.js";
+import type { FieldDefinition } from "../../src/protocol/field-table.js";
 
 const REAL: FieldDefinition = { fid: 22, type: "real" };
 const UINT: FieldDefinition = { fid: 1, type: "uint" };

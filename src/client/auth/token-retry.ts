@@ -57,7 +57,7 @@ export async function retryTransient<T>(operation: () => Promise<T>, context: Re
 }
 
 /** Waits `delayMs` on `clock`; rejects with the abort reason when `signal` fires first. */
-export function sleep(clock: Clock, delayMs: number, signal: AbortSignal): Promise<void> {
+function sleep(clock: Clock, delayMs: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason as Error);

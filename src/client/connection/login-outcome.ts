@@ -12,7 +12,7 @@ import { LoginRefusedError } from "../errors.js";
  * State codes that say "this user/token may not log in". Decision: on a token that was never
  * used in a login before they are fatal; otherwise the session fetches a new token and retries once.
  */
-export const TOKEN_SUSPECT_CODES: ReadonlySet<string> = new Set([
+const TOKEN_SUSPECT_CODES: ReadonlySet<string> = new Set([
   "NotEntitled",
   "UserUnknownToPermSys",
   "UserAccessToAppDenied",
@@ -101,7 +101,7 @@ export function classifyLoginMessage(message: InboundMessage): LoginOutcome {
 /** Highest `TRCE:MaxMessagesPerSecond` taken as advertised, msg/s; a larger value is clamped to it. */
 export const MAX_ADVERTISED_RATE = 10_000_000;
 /** Range of an ADS `PingTimeout` taken as advertised, seconds (§4A.5); a value outside is clamped into it. */
-export const PING_TIMEOUT_RANGE_S = { min: 1, max: 3600 } as const;
+const PING_TIMEOUT_RANGE_S = { min: 1, max: 3600 } as const;
 
 /** A numeric Login Refresh element as the client will use it. */
 export interface ElementReading {

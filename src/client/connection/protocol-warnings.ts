@@ -20,7 +20,7 @@ const DESCRIPTIONS: Readonly<Record<ProtocolErrorKind, string>> = {
 const MAX_VALUE_CHARS = 80;
 
 /** Renders an offending value for a log line: JSON, cut to {@link MAX_VALUE_CHARS}. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   let text: string;
   try {
     // A missing key is undefined, which JSON.stringify cannot write; parsed JSON holds nothing else of that kind.

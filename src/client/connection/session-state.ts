@@ -18,7 +18,7 @@ export type SessionState =
  * Legal moves. Every running state may go to "backing-off" (a retriable failure), "closing" (the user
  * called close()) or straight to "closed" (a fatal failure); "closed" is final.
  */
-export const LEGAL_TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = {
+const LEGAL_TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = {
   idle: ["authenticating", "closing", "closed"],
   authenticating: ["connecting", "backing-off", "closing", "closed"],
   connecting: ["logging-in", "backing-off", "closing", "closed"],

@@ -21,7 +21,7 @@ const FIELD_NAME = /^[A-Za-z0-9_]{1,64}$/;
 /** Most names a caller's `knownNames` set holds; it is cleared when full, so a stream of new names cannot grow it. */
 const KNOWN_NAMES_LIMIT = 10_000;
 /** Longest RIC accepted, in characters (RWF key names are at most 255 bytes). */
-export const MAX_RIC_LENGTH = 255;
+const MAX_RIC_LENGTH = 255;
 
 /**
  * Checks a RIC: a non-empty string without surrounding whitespace or control characters, ≤ 255 chars.

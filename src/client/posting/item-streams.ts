@@ -17,7 +17,7 @@ import { messageType } from "../../protocol/inbound-frame.js";
 import { TimerSlots } from "../../util/timer-slots.js";
 
 /** The first item stream ID of a connection: 1 is the login stream (§2.4). */
-export const FIRST_ITEM_STREAM_ID = 2;
+const FIRST_ITEM_STREAM_ID = 2;
 
 /** Stream states after which the server sends nothing more on the stream (§2.10). */
 const FINAL_STREAM_STATES: ReadonlySet<string> = new Set(["Closed", "ClosedRecover", "NonStreaming", "Redirected"]);
@@ -53,7 +53,7 @@ export interface ItemStreamsDeps {
 }
 
 /** The streaming MarketPrice Request of on-stream posting (§4A.1), `Type` and `Domain` left to their defaults. */
-export function buildStreamRequest(streamId: number, ric: string, service: string | number): object {
+function buildStreamRequest(streamId: number, ric: string, service: string | number): object {
   return { ID: streamId, Streaming: true, Key: { Name: ric, Service: service } };
 }
 

@@ -15,7 +15,7 @@ import { OAuthError, errorCodeForStatus, invalidRequest } from "./oauth-error.js
 import { TokenStore } from "./token-store.js";
 
 /** Path of the v1 token endpoint (§1.1). */
-export const TOKEN_PATH = "/auth/oauth2/v1/token";
+const TOKEN_PATH = "/auth/oauth2/v1/token";
 
 const REDIRECT_STATUSES = new Set([301, 302, 307, 308]);
 

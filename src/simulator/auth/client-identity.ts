@@ -31,7 +31,7 @@ export function resolveClientId(form: FormParameters, authorization: string | un
  * The id part of a Basic credential; the secret is ignored because simulated app keys have none.
  * @throws OAuthError 401 `invalid_client` when the header is not a well-formed Basic credential.
  */
-export function parseBasicClientId(authorization: string): string {
+function parseBasicClientId(authorization: string): string {
   const match = /^\s*basic\s+(\S+)\s*$/i.exec(authorization);
   const encoded = match?.[1];
   if (encoded === undefined || encoded.length % 4 !== 0 || !BASE64.test(encoded)) {

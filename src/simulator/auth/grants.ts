@@ -11,7 +11,7 @@ import { newPasswordProblem } from "./password-policy.js";
 import type { RefreshRefusal, Session, TokenStore } from "./token-store.js";
 
 /** The exact success body of §1.5; `expires_in` is a string of integer seconds. */
-export interface TokenResponseBody {
+interface TokenResponseBody {
   access_token: string;
   refresh_token: string;
   expires_in: string;
@@ -32,7 +32,7 @@ export interface GrantResult {
 }
 
 /** Exact text of the quota refusal; lseg-data matches on it (§1.6). */
-export const SESSION_QUOTA_DESCRIPTION = "Session quota is reached.";
+const SESSION_QUOTA_DESCRIPTION = "Session quota is reached.";
 
 const REFRESH_REFUSALS: Record<RefreshRefusal, string> = {
   unknown: "Refresh token is unknown.",

@@ -10,7 +10,7 @@ import { gzipSync } from "node:zlib";
 import { OAuthError } from "./oauth-error.js";
 
 /** Largest accepted request body, bytes; a token request is a few hundred bytes. */
-export const MAX_BODY_BYTES = 16 * 1024;
+const MAX_BODY_BYTES = 16 * 1024;
 
 /** Raised when the client went away while its body was being read; there is nobody left to answer. */
 export class RequestAbortedError extends Error {
@@ -57,7 +57,7 @@ export function readBody(req: IncomingMessage, limitBytes = MAX_BODY_BYTES): Pro
 }
 
 /** Whether the client accepts a gzip body (`Accept-Encoding` lists gzip without `q=0`). */
-export function acceptsGzip(req: IncomingMessage): boolean {
+function acceptsGzip(req: IncomingMessage): boolean {
   const header = req.headers["accept-encoding"];
   if (header === undefined) return false;
   return header.split(",").some((entry) => {

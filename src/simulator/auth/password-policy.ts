@@ -5,7 +5,7 @@
  */
 
 /** Shortest accepted new password, characters. */
-export const MIN_NEW_PASSWORD_LENGTH = 15;
+const MIN_NEW_PASSWORD_LENGTH = 15;
 
 /** Character classes counted by the policy. */
 const CLASSES: readonly { name: string; pattern: RegExp }[] = [

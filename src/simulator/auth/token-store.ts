@@ -13,7 +13,7 @@ export const SWEEP_EVERY_ISSUES = 64;
  * How long an expired access token is still remembered, milliseconds, so a Login with it is reported
  * "expired" rather than "unknown".
  */
-export const EXPIRED_TOKEN_MEMORY_MS = 600_000;
+const EXPIRED_TOKEN_MEMORY_MS = 600_000;
 
 /** One RDP session: the chain of tokens started by a password grant. */
 export interface Session {

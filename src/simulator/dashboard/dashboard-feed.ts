@@ -25,7 +25,7 @@ export interface DashboardFeedOptions {
 }
 
 /** Defaults of {@link DashboardFeedOptions}. */
-export const DEFAULT_FEED_OPTIONS: Readonly<DashboardFeedOptions> = {
+const DEFAULT_FEED_OPTIONS: Readonly<DashboardFeedOptions> = {
   flushIntervalMs: 100,
   maxRicsPerFlush: 500,
   tickIntervalMs: 1000,

@@ -28,13 +28,13 @@ export interface DashboardDependencies {
 }
 
 /** Path prefix of the dashboard's files and stream. */
-export const DASHBOARD_PREFIX = "/dashboard";
+const DASHBOARD_PREFIX = "/dashboard";
 
 const feeds = new WeakMap<SimulatorContext, DashboardFeed>();
 let assets: Map<string, Asset> | undefined;
 
 /** The feed of a simulator, created on first use; one per simulator, shared by all its pages. */
-export function dashboardFeed(deps: DashboardDependencies): DashboardFeed {
+function dashboardFeed(deps: DashboardDependencies): DashboardFeed {
   let feed = feeds.get(deps.context);
   if (!feed) {
     const { context } = deps;
@@ -50,7 +50,7 @@ export function dashboardFeed(deps: DashboardDependencies): DashboardFeed {
 }
 
 /** Whether the request carries the admin token, compared in constant time (hashes have equal lengths). */
-export function dashboardAuthorised(req: IncomingMessage, url: URL, token: string | undefined): boolean {
+function dashboardAuthorised(req: IncomingMessage, url: URL, token: string | undefined): boolean {
   if (token === undefined) return true;
   const header = req.headers.authorization;
   const given = header?.startsWith("Bearer ") ? header.slice(7) : (url.searchParams.get("token") ?? "");

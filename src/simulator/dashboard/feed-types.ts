@@ -28,7 +28,7 @@ export interface RatePoint {
 }
 
 /** Per-connection figures refreshed by every tick (they change on every post, without an event). */
-export interface ConnectionCounts {
+interface ConnectionCounts {
   id: string;
   posts: number;
   acks: number;

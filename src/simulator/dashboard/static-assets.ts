@@ -11,7 +11,7 @@ import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Content types of the extensions the dashboard ships. */
-export const CONTENT_TYPES: Readonly<Record<string, string>> = {
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
   ".css": "text/css; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -23,7 +23,7 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
  * The page may only load its own files and talk to its own server: no CDN, no inline script. `img-src data:`
  * is not needed; the chart is inline SVG built through the DOM.
  */
-export const CONTENT_SECURITY_POLICY =
+const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
@@ -36,7 +36,7 @@ export interface Asset {
 }
 
 /** Candidate folders of the assets, in search order. */
-export function assetDirectories(moduleUrl: string = import.meta.url): string[] {
+function assetDirectories(moduleUrl: string = import.meta.url): string[] {
   return [
     fileURLToPath(new URL("./public/", moduleUrl)),
     fileURLToPath(new URL("../../../src/simulator/dashboard/public/", moduleUrl)),

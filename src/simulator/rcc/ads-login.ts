@@ -28,7 +28,7 @@ function uintElement(elements: JsonObject | undefined, name: string, fallback: n
  * `PingTimeout` (seconds) advertised in the Refresh: how long the server waits for traffic before it cuts
  * the connection (§2.7): its ping interval times the pings it lets go unanswered.
  */
-export function pingTimeoutSec(config: SimulatorConfig): number {
+function pingTimeoutSec(config: SimulatorConfig): number {
   return Math.max(1, Math.round((config.pingIntervalMs * config.missedPingsBeforeDisconnect) / 1000));
 }
 

@@ -21,7 +21,8 @@ import { InboundQueue, type MessageCursor } from "./inbound-queue.js";
 import { buildLoginStatus } from "./login-handler.js";
 import { LoginSession } from "./login-session.js";
 import { frameByteLength, frameText, redactForRecord } from "./inbound-frame.js";
-import { type ItemStream, StreamTable } from "./item-stream.js";
+import { StreamTable } from "./item-stream.js";
+import type { ItemStream } from "./stream-types.js";
 import { MultipartBuffer } from "./post-parts.js";
 import { RateWindow } from "./rate-window.js";
 import { ReplyBatch } from "./reply-batch.js";
@@ -31,7 +32,7 @@ import { TimerSet } from "./timer-set.js";
 import type { LoginDetails, RateVerdict, ServerResources, ServerSession } from "./session.js";
 
 /** Close codes the server uses (RFC 6455 §7.4.1). */
-export const CLOSE_CODES = { normal: 1000, goingAway: 1001, policy: 1008, tooBig: 1009 } as const;
+const CLOSE_CODES = { normal: 1000, goingAway: 1001, policy: 1008, tooBig: 1009 } as const;
 
 const PING_FRAME = '[{"Type":"Ping"}]';
 

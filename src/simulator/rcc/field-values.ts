@@ -7,7 +7,7 @@
  * - the token class is right but the value is unusable (out of range, too long, not a date): the post
  *   reaches the contribution system, which Naks it `InvalidContent` (§2.12, [INF]).
  */
-import type { FieldDefinition } from "../types.js";
+import type { FieldDefinition } from "../../protocol/field-table.js";
 import { jsonTokenType, type JsonTokenType } from "./converter-errors.js";
 
 /** Why a value does not fit its field. */

@@ -4,7 +4,7 @@
  * Updates are built as strings because the fan-out builds one per subscriber per contribution.
  */
 import type { Fields } from "../../protocol/messages.js";
-import type { FieldView, ItemStream } from "./item-stream.js";
+import type { FieldView, ItemStream } from "./stream-types.js";
 
 /** The only QoS the simulator offers (also advertised in the directory, §4A.4). */
 export const REALTIME_QOS = { Timeliness: "Realtime", Rate: "TickByTick" } as const;
@@ -27,7 +27,7 @@ export interface ItemState {
  * The fields a Refresh carries: the whole image, or exactly the view's fields with the missing ones blank
  * (§4A.1 "View").
  */
-export function refreshFields(image: Fields | undefined, view: FieldView | undefined): Fields {
+function refreshFields(image: Fields | undefined, view: FieldView | undefined): Fields {
   if (view !== undefined) {
     const fields: Fields = {};
     for (const name of view.names) fields[name] = image?.[name] ?? null;

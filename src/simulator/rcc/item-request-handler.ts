@@ -11,7 +11,7 @@
 import { ConverterFailure } from "./converter-errors.js";
 import { type ItemState, itemKeyJson, itemRefresh, itemStatus } from "./item-messages.js";
 import { type ItemRequest, parseItemRequest } from "./item-request.js";
-import type { ItemStream } from "./item-stream.js";
+import type { ItemStream } from "./stream-types.js";
 import type { JsonObject } from "./message-keys.js";
 import type { ServerSession } from "./session.js";
 

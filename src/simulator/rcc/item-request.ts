@@ -4,7 +4,7 @@
  * and answered with a Status.
  */
 import { ConverterFailure, missingKey, tokenTypeError, unexpectedValue } from "./converter-errors.js";
-import type { FieldView } from "./item-stream.js";
+import type { FieldView } from "./stream-types.js";
 import { isJsonObject, type JsonObject, readBoolean, readObject } from "./message-keys.js";
 import type { ServerResources } from "./session.js";
 

@@ -36,7 +36,7 @@ const TOKEN_REJECTION_TEXT = {
 } as const;
 
 /** The Login Refresh exactly as RCC sends it (§2.5): note `Private`, `Solicited:false` and the colon element. */
-export function buildLoginRefresh(
+function buildLoginRefresh(
   streamId: number,
   user: string,
   maxMessagesPerSecond: number,

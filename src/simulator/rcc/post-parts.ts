@@ -14,7 +14,7 @@
  * connection and is emptied when the Login stream closes and when the connection closes.
  */
 import type { JsonObject } from "./message-keys.js";
-import type { ConvertedPost } from "./post-convert.js";
+import type { ConvertedPost } from "./converted-post.js";
 
 /** Per-connection bounds of the multi-part buffer. */
 export interface MultipartLimits {

@@ -4,9 +4,11 @@
  */
 import type { Logger } from "../../util/logger.js";
 import type { ConnectionInfo } from "../state.js";
-import type { FieldDefinition, SimulatorContext, SimulatorProfile, TokenValidator } from "../types.js";
+import type { FieldDefinition } from "../../protocol/field-table.js";
+import type { SimulatorContext, SimulatorProfile, TokenValidator } from "../types.js";
 import type { ConverterFailure } from "./converter-errors.js";
-import type { StreamTable, Subscriber } from "./item-stream.js";
+import type { StreamTable } from "./item-stream.js";
+import type { Subscriber } from "./stream-types.js";
 import type { MultipartBuffer } from "./post-parts.js";
 import type { RicMatcher } from "./ric-matcher.js";
 import type { SubscriptionRegistry } from "./subscription-registry.js";

@@ -10,7 +10,7 @@
 import type { Fields } from "../../protocol/messages.js";
 import type { SimulatorState } from "../state.js";
 import { type ItemState, itemRefresh, itemStatus, itemUpdate, viewFilter } from "./item-messages.js";
-import type { ItemStream } from "./item-stream.js";
+import type { ItemStream } from "./stream-types.js";
 import { RicMatcher } from "./ric-matcher.js";
 
 /** What a post adds to the messages it fans out. */

@@ -10,7 +10,7 @@ import type { Prng } from "./prng.js";
 import { type SimulatorHost, sleep } from "./simulator-host.js";
 
 /** Parameters of one planned fault (also what the report shows). */
-export type FaultDetail = Record<string, string | number | boolean>;
+type FaultDetail = Record<string, string | number | boolean>;
 
 /** What planning may depend on: the seed's PRNG and fixed settings only. */
 export interface PlanSettings {
@@ -31,7 +31,7 @@ export interface FaultContext {
 }
 
 /** One entry of the catalogue. */
-export interface FaultDefinition {
+interface FaultDefinition {
   kind: string;
   /** Relative frequency. */
   weight: number;
@@ -85,7 +85,7 @@ function tokenOutage(kind: string, weight: number, statuses: number[]): FaultDef
 }
 
 /** The catalogue; docs/reliability.md says what each fault exercises and what the client does about it. */
-export const FAULT_CATALOGUE: readonly FaultDefinition[] = [
+const FAULT_CATALOGUE: readonly FaultDefinition[] = [
   {
     kind: "disconnect",
     weight: 1,

@@ -16,7 +16,7 @@ function collector(): () => void {
 }
 
 /** Runs full collections (and lets finalizers and pending I/O callbacks run in between); resolves when done. */
-export async function collectGarbage(rounds = 3): Promise<void> {
+async function collectGarbage(rounds = 3): Promise<void> {
   const gc = collector();
   for (let round = 0; round < rounds; round++) {
     gc();

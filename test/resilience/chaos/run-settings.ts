@@ -10,9 +10,9 @@ import type { SimulatorOptions } from "../../../src/simulator/index.js";
 export const CHAOS_ACCOUNT = { user: "GE-A-00000001-1-0001", password: "chaos-password-not-a-secret" } as const;
 
 /** Ping interval of both sides, milliseconds. */
-export const PING_INTERVAL_MS = 500;
+const PING_INTERVAL_MS = 500;
 /** Silent ping intervals after which either side gives up on the link. */
-export const MISSED_PINGS = 3;
+const MISSED_PINGS = 3;
 /** The client's dead-link detection time, milliseconds. */
 export const CLIENT_DEAD_AFTER_MS = PING_INTERVAL_MS * MISSED_PINGS;
 

@@ -11,7 +11,7 @@ export interface PercentileSummary {
 }
 
 /** The nearest-rank percentile `p` (0–100) of already sorted values. */
-export function percentileOfSorted(sorted: readonly number[], p: number): number | undefined {
+function percentileOfSorted(sorted: readonly number[], p: number): number | undefined {
   if (sorted.length === 0) return undefined;
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
   return sorted[rank - 1];

@@ -12,7 +12,7 @@ import { FrameProber } from "./frame-prober.js";
 import { HealthyPoster } from "./healthy-poster.js";
 
 /** The fuzzing connections' account (local simulator credentials, not a secret). */
-export const FUZZ_ACCOUNT = { user: "GE-A-00000002-1-0002", password: "fuzz-password-not-a-secret" } as const;
+const FUZZ_ACCOUNT = { user: "GE-A-00000002-1-0002", password: "fuzz-password-not-a-secret" } as const;
 const HEALTHY_ACCOUNT = { user: "GE-A-00000001-1-0001", password: "healthy-password-not-a-secret" } as const;
 
 /** What a fuzz suite works with (valid from `beforeAll` on). */

@@ -15,7 +15,7 @@ export function el(tag, props = {}, ...children) {
 }
 
 /** Local wall-clock time with seconds, 24-hour, e.g. "14:03:07". */
-export function formatTime(epochMs) {
+function formatTime(epochMs) {
   return new Date(epochMs).toLocaleTimeString(undefined, {
     hour: "2-digit",
     minute: "2-digit",

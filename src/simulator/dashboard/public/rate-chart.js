@@ -15,7 +15,7 @@ function svg(tag, attrs = {}) {
 }
 
 /** Rounds up to 1, 2 or 5 times a power of ten, so the scale reads well. */
-export function niceCeiling(value) {
+function niceCeiling(value) {
   if (value <= 10) return 10;
   const power = 10 ** Math.floor(Math.log10(value));
   for (const step of [1, 2, 5, 10]) if (value <= step * power) return step * power;

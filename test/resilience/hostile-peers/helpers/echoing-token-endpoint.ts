@@ -85,7 +85,7 @@ export class EchoingTokenEndpoint {
 }
 
 /** The secret of a grant (password or refresh token) raw, percent-encoded, and the whole body as sent. */
-export function echoOf(grant: ReceivedGrant): string {
+function echoOf(grant: ReceivedGrant): string {
   const secret = grant.form.get(grant.grant === "password" ? "password" : "refresh_token") ?? "";
   return `rejected ${secret} | ${encodeURIComponent(secret)} | body ${grant.body}`;
 }
