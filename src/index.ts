@@ -48,8 +48,14 @@ export type { Fields, FieldValue } from "./protocol/messages.js";
 export type { InboundMessage } from "./protocol/inbound-frame.js";
 export type { NakCode } from "./protocol/codes.js";
 
-export { RccError, CertificateError, CERTIFICATE_ERROR_CODE, CERTIFICATE_FAILURE_CODES } from "./client/errors.js";
+/** Every error the client throws or settles a post with: one module, one table of stable codes (ERROR_CODES). */
 export {
+  ERROR_CODES,
+  RccError,
+  InvalidOptionsError,
+  CertificateError,
+  CERTIFICATE_ERROR_CODE,
+  CERTIFICATE_FAILURE_CODES,
   POST_ERROR_CODES,
   PostError,
   NakError,
@@ -64,18 +70,16 @@ export {
   ItemStreamError,
   type ItemStreamRefusal,
   type PostRef,
-} from "./client/errors.js";
-
-export type { AuthProvider, AccessToken } from "./client/auth/auth-provider.js";
-export { TokenManager, type TokenManagerOptions, type TokenManagerStats } from "./client/auth/token-manager.js";
-export { DEFAULT_TOKEN_OPTIONS } from "./client/auth/token-options.js";
-export {
   AuthError,
   InvalidCredentialsError,
   AuthForbiddenError,
   AuthUnavailableError,
   AUTH_ERROR_CODES,
 } from "./client/errors.js";
+
+export type { AuthProvider, AccessToken } from "./client/auth/auth-provider.js";
+export { TokenManager, type TokenManagerOptions, type TokenManagerStats } from "./client/auth/token-manager.js";
+export { DEFAULT_TOKEN_OPTIONS } from "./client/auth/token-options.js";
 
 export { type Clock, type TimerHandle, systemClock, ManualClock } from "./util/clock.js";
 export { type Logger, type LogFn, type CreateLoggerOptions, createLogger, silentLogger } from "./util/logger.js";

@@ -18,10 +18,10 @@ import {
   Contributor,
   type ContributorOptions,
   InvalidCredentialsError,
+  InvalidOptionsError,
   type Logger,
   LoginRefusedError,
   NakError,
-  RccError,
   type SessionState,
   TokenManager,
   ValidationError,
@@ -260,7 +260,7 @@ export function toCliError(error: unknown, settings?: Pick<Settings, "loginName"
   if (error instanceof ConnectionLostError) {
     return new CliError(`could not connect: ${error.message} — check --url and the network`, EXIT.connection);
   }
-  if (error instanceof RccError && error.code === "RCC_INVALID_OPTIONS") return new CliError(error.message, EXIT.usage);
+  if (error instanceof InvalidOptionsError) return new CliError(error.message, EXIT.usage);
   return new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
 }
 

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type CliProcess, simEnv, simFlags, spawnCli, stopAllCli } from "../helpers/cli.js";
 import { loginRaw, post, type RawClient, useSimulators } from "../helpers/raw-client.js";
+import { waitFor } from "../helpers/wait-for.js";
 import type { RunningSimulator } from "../../src/simulator/index.js";
 
 const simulator = useSimulators();
@@ -20,15 +21,11 @@ function lines(watch: CliProcess): Record<string, any>[] {
     .map((line) => JSON.parse(line) as Record<string, any>);
 }
 
-/** Resolves once `predicate` holds, polling; rejects after `timeoutMs` with what the child printed. */
+/** Resolves once `predicate` holds; rejects after `timeoutMs`, or when the child exits first, with what it printed. */
 async function until(watch: CliProcess, predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline || watch.child.exitCode !== null) {
-      throw new Error(`no ${what}\nstdout: ${watch.stdout}\nstderr: ${watch.stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  const printed = (): string => `${what}\nstdout: ${watch.stdout}\nstderr: ${watch.stderr}`;
+  await waitFor(() => predicate() || watch.child.exitCode !== null, timeoutMs, printed, 25);
+  if (!predicate()) throw new Error(`no ${printed()}\n(exited with ${watch.child.exitCode})`);
 }
 
 const refreshesOf = (watch: CliProcess, ric: string): number =>

@@ -1,6 +1,6 @@
 /** Ordered failover list of RCC WebSocket URLs (§3.6 [INF]: accept an ordered host list, rotate on failure). */
 import { describe, expect, test } from "vitest";
-import { EndpointPool } from "../../src/client/connection/endpoint-pool.js";
+import { EndpointPool, checkEndpointUrl } from "../../src/client/connection/endpoint-pool.js";
 
 const A = "wss://contrib-a.example.test/WebSocket";
 const B = "wss://contrib-b.example.test/WebSocket";
@@ -51,5 +51,22 @@ describe("EndpointPool", () => {
     expect(() => new EndpointPool([A, "https://contrib.example.test/WebSocket"])).toThrow(/ws:\/\/ or wss:\/\//);
     expect(() => new EndpointPool(["not a url"])).toThrow(/not a valid WebSocket URL/);
     expect(() => new EndpointPool([""])).toThrow(TypeError);
+  });
+});
+
+describe("checkEndpointUrl (the option check of session urls)", () => {
+  test("accepts ws:// and wss:// URLs and words each problem", () => {
+    expect(checkEndpointUrl(A)).toBeUndefined();
+    expect(checkEndpointUrl(C)).toBeUndefined();
+    expect(checkEndpointUrl(42)).toBe("must be a string");
+    expect(checkEndpointUrl("https://contrib.example.test/WebSocket")).toBe(
+      "WebSocket URL must start with ws:// or wss://, got https://contrib.example.test",
+    );
+    expect(checkEndpointUrl("not a url")).toMatch(/^not a valid WebSocket URL/);
+  });
+
+  test("never echoes credentials written into a URL, parsable or not", () => {
+    expect(checkEndpointUrl("https://user:s3cret@contrib.example.test/")).not.toContain("s3cret");
+    expect(checkEndpointUrl("wss://user:s3cret@[bad host/WebSocket")).not.toContain("s3cret");
   });
 });

@@ -404,6 +404,21 @@ describe("Session state machine", () => {
     expect(h.events.filter((event) => event.type === "ready")).toEqual([]);
   });
 
+  test("a link handed over after close() is terminated at once, and no Login is sent on it", async () => {
+    const h = harness();
+    let release = (): void => undefined;
+    h.opener.hold = new Promise<void>((resolve) => (release = resolve));
+    h.session.start();
+    await h.reaches("connecting");
+    await h.session.close();
+    release();
+    await flush();
+    const late = h.opener.last;
+    expect(late.logins).toEqual([]);
+    expect(late.terminated).toBe(true);
+    expect(late.open).toBe(false);
+  });
+
   test("§3.6: a connection ready for stableAfterMs resets the backoff to its first step", async () => {
     const h = harness();
     const first = await startReady(h);

@@ -3,7 +3,8 @@
  * applied, every bad key named with what it must be, values never echoed, unknown keys dropped.
  */
 import { describe, expect, it } from "vitest";
-import { RccError } from "../../src/client/errors.js";
+import { Consumer } from "../../src/client/consumer/consumer.js";
+import { InvalidOptionsError, RccError } from "../../src/client/errors.js";
 import { resolvePipelineOptions } from "../../src/client/posting/pipeline-options.js";
 import { resolveSessionOptions } from "../../src/client/connection/session-options.js";
 import { resolveTokenOptions } from "../../src/client/auth/token-options.js";
@@ -15,6 +16,7 @@ function problemOf(run: () => unknown): string {
     run();
   } catch (error) {
     expect(error).toBeInstanceOf(RccError);
+    expect(error).toBeInstanceOf(InvalidOptionsError);
     expect((error as RccError).code).toBe("RCC_INVALID_OPTIONS");
     return (error as Error).message;
   }
@@ -128,5 +130,20 @@ describe("token manager options", () => {
         "refreshRatio: must be at most 0.95",
     );
     expect(message).not.toContain("s3cret");
+  });
+});
+
+describe("consumer options", () => {
+  it("names each bad key with an InvalidOptionsError, before any connection is made", () => {
+    const message = problemOf(
+      () =>
+        new Consumer({
+          urls: URLS,
+          login: { kind: "name", name: "watcher" },
+          service: "",
+          view: ["BID", 7 as unknown as string],
+        }),
+    );
+    expect(message).toMatch(/^invalid consumer options: service: .*; view/);
   });
 });

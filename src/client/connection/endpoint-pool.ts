@@ -54,14 +54,15 @@ export class EndpointPool {
 
 /**
  * Checks that `url` parses and uses the ws: or wss: scheme.
- * @throws TypeError otherwise; the message names the URL without any user-info part.
+ * @throws TypeError otherwise; the message names the scheme and host of a URL that parses, and nothing of
+ *   one that does not (it may carry a password in a user-info part that could not be told apart).
  */
 function assertWebSocketUrl(url: string): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new TypeError(`not a valid WebSocket URL: ${JSON.stringify(url)}`);
+    throw new TypeError(`not a valid WebSocket URL (${url.length} characters that do not parse as a URL)`);
   }
   if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
     throw new TypeError(`WebSocket URL must start with ws:// or wss://, got ${parsed.protocol}//${parsed.host}`);

@@ -189,9 +189,12 @@ export class Session implements PostSink {
       return;
     }
     if (link === undefined) return; // closed or failed meanwhile
+    if (!this.#transition("logging-in")) {
+      link.terminate(); // the session moved on (closed) while the handshake ran: this link is nobody's
+      return;
+    }
     this.#link = link;
     this.#deps.warnings.reset(); // each kind of protocol error is logged once per connection
-    this.#transition("logging-in");
     link.sendControl(login());
     this.#timers.set("login", options.loginTimeoutMs, () =>
       this.#backOff(new ConnectionLostError(`no Login Refresh within ${options.loginTimeoutMs} ms`)),

@@ -10,10 +10,9 @@ import { buildItemCloses, buildItemRequest, LOGIN_STREAM_ID } from "../../protoc
 import { type Clock, systemClock } from "../../util/clock.js";
 import { type Logger, silentLogger } from "../../util/logger.js";
 import type { BackoffPolicy } from "../../util/backoff.js";
-import { RccError } from "../errors.js";
 import { checkObject, list, optional, str } from "../option-checks.js";
 import { resolveSessionOptions, type TlsOptions } from "../connection/session-options.js";
-import { ConnectionLostError, LoginRefusedError } from "../errors.js";
+import { ConnectionLostError, InvalidOptionsError, LoginRefusedError } from "../errors.js";
 import type { InboundMessage } from "../connection/link.js";
 import type { SessionLogin } from "../connection/login-tokens.js";
 import { ProtocolWarnings } from "../connection/protocol-warnings.js";
@@ -129,11 +128,11 @@ export class Consumer {
   #closing: Promise<void> | undefined;
   #resolveClosed!: (error: Error | undefined) => void;
 
-  /** @throws RccError "RCC_INVALID_OPTIONS" naming each invalid option (values are never echoed). */
+  /** @throws InvalidOptionsError (code "RCC_INVALID_OPTIONS") naming each invalid option (values are never echoed). */
   constructor(options: ConsumerOptions) {
     const checked = checkObject(options, consumerSpec);
     if (checked.problems.length > 0) {
-      throw new RccError("RCC_INVALID_OPTIONS", `invalid consumer options: ${checked.problems.join("; ")}`);
+      throw new InvalidOptionsError(`invalid consumer options: ${checked.problems.join("; ")}`);
     }
     const sessionOptions = resolveSessionOptions({
       urls: options.urls ?? (options.url === undefined ? [] : [options.url]),
