@@ -381,7 +381,7 @@ describe("Session state machine", () => {
     await expect(h.session.close()).resolves.toBeUndefined();
   });
 
-  test("illegal transitions are ignored: a link handed over after close() does not revive the session", async () => {
+  test("illegal transitions are ignored: a link handed over after close() is terminated and does not revive the session", async () => {
     const h = harness();
     let release = (): void => undefined;
     h.opener.hold = new Promise<void>((resolve) => (release = resolve));
@@ -395,6 +395,9 @@ describe("Session state machine", () => {
     // The session tried "closed → logging-in"; the transition refused it.
     expect(h.errors).toContain("illegal session state transition ignored");
     expect(h.session.state).toBe("closed");
+    // The late link is nobody's: terminated at once, and no Login sent on it.
+    expect(h.opener.last.logins).toEqual([]);
+    expect(h.opener.last.terminated).toBe(true);
     h.opener.last.accept();
     h.clock.advance(LOGIN_TIMEOUT_MS);
     expect(h.session.state).toBe("closed");
@@ -402,21 +405,6 @@ describe("Session state machine", () => {
     const changes = h.events.flatMap((event) => (event.type === "state" ? [event] : []));
     expect(changes.every((change) => isLegalTransition(change.from, change.to))).toBe(true);
     expect(h.events.filter((event) => event.type === "ready")).toEqual([]);
-  });
-
-  test("a link handed over after close() is terminated at once, and no Login is sent on it", async () => {
-    const h = harness();
-    let release = (): void => undefined;
-    h.opener.hold = new Promise<void>((resolve) => (release = resolve));
-    h.session.start();
-    await h.reaches("connecting");
-    await h.session.close();
-    release();
-    await flush();
-    const late = h.opener.last;
-    expect(late.logins).toEqual([]);
-    expect(late.terminated).toBe(true);
-    expect(late.open).toBe(false);
   });
 
   test("§3.6: a connection ready for stableAfterMs resets the backoff to its first step", async () => {
