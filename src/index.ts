@@ -43,7 +43,7 @@ export {
   toRccDate,
   toRccDateTime,
   toRccTime,
-} from "./client/posting/field-validation.js";
+} from "./client/posting/post-fields.js";
 export type { Fields, FieldValue } from "./protocol/messages.js";
 export type { InboundMessage } from "./protocol/inbound-frame.js";
 export type { NakCode } from "./protocol/codes.js";

@@ -23,7 +23,7 @@ import type {
 } from "./connection/session-events.js";
 import { resolveSessionOptions } from "./connection/session-options.js";
 import type { SessionState } from "./connection/session-state.js";
-import type { FieldsInput } from "./posting/field-validation.js";
+import type { FieldsInput } from "./posting/post-fields.js";
 import { resolvePipelineOptions } from "./posting/pipeline-options.js";
 import type { Ack } from "./posting/post-entry.js";
 import { type ContributeOptions, PostPipeline } from "./posting/post-pipeline.js";

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { type PostEntry, createPostEntry } from "../../src/client/posting/post-entry.js";
 import { FrameBuilder, OnStreamPostFormat, PostFormat, digitCount } from "../../src/client/posting/frame-builder.js";
-import { fillOnStream } from "../../src/client/posting/frame-fill.js";
+import { fillOnStream } from "../../src/client/posting/post-queue.js";
 import { ItemStreams } from "../../src/client/posting/item-streams.js";
 import { ItemStreamError } from "../../src/client/errors.js";
 import { PostQueue } from "../../src/client/posting/post-queue.js";

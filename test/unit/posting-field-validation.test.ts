@@ -6,7 +6,7 @@ import {
   toRccDateTime,
   toRccTime,
   validateRic,
-} from "../../src/client/posting/field-validation.js";
+} from "../../src/client/posting/post-fields.js";
 import { ValidationError } from "../../src/client/errors.js";
 
 function validationError(fn: () => unknown): ValidationError {

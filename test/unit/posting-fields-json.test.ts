@@ -1,8 +1,8 @@
 /** One-pass field validation and JSON (§2.12): always the text, or the error, of the two-pass original. */
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { type FieldsInput, normalizeFields } from "../../src/client/posting/field-validation.js";
-import { fieldsJson } from "../../src/client/posting/fields-json.js";
+import { type FieldsInput, normalizeFields } from "../../src/client/posting/post-fields.js";
+import { fieldsJson } from "../../src/client/posting/post-fields.js";
 
 /** The text `JSON.stringify(normalizeFields(fields))` gives, or the error it throws. */
 function twoPass(fields: unknown): { text?: string; error?: unknown } {

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { resolvePost, rejectPost } from "../../src/client/posting/post-entry.js";
 import { PostFormat, fitsInFrame } from "../../src/client/posting/frame-builder.js";
-import { type PrepareContext, createEntry, mergeInto } from "../../src/client/posting/post-prepare.js";
+import { type PrepareContext, createEntry, mergeInto } from "../../src/client/posting/post-entry.js";
 import { ValidationError } from "../../src/client/errors.js";
 
 const format = new PostFormat();

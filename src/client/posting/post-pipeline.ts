@@ -3,7 +3,7 @@
  * maxFrameBytes, within the rate governor's budget) → in flight (bounded) → Ack/Nak/Error/timeout → settle
  * exactly once. Posts in flight when a connection drops are re-sent with new PostIDs or rejected, as the
  * resend policy decides (resend-policy.ts: never over a newer acknowledged value). The hot path writes a
- * post's fields as JSON once (fields-json.ts) and logs nothing per post. With `postMode: "on-stream"` posts
+ * post's fields as JSON once (post-fields.ts) and logs nothing per post. With `postMode: "on-stream"` posts
  * go out on item streams (§4A.6, see item-streams.ts); the queue stays one FIFO, whose head waits while its
  * RIC's stream is opening.
  *
@@ -20,13 +20,13 @@ import { readAckId, readNakCode } from "../../protocol/inbound-frame.js";
 import { FrameBuilder, PostFormat } from "./frame-builder.js";
 import { DrainSignal } from "./drain-signal.js";
 import { FlushScheduler } from "./flush-scheduler.js";
-import { fillOffStream, fillOnStream } from "./frame-fill.js";
+import { fillOffStream, fillOnStream } from "./post-queue.js";
 import { type ItemStreams, itemStreamsFor } from "./item-streams.js";
-import { type FieldsInput, normalizeFields } from "./field-validation.js";
+import { type FieldsInput, normalizeFields } from "./post-fields.js";
 import { LatencyHistogram } from "./latency.js";
 import type { ResolvedPipelineOptions } from "./pipeline-options.js";
 import { AckTimeoutError, ContentError, type NakError, QueueFullError } from "../errors.js";
-import { type PrepareContext, PrepareMemo, checkRic, createEntry, mergeInto } from "./post-prepare.js";
+import { type PrepareContext, PrepareMemo, checkRic, createEntry, mergeInto } from "./post-entry.js";
 import { PostQueue } from "./post-queue.js";
 import { ProtocolWarnings } from "../connection/protocol-warnings.js";
 import { ResendPolicy } from "./resend-policy.js";

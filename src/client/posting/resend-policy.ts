@@ -17,7 +17,7 @@ import type { Fields } from "../../protocol/messages.js";
 import { type PostEntry, rejectPost } from "./post-entry.js";
 import type { PipelineCounters } from "./pipeline-counters.js";
 import { ConnectionLostError, SupersededError } from "../errors.js";
-import type { PrepareContext } from "./post-prepare.js";
+import type { PrepareContext } from "./post-entry.js";
 import { type InFlightLookup, SupersessionLedger } from "./supersession-ledger.js";
 
 /** What {@link ResendPolicy} needs. */
