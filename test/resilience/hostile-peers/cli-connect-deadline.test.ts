@@ -104,6 +104,16 @@ describe("one deadline for getting connected", () => {
     expect(run.elapsedMs).toBeLessThan(1500 + SLACK_MS);
   });
 
+  it("`rcc watch` against a WebSocket endpoint that never completes the handshake ends at the deadline, not later", async () => {
+    const auth = await issuingTokenEndpoint();
+    const ws = await mute();
+    const args = ["watch", "TRCCTEST01", "--auth-url", auth.url, "--url", ws.url, "--user", USER];
+    const run = await timed(runCli([...args, "--connect-timeout", "1500"], env));
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain(`timed out after 1.5 s waiting for the WebSocket handshake with ${ws.url}`);
+    expect(run.elapsedMs).toBeLessThan(1500 + SLACK_MS);
+  });
+
   it("an RCC server that never answers the Login is named as the Login step, for post, contribute and demo", async () => {
     const auth = await issuingTokenEndpoint();
     const ws = await HostileRccServer.start({ onLogin: "silent" });
