@@ -16,9 +16,10 @@ import { EXIT } from "./exit-codes.js";
  */
 export const OUTPUT_CLOSED_GRACE_MS = 6_000;
 
-type Stop = () => void;
+/** Stops one command's output when stdout closes. */
+type OutputStop = () => void;
 
-const stops = new Set<Stop>();
+const stops = new Set<OutputStop>();
 const guarded = new WeakSet<NodeJS.WritableStream>();
 let closed = false;
 
@@ -32,7 +33,7 @@ export function isOutputClosed(): boolean {
  * most once, when the output closes; at once (in a microtask) when it already has.
  * @returns a function that removes the registration (call it when the command ends).
  */
-export function onOutputClosed(stop: Stop): () => void {
+export function onOutputClosed(stop: OutputStop): () => void {
   if (closed) {
     queueMicrotask(stop);
     return () => undefined;

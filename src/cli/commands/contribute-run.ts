@@ -35,7 +35,7 @@ const MAX_OUTSTANDING = 5_000;
 const RESUME_BELOW = MAX_OUTSTANDING - 1_000;
 
 /** Why reading stopped early. */
-interface Stop {
+interface ReadingStop {
   reason?: "interrupted" | "session-lost";
   /** The error that ended the session, for "session-lost". */
   error?: Error;
@@ -127,7 +127,7 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
  * made for a row unless the report file or the outstanding limit makes it wait.
  */
 class ContributeRun {
-  readonly stop: Stop = {};
+  readonly stop: ReadingStop = {};
   #outstanding = 0;
   /** Wakes the reader waiting for room under MAX_OUTSTANDING (or for a halt). */
   #room: (() => void) | undefined;
@@ -154,7 +154,7 @@ class ContributeRun {
   }
 
   /** Stops reading; posts already handed over still settle (close() drains them). */
-  halt(reason: NonNullable<Stop["reason"]>, error?: Error): void {
+  halt(reason: NonNullable<ReadingStop["reason"]>, error?: Error): void {
     if (this.stop.reason !== undefined) return;
     this.stop.reason = reason;
     if (error) this.stop.error = error;

@@ -19,7 +19,7 @@ export interface InFlightLookup {
 }
 
 /** One RIC with overtaken posts in flight. */
-interface RicRecord {
+interface LedgerRicRecord {
   readonly ric: string;
   /** Overtaken posts to this RIC still in flight. */
   overtaken: number;
@@ -35,8 +35,8 @@ export class SupersessionLedger {
   /** Every PostID below this was examined for being overtaken. */
   #examined = 1;
   /** PostID of an overtaken post in flight → the record of its RIC. */
-  readonly #overtaken = new Map<number, RicRecord>();
-  readonly #byRic = new Map<string, RicRecord>();
+  readonly #overtaken = new Map<number, LedgerRicRecord>();
+  readonly #byRic = new Map<string, LedgerRicRecord>();
 
   /** @param inFlight the posts in flight; the ledger only reads it. */
   constructor(inFlight: InFlightLookup) {
@@ -112,7 +112,7 @@ export class SupersessionLedger {
     if (record.overtaken === 0) this.#byRic.delete(record.ric);
   }
 
-  #record(record: RicRecord, entry: PostEntry): void {
+  #record(record: LedgerRicRecord, entry: PostEntry): void {
     for (const field of Object.keys(JSON.parse(entry.fieldsJson) as object)) {
       if ((record.ackedBy.get(field) ?? 0) < entry.postId) record.ackedBy.set(field, entry.postId);
     }

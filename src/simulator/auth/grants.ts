@@ -8,7 +8,7 @@ import type { AccountBook } from "./account-book.js";
 import { type FormParameters, parseExclusiveSignOn, requireParameter } from "./form.js";
 import { OAuthError, invalidClient, invalidGrant, invalidRequest } from "./oauth-error.js";
 import { newPasswordProblem } from "./password-policy.js";
-import type { RefreshRefusal, Session, TokenStore } from "./token-store.js";
+import type { RefreshRefusal, SignOnSession, TokenStore } from "./token-store.js";
 
 /** The exact success body of §1.5; `expires_in` is a string of integer seconds. */
 interface TokenResponseBody {
@@ -134,7 +134,7 @@ export class GrantHandlers {
   }
 
   #issue(
-    session: Session,
+    session: SignOnSession,
     nowMs: number,
     expiresInSec: number,
   ): Pick<GrantResult, "body" | "user" | "sessionId" | "expiresInSec"> {
@@ -155,6 +155,6 @@ export class GrantHandlers {
 }
 
 /** Whole seconds left in the session; floored so no access token outlives its session. */
-function secondsLeft(session: Session, nowMs: number): number {
+function secondsLeft(session: SignOnSession, nowMs: number): number {
   return Math.floor((session.endsAtMs - nowMs) / 1000);
 }

@@ -16,7 +16,7 @@ export const SWEEP_EVERY_ISSUES = 64;
 const EXPIRED_TOKEN_MEMORY_MS = 600_000;
 
 /** One RDP session: the chain of tokens started by a password grant. */
-export interface Session {
+export interface SignOnSession {
   readonly id: string;
   readonly user: string;
   readonly clientId: string;
@@ -38,10 +38,12 @@ export interface Session {
 export type RefreshRefusal = "unknown" | "expired" | "consumed" | "revoked" | "session-ended";
 
 /** Outcome of looking up a refresh token. */
-export type RefreshLookup = { ok: true; session: Session } | { ok: false; reason: RefreshRefusal; session?: Session };
+export type RefreshLookup =
+  | { ok: true; session: SignOnSession }
+  | { ok: false; reason: RefreshRefusal; session?: SignOnSession };
 
 /** Tokens of one successful grant. */
-export interface IssuedTokens {
+export interface TokenIssue {
   accessToken: string;
   refreshToken: string;
   accessExpiresAtMs: number;
@@ -61,7 +63,7 @@ export interface TokenStoreLifetimes {
 /** The in-memory token database of the simulated gateway. */
 export class TokenStore {
   readonly #lifetimes: TokenStoreLifetimes;
-  readonly #sessions = new Map<string, Session>();
+  readonly #sessions = new Map<string, SignOnSession>();
   readonly #accessTokens = new Map<string, AccessTokenInfo>();
   readonly #refreshTokens = new Map<string, RefreshRecord>();
   #nextSession = 1;
@@ -72,8 +74,8 @@ export class TokenStore {
   }
 
   /** Starts a session (a password grant); call {@link issue} next to give it tokens. */
-  startSession(user: string, clientId: string, scope: string, nowMs: number): Session {
-    const session: Session = {
+  startSession(user: string, clientId: string, scope: string, nowMs: number): SignOnSession {
+    const session: SignOnSession = {
       id: `s${this.#nextSession++}`,
       user,
       clientId,
@@ -90,12 +92,12 @@ export class TokenStore {
   }
 
   /** Sessions of `user` that could still be used (not revoked, not ended, some token still valid). */
-  activeSessions(user: string, nowMs: number): Session[] {
+  activeSessions(user: string, nowMs: number): SignOnSession[] {
     return [...this.#sessions.values()].filter((session) => session.user === user && isActive(session, nowMs));
   }
 
   /** Revokes the given sessions: their refresh tokens fail and their access tokens report "revoked". */
-  revoke(sessions: readonly Session[]): void {
+  revoke(sessions: readonly SignOnSession[]): void {
     for (const session of sessions) session.revoked = true;
   }
 
@@ -103,7 +105,7 @@ export class TokenStore {
    * Issues a new access token and refresh token for `session`; the previous refresh token becomes
    * "consumed" (rotation, §1.7). The refresh token never outlives the session.
    */
-  issue(session: Session, nowMs: number, expiresInSec: number): IssuedTokens {
+  issue(session: SignOnSession, nowMs: number, expiresInSec: number): TokenIssue {
     this.#maybeSweep(nowMs);
     const accessToken = randomBytes(96).toString("base64url");
     const refreshToken = randomBytes(48).toString("base64url");
@@ -179,7 +181,7 @@ export class TokenStore {
 }
 
 /** A session counts against the quota while it is not revoked, not ended and holds a valid token. */
-function isActive(session: Session, nowMs: number): boolean {
+function isActive(session: SignOnSession, nowMs: number): boolean {
   if (session.revoked || nowMs >= session.endsAtMs) return false;
   return nowMs < Math.max(session.refreshExpiresAtMs, session.lastAccessExpiresAtMs);
 }

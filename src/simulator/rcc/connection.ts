@@ -22,7 +22,7 @@ import { buildLoginStatus } from "./login-handler.js";
 import { LoginSession } from "./login-session.js";
 import { frameByteLength, frameText, redactForRecord } from "./inbound-frame.js";
 import { StreamTable } from "./item-stream.js";
-import type { ItemStream } from "./stream-types.js";
+import type { ServedItemStream } from "./stream-types.js";
 import { MultipartBuffer } from "./post-parts.js";
 import { RateWindow } from "./rate-window.js";
 import { ReplyBatch } from "./reply-batch.js";
@@ -183,7 +183,7 @@ export class RccConnection implements ServerSession {
     this.#deliveries.push(json);
   }
 
-  forget(stream: ItemStream): void {
+  forget(stream: ServedItemStream): void {
     this.streams.forget(stream);
   }
 

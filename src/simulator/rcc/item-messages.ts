@@ -4,7 +4,7 @@
  * Updates are built as strings because the fan-out builds one per subscriber per contribution.
  */
 import type { Fields } from "../../protocol/messages.js";
-import type { FieldView, ItemStream } from "./stream-types.js";
+import type { FieldView, ServedItemStream } from "./stream-types.js";
 
 /** The only QoS the simulator offers (also advertised in the directory, §4A.4). */
 export const REALTIME_QOS = { Timeliness: "Realtime", Rate: "TickByTick" } as const;
@@ -52,7 +52,7 @@ export interface ItemRefreshOptions {
 
 /** The Refresh of an item stream (§4A.3): `ClearCache` and `Complete` keep their default `true`. */
 export function itemRefresh(
-  stream: Pick<ItemStream, "id" | "keyJson" | "view" | "privateStream">,
+  stream: Pick<ServedItemStream, "id" | "keyJson" | "view" | "privateStream">,
   image: Fields | undefined,
   options: ItemRefreshOptions,
 ): string {
@@ -70,7 +70,7 @@ export function itemRefresh(
  * `Fields` object.
  */
 export function itemUpdate(
-  stream: ItemStream,
+  stream: ServedItemStream,
   updateType: string,
   fieldsJson: string,
   postUserInfoJson: string | undefined,

@@ -11,7 +11,7 @@
 import { ConverterFailure } from "./converter-errors.js";
 import { type ItemState, itemKeyJson, itemRefresh, itemStatus } from "./item-messages.js";
 import { type ItemRequest, parseItemRequest } from "./item-request.js";
-import type { ItemStream } from "./stream-types.js";
+import type { ServedItemStream } from "./stream-types.js";
 import type { JsonObject } from "./message-keys.js";
 import type { ServerSession } from "./session.js";
 
@@ -82,7 +82,7 @@ function requestItem(
   if (request.view === "invalid") {
     return refuse({ Stream: "Closed", Data: "Suspect", Code: "InvalidView", Text: "The View names no known field" });
   }
-  const stream: ItemStream = {
+  const stream: ServedItemStream = {
     kind: "item",
     subscriber: session,
     id,
@@ -105,7 +105,7 @@ function requestItem(
  * follows the request, and a new full image is sent unless `Refresh:false`. `Streaming:false` ends the stream
  * with a NonStreaming Refresh.
  */
-function reissue(session: ServerSession, stream: ItemStream, request: ItemRequest): void {
+function reissue(session: ServerSession, stream: ServedItemStream, request: ItemRequest): void {
   if (request.view === "invalid") {
     session.streams.close(stream.id);
     const state: ItemState = {

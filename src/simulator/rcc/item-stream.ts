@@ -3,7 +3,7 @@
  * fan-out of contributions, and Source directory streams, which only occupy their ID. One table per
  * connection; the item streams are also registered in the shared {@link SubscriptionRegistry}.
  */
-import type { ItemStream, OpenStream } from "./stream-types.js";
+import type { ServedItemStream, OpenStream } from "./stream-types.js";
 import type { SubscriptionRegistry } from "./subscription-registry.js";
 
 /** The open streams of one connection, by stream id. */
@@ -21,7 +21,7 @@ export class StreamTable {
   }
 
   /** The item stream open on `id`, if any (the post handler's on-stream lookup, §4A.6 rule 1). */
-  item(id: number): ItemStream | undefined {
+  item(id: number): ServedItemStream | undefined {
     const stream = this.#byId.get(id);
     return stream?.kind === "item" ? stream : undefined;
   }
@@ -49,7 +49,7 @@ export class StreamTable {
   }
 
   /** Drops `stream` from the table only (the registry already removed it). */
-  forget(stream: ItemStream): void {
+  forget(stream: ServedItemStream): void {
     if (this.#byId.get(stream.id) === stream) this.#byId.delete(stream.id);
   }
 

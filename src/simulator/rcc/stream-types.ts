@@ -10,7 +10,7 @@ export interface Subscriber {
    */
   deliver(json: string): void;
   /** The server closed `stream` (its item was deleted by a post, §4A.6 rule 3): forget its ID. */
-  forget(stream: ItemStream): void;
+  forget(stream: ServedItemStream): void;
 }
 
 /** A `View` (§4A.1): field names in request order, and the same names as a set for filtering. */
@@ -20,7 +20,7 @@ export interface FieldView {
 }
 
 /** An open MarketPrice item stream. */
-export interface ItemStream {
+export interface ServedItemStream {
   readonly kind: "item";
   readonly subscriber: Subscriber;
   /** The client's stream id. */
@@ -47,4 +47,4 @@ interface DirectoryStream {
 }
 
 /** Any stream a Request opened on a connection. */
-export type OpenStream = ItemStream | DirectoryStream;
+export type OpenStream = ServedItemStream | DirectoryStream;

@@ -10,7 +10,7 @@
 import type { Fields } from "../../protocol/messages.js";
 import type { SimulatorState } from "../state.js";
 import { type ItemState, itemRefresh, itemStatus, itemUpdate, viewFilter } from "./item-messages.js";
-import type { ItemStream } from "./stream-types.js";
+import type { ServedItemStream } from "./stream-types.js";
 import { RicMatcher } from "./ric-matcher.js";
 
 /** What a post adds to the messages it fans out. */
@@ -23,7 +23,7 @@ export interface FanOutExtras {
 
 /** The shared registry of item streams and items. */
 export class SubscriptionRegistry {
-  readonly #streams = new Map<string, Set<ItemStream>>();
+  readonly #streams = new Map<string, Set<ServedItemStream>>();
   readonly #known: RicMatcher;
   /** Items created by a posted Refresh with the Create right (§4A.6 rule 6). */
   readonly #created = new Set<string>();
@@ -54,14 +54,14 @@ export class SubscriptionRegistry {
   }
 
   /** Starts fanning out to `stream` (called by the connection's stream table). */
-  add(stream: ItemStream): void {
+  add(stream: ServedItemStream): void {
     const set = this.#streams.get(stream.ric);
     if (set === undefined) this.#streams.set(stream.ric, new Set([stream]));
     else set.add(stream);
   }
 
   /** Stops fanning out to `stream`. */
-  remove(stream: ItemStream): void {
+  remove(stream: ServedItemStream): void {
     const set = this.#streams.get(stream.ric);
     if (set === undefined) return;
     set.delete(stream);
