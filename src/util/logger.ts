@@ -4,7 +4,8 @@
  * every line a logger of {@link createLogger} writes, by the exact secrets the process knows (secret-registry.ts):
  * a peer's text that quotes a password or token is masked whatever field or message carries it.
  */
-import { pino } from "pino";
+import { createRequire } from "node:module";
+import type { pino as Pino } from "pino";
 import { processSecrets, type SecretRegistry } from "./secret-registry.js";
 
 /** A log method: `(object, message?)` or `(message)`. */
@@ -73,6 +74,9 @@ export interface CreateLoggerOptions {
 /** A pino logger writing JSON lines, with secrets redacted. */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const secrets = options.secrets ?? processSecrets;
+  // Loaded on the first call, not on import: with ws (web-socket.ts) it was ~40 ms of start-up that a
+  // library user who passes their own logger (or none) never needs (docs/performance.md, "Start-up").
+  const pino = (createRequire(import.meta.url)("pino") as { pino: typeof Pino }).pino;
   return pino(
     {
       level: options.level ?? "info",

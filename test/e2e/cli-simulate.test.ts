@@ -42,6 +42,13 @@ describe("rcc simulate", () => {
     expect(posted.code).toBe(0);
     const state = (await (await fetch(`${info.adminUrl}/state`)).json()) as { counters: { acks: number } };
     expect(state.counters.acks).toBe(1);
+    // The built CLI (a bundle, dist/) finds the dashboard's files beside it: the page and its script load.
+    const page = await fetch(info.dashboardUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<html");
+    const script = await fetch(new URL("dashboard/app.js", info.dashboardUrl));
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toMatch(/javascript/);
     child.child.kill("SIGINT");
     const result = await child.exited;
     expect(result.code).toBe(0);

@@ -3,9 +3,10 @@
  * CONNECT proxy from the options or the environment, and a connect timeout on the injected clock. Also the
  * default Login `Position` (§2.4).
  */
+import { createRequire } from "node:module";
 import { hostname, networkInterfaces } from "node:os";
 import type { Agent } from "node:http";
-import { WebSocket } from "ws";
+import type { WebSocket } from "ws";
 import { SUBPROTOCOL } from "../../protocol/messages.js";
 import type { Clock } from "../../util/clock.js";
 import type { TlsOptions } from "./session-options.js";
@@ -39,9 +40,20 @@ export async function openWebSocket(url: string, options: OpenWebSocketOptions):
   return openWith(url, options, agent);
 }
 
+/**
+ * The `ws` class, loaded on the first connection rather than when the package is imported: with pino (logger.ts)
+ * it was ~40 ms of start-up that a program which only builds options or reads a token never needs
+ * (docs/performance.md, "Start-up").
+ */
+let webSocketClass: typeof WebSocket | undefined;
+function loadWebSocket(): typeof WebSocket {
+  webSocketClass ??= createRequire(import.meta.url)("ws") as typeof WebSocket;
+  return webSocketClass;
+}
+
 function openWith(url: string, options: OpenWebSocketOptions, agent: Agent | undefined): Promise<WebSocket> {
   const { clock, tls } = options;
-  const ws = new WebSocket(url, SUBPROTOCOL, {
+  const ws = new (loadWebSocket())(url, SUBPROTOCOL, {
     perMessageDeflate: false, // RCC's use of compression is unknown; never require it (§2.1)
     maxPayload: options.maxPayloadBytes ?? 64 * 1024 * 1024,
     ...(agent === undefined ? {} : { agent }),

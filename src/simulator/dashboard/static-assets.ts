@@ -7,8 +7,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { extname } from "node:path";
+import { extname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { packageRoot } from "../../util/package-root.js";
 
 /** Content types of the extensions the dashboard ships. */
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -35,12 +36,15 @@ export interface Asset {
   etag: string;
 }
 
-/** Candidate folders of the assets, in search order. */
+/**
+ * Candidate folders of the assets, in search order: the compiled copy first when this module runs from the
+ * build (dist/, where it may sit in a bundled chunk), the sources first when it runs from src/ under tsx.
+ */
 function assetDirectories(moduleUrl: string = import.meta.url): string[] {
-  return [
-    fileURLToPath(new URL("./public/", moduleUrl)),
-    fileURLToPath(new URL("../../../src/simulator/dashboard/public/", moduleUrl)),
-  ];
+  const root = packageRoot(moduleUrl);
+  const compiled = join(root, "dist", "simulator", "dashboard", "public");
+  const sources = join(root, "src", "simulator", "dashboard", "public");
+  return fileURLToPath(moduleUrl).startsWith(join(root, "src") + sep) ? [sources, compiled] : [compiled, sources];
 }
 
 /**
@@ -56,7 +60,7 @@ export function loadAssets(directories: readonly string[] = assetDirectories()):
   for (const name of readdirSync(directory)) {
     const contentType = CONTENT_TYPES[extname(name)];
     if (contentType === undefined) continue;
-    const body = readFileSync(`${directory}${name}`);
+    const body = readFileSync(join(directory, name));
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`;
     assets.set(name, { name, body, contentType, etag });
   }
