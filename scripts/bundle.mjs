@@ -5,23 +5,30 @@
 // point here, and code shared between them goes to dist/chunks/ once, so a class has one identity whichever
 // entry a program imports it through. npm packages stay external (loaded from node_modules as usual).
 // Type declarations come from `tsc --emitDeclarationOnly` afterwards; run through `npm run build`.
-import { rmSync } from "node:fs";
+//
+// The new build, with the dashboard's static files, is made in a staging folder and then swapped in for dist/
+// by two renames, so a process running from dist/ meanwhile (a test run beside another) never finds it half
+// written. Declarations already in dist/ are carried over (tsc rewrites them in `npm run build`).
+import { cpSync, existsSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+const dist = join(root, "dist");
+const staging = join(root, `dist.staging-${process.pid}`);
+const retired = join(root, `dist.retired-${process.pid}`);
 
 /** The package entries (package.json `exports`), the CLI's internal entry and the CLI itself (bin/rcc.js). */
 // src/cli/main.ts stays at dist/cli/main.js, so its `../../package.json` holds in both trees.
 const ENTRY_POINTS = ["src/index.ts", "src/simulator/index.ts", "src/internal.ts", "src/cli/main.ts"];
 
-rmSync(dist, { recursive: true, force: true });
+rmSync(staging, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
   entryPoints: ENTRY_POINTS,
   outbase: "src",
-  outdir: "dist",
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: "esm",
@@ -34,4 +41,19 @@ const result = await build({
   metafile: true,
 });
 const files = Object.keys(result.metafile.outputs).filter((path) => path.endsWith(".js"));
+// The dashboard's files sit beside the bundle: the simulator serves them from dist/simulator/dashboard/public.
+cpSync(join(root, "src/simulator/dashboard/public"), join(staging, "simulator/dashboard/public"), { recursive: true });
+if (existsSync(dist)) copyDeclarations(dist, staging);
+if (existsSync(dist)) renameSync(dist, retired);
+renameSync(staging, dist);
+rmSync(retired, { recursive: true, force: true });
 process.stdout.write(`bundled ${ENTRY_POINTS.length} entries into ${files.length} modules under ${dist}\n`);
+
+/** Copies the `.d.ts` files of `from` into `to`, keeping their folders. */
+function copyDeclarations(from, to) {
+  for (const entry of readdirSync(from, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".d.ts")) continue;
+    const path = join(entry.parentPath, entry.name);
+    cpSync(path, join(to, path.slice(from.length)));
+  }
+}

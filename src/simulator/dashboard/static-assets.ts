@@ -1,7 +1,7 @@
 /**
  * The dashboard's static files (public/: HTML, CSS, ES modules, an icon), read once from the package at run
  * time and served from memory with an ETag. `tsc` does not copy them, so they are looked for next to the
- * compiled module first (dist/simulator/dashboard/public, put there by scripts/copy-assets.mjs at build time)
+ * compiled module first (dist/simulator/dashboard/public, put there by scripts/bundle.mjs at build time)
  * and then in the sources (src/simulator/dashboard/public), which is where tsx and the tests find them.
  */
 import { createHash } from "node:crypto";
