@@ -84,10 +84,29 @@ export interface Counters {
   tokenErrors: number;
 }
 
+/** A Login the simulator refused (§2.6): what the client was told, and why. */
+export interface LoginRefusal {
+  atMs: number;
+  connectionId: string;
+  listener: number;
+  remoteAddress: string;
+  /** State code of the Login Status sent, e.g. "NotEntitled" or "UserUnknownToPermSys" (§2.10). */
+  code: string;
+  /** Text of the Login Status sent. */
+  text: string;
+  /** Why, as a stable tag: "token-unknown", "token-expired", "unknown-user", "fault", "no-token", … */
+  reason: string;
+  /** Whether it was a re-login on an open session (the session ends with it). */
+  relogin: boolean;
+  /** The DACS user name of a refused user-name login, or the user of the session a re-login was on; never a token. */
+  user?: string;
+}
+
 /** Events for the dashboard and tests. */
 export interface StateEvents {
   connection: [ConnectionInfo];
   contribution: [ReceivedPost];
+  "login-refused": [LoginRefusal];
 }
 
 /** Sizes of the rings. */
@@ -165,6 +184,12 @@ export class SimulatorState extends EventEmitter<StateEvents> {
     info.state = "closed";
     this.connections.delete(info.id);
     this.emit("connection", info);
+  }
+
+  /** Counts a refused Login and announces it. */
+  recordLoginRefusal(refusal: LoginRefusal): void {
+    this.counters.loginRejections += 1;
+    this.emit("login-refused", refusal);
   }
 
   /** Records the sliding-window figures of a connection after each inbound message. */

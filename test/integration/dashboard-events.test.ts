@@ -1,6 +1,7 @@
 /** The dashboard's live stream, GET /dashboard/events (server-sent events), without a browser. */
 import { afterEach, describe, expect, test } from "vitest";
-import { loginRaw, post, useSimulators } from "../helpers/raw-client.js";
+import { passwordGrant } from "../helpers/auth.js";
+import { connectRaw, loginRaw, loginRequest, post, useSimulators } from "../helpers/raw-client.js";
 import { closeAllSse, openSse } from "../helpers/sse.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -90,6 +91,45 @@ describe("the dashboard event stream", () => {
       .filter((event) => event.type === "rics")
       .flatMap((event) => event.data as { ric: string }[]);
     expect(rics.map((view) => view.ric)).not.toContain("NOTKNOWN");
+  });
+
+  test("a refused login is announced with its Login Status code, the server's text and why, never the token", async () => {
+    const sim = await start();
+    const stream = await openSse(eventsUrl(sim));
+    await stream.next("snapshot");
+    const refusedToken = "a-token-the-simulator-never-issued";
+    const client = await connectRaw(sim.wsUrls[0]!);
+    client.send(loginRequest(refusedToken));
+    const status = await client.next((message) => message.Domain === "Login");
+    const refused = await stream.next("login-refused");
+    expect(refused.data).toEqual({
+      atMs: expect.any(Number),
+      connectionId: "c1",
+      listener: 0,
+      remoteAddress: "127.0.0.1",
+      code: status.State.Code,
+      text: status.State.Text,
+      reason: "token-unknown",
+      relogin: false,
+    });
+    expect(refused.data).toMatchObject({ code: "NotEntitled", text: "Login denied: access token not recognised" });
+
+    sim.faults.add({ type: "reject-logins", code: "NotEntitled", text: "Login denied: not entitled" });
+    const { accessToken } = await passwordGrant(sim.authUrl, sim.accounts[0]!);
+    const second = await connectRaw(sim.wsUrls[0]!);
+    second.send(loginRequest(accessToken));
+    const byFault = await stream.next("login-refused");
+    expect(byFault.data).toMatchObject({
+      connectionId: "c2",
+      code: "NotEntitled",
+      text: "Login denied: not entitled",
+      reason: "fault",
+    });
+    const tick = await stream.next("tick", (data) => data.counters.loginRejections === 2, 3000);
+    expect(tick.data.counters.logins).toBe(0);
+    const everything = JSON.stringify(stream.events);
+    expect(everything).not.toContain(refusedToken);
+    expect(everything).not.toContain(accessToken);
   });
 
   test("a fault added through the admin API is announced at once, one-shot faults included", async () => {

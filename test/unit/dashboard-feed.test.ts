@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { resolveConfig } from "../../src/simulator/config.js";
 import { DashboardFeed, type DashboardFeedOptions } from "../../src/simulator/dashboard/dashboard-feed.js";
-import type { FeedEvent } from "../../src/simulator/dashboard/feed-types.js";
+import { type FeedEvent, MAX_REFUSAL_TEXT } from "../../src/simulator/dashboard/feed-types.js";
 import { FaultRegistry } from "../../src/simulator/faults.js";
 import { type ReceivedPost, SimulatorState } from "../../src/simulator/state.js";
 import type { SimulatorContext } from "../../src/simulator/types.js";
@@ -138,6 +138,42 @@ describe("DashboardFeed", () => {
     });
   });
 
+  test("forwards refused logins as they happen, with their code, text and reason, cutting long client text", () => {
+    const { clock, context, ofType } = setup();
+    const refusal = {
+      atMs: clock.now(),
+      connectionId: "c1",
+      listener: 0,
+      remoteAddress: "127.0.0.1",
+      code: "NotEntitled",
+      text: "Login denied: access token expired",
+      reason: "token-expired",
+      relogin: true,
+      user: "GE-A-00000001-1-0001",
+    };
+    context.state.recordLoginRefusal(refusal);
+    const longName = "u".repeat(MAX_REFUSAL_TEXT * 4);
+    context.state.recordLoginRefusal({
+      ...refusal,
+      connectionId: "c2",
+      code: "UserUnknownToPermSys",
+      text: `${longName}, unknown to system.`,
+      reason: "unknown-user",
+      relogin: false,
+      user: longName,
+    });
+    const events = ofType("login-refused");
+    expect(events.map((event) => event.data)).toEqual([
+      refusal,
+      expect.objectContaining({ connectionId: "c2", code: "UserUnknownToPermSys", reason: "unknown-user" }),
+    ]);
+    const long = events[1]!.data;
+    expect(long.user).toHaveLength(MAX_REFUSAL_TEXT);
+    expect(long.user!.endsWith("…")).toBe(true);
+    expect(long.text).toHaveLength(MAX_REFUSAL_TEXT);
+    expect(context.state.counters.loginRejections).toBe(2);
+  });
+
   test("stops listening and clears its timers when the last subscriber leaves", () => {
     const { clock, context, feed, unsubscribe, postTo } = setup();
     postTo("A", { BID: 1 });
@@ -148,6 +184,7 @@ describe("DashboardFeed", () => {
     expect(clock.pendingTimers).toBe(0);
     expect(context.state.listenerCount("contribution")).toBe(0);
     expect(context.state.listenerCount("connection")).toBe(0);
+    expect(context.state.listenerCount("login-refused")).toBe(0);
     expect(context.faults.listenerCount("fault")).toBe(0);
   });
 });

@@ -145,6 +145,38 @@ describe("SseClient", () => {
     client.close();
   });
 
+  test("while the reader is slow, keeps every refused login in order, the newest 100, and writes them when it drains", async () => {
+    const socket = slowSocket(64);
+    const client = new SseClient(socket.out, new ManualClock());
+    client.send(tick(0)); // fills the 64-byte buffer
+    for (let index = 1; index <= 150; index += 1) {
+      client.send({
+        type: "login-refused",
+        data: {
+          atMs: index,
+          connectionId: `c${index}`,
+          listener: 0,
+          remoteAddress: "127.0.0.1",
+          code: "NotEntitled",
+          text: "Login denied: access token not recognised",
+          reason: "token-unknown",
+          relogin: false,
+        },
+      });
+    }
+    client.send(tick(1));
+    expect(client.stats.dropped).toBe(50);
+    const writtenWhileSlow = socket.chunks.length;
+    await socket.release();
+    const frames = socket.chunks.slice(writtenWhileSlow).join("").split("\n\n").filter(Boolean);
+    const refusals = frames.filter((frame) => frame.startsWith("event: login-refused\n"));
+    expect(
+      refusals.map((frame) => (JSON.parse(frame.split("data: ")[1]!) as { connectionId: string }).connectionId),
+    ).toEqual(Array.from({ length: 100 }, (_, index) => `c${51 + index}`));
+    expect(frames.at(-1)).toContain('"posts":1');
+    client.close();
+  });
+
   test("writes nothing after close", () => {
     const { out, chunks } = slowSocket(1 << 20);
     const client = new SseClient(out, new ManualClock());

@@ -2,13 +2,23 @@
  * The dashboard's live feed: one per simulator, shared by every open page. It listens to the simulator's
  * state and faults only while at least one page is subscribed, and turns them into a few cheap events:
  * connection changes as they happen, RIC last values coalesced (at most one update per RIC per flush
- * interval, whatever the post rate), and a tick per second with the counters for the rate chart.
+ * interval, whatever the post rate), refused logins with their reason, and a tick per second with the counters
+ * for the rate chart.
  */
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { ActiveFault } from "../faults.js";
-import { type ConnectionInfo, MAX_PAGE_LIMIT, type ReceivedPost, newestPage } from "../state.js";
+import { type ConnectionInfo, type LoginRefusal, MAX_PAGE_LIMIT, type ReceivedPost, newestPage } from "../state.js";
 import type { SimulatorContext } from "../types.js";
-import type { FeedEvent, FeedSink, RatePoint, RicView, ServerFacts, SnapshotEvent, TickEvent } from "./feed-types.js";
+import {
+  type FeedEvent,
+  type FeedSink,
+  MAX_REFUSAL_TEXT,
+  type RatePoint,
+  type RicView,
+  type ServerFacts,
+  type SnapshotEvent,
+  type TickEvent,
+} from "./feed-types.js";
 
 /** Timings and bounds of a {@link DashboardFeed}. */
 export interface DashboardFeedOptions {
@@ -100,6 +110,7 @@ export class DashboardFeed {
     const { state, faults } = this.#context;
     state.on("connection", this.#onConnection);
     state.on("contribution", this.#onContribution);
+    state.on("login-refused", this.#onLoginRefused);
     faults.on("fault", this.#onFault);
     this.#lastTick = { atMs: this.#clock.now(), posts: state.counters.posts };
     this.#tickTimer = this.#clock.setTimeout(this.#tick, this.#options.tickIntervalMs).unref();
@@ -109,6 +120,7 @@ export class DashboardFeed {
     const { state, faults } = this.#context;
     state.off("connection", this.#onConnection);
     state.off("contribution", this.#onContribution);
+    state.off("login-refused", this.#onLoginRefused);
     faults.off("fault", this.#onFault);
     if (this.#tickTimer) this.#clock.clearTimeout(this.#tickTimer);
     if (this.#flushTimer) this.#clock.clearTimeout(this.#flushTimer);
@@ -130,6 +142,13 @@ export class DashboardFeed {
     if (post.outcome !== "ack" && post.outcome !== "no-ack") return; // only accepted posts change last values
     this.#dirtyRics.add(post.ric);
     this.#flushTimer ??= this.#clock.setTimeout(this.#flush, this.#options.flushIntervalMs).unref();
+  };
+
+  readonly #onLoginRefused = (refusal: LoginRefusal): void => {
+    // The user name and the text (which may quote it) come from the client: bounded, whatever it sent.
+    const data: LoginRefusal = { ...refusal, text: clip(refusal.text) };
+    if (refusal.user !== undefined) data.user = clip(refusal.user);
+    this.#broadcast({ type: "login-refused", data });
   };
 
   readonly #onFault = (fault: ActiveFault): void => {
@@ -199,4 +218,9 @@ export class DashboardFeed {
     const counters = this.#context.state.counters;
     return { ...counters, naks: { ...counters.naks } };
   }
+}
+
+/** `text` cut to {@link MAX_REFUSAL_TEXT} characters, ending in "…" when cut. */
+function clip(text: string): string {
+  return text.length <= MAX_REFUSAL_TEXT ? text : `${text.slice(0, MAX_REFUSAL_TEXT - 1)}…`;
 }

@@ -4,7 +4,10 @@
  */
 import type { Fields } from "../../protocol/messages.js";
 import type { ActiveFault } from "../faults.js";
-import type { ConnectionInfo, Counters } from "../state.js";
+import type { ConnectionInfo, Counters, LoginRefusal } from "../state.js";
+
+/** Longest `text` and `user` of a `login-refused` event, characters; longer ones end in "…". */
+export const MAX_REFUSAL_TEXT = 256;
 
 /** Last values of one contributed RIC, as the quote table shows them. */
 export interface RicView {
@@ -88,7 +91,12 @@ export type FeedEvent =
   /** Last values of the RICs that changed since the previous `rics` event (at most one per RIC per flush). */
   | { type: "rics"; data: RicView[] }
   | { type: "tick"; data: TickEvent }
-  | { type: "faults"; data: FaultsEvent };
+  | { type: "faults"; data: FaultsEvent }
+  /**
+   * A Login was refused: its Login Status code and text, why (`reason`), and the user name when there is one
+   * (`text` and `user` come from the client and are cut to {@link MAX_REFUSAL_TEXT} characters).
+   */
+  | { type: "login-refused"; data: LoginRefusal };
 
 /** Receives the feed's events; {@link SseClient} writes them to one HTTP response. */
 export interface FeedSink {

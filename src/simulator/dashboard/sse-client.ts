@@ -2,13 +2,17 @@
  * One page's server-sent event stream. Writes {@link FeedEvent}s as `event:`/`data:` frames and a comment
  * heartbeat so proxies keep the stream open. Memory stays bounded when the page reads slowly: once the
  * socket's buffer is full, events are merged into one pending slot per kind (the latest tick, the latest
- * image of each RIC and connection) and written when the socket drains, so intermediate ticks are dropped
- * while the page still ends up with the final state. At most `maxPendingRics` RIC images are held.
+ * image of each RIC and connection, the latest refused logins) and written when the socket drains, so
+ * intermediate ticks are dropped while the page still ends up with the final state. At most `maxPendingRics`
+ * RIC images and {@link MAX_PENDING_REFUSALS} refused logins are held.
  */
 import type { Writable } from "node:stream";
 import type { Clock, TimerHandle } from "../../util/clock.js";
-import type { ConnectionInfo } from "../state.js";
+import type { ConnectionInfo, LoginRefusal } from "../state.js";
 import type { FaultsEvent, FeedEvent, FeedSink, RicView, TickEvent } from "./feed-types.js";
+
+/** Refused logins held while the page reads slowly (the activity panel shows 100 lines); older ones are dropped. */
+const MAX_PENDING_REFUSALS = 100;
 
 /** Options of an {@link SseClient}. */
 export interface SseClientOptions {
@@ -55,6 +59,8 @@ export class SseClient implements FeedSink {
   readonly #pendingRics = new Map<string, RicView>();
   #pendingTick: TickEvent | undefined;
   #pendingFaults: FaultsEvent | undefined;
+  /** Each one is a line of the activity panel, not a state: all are kept (up to a bound), in order. */
+  readonly #pendingRefusals: LoginRefusal[] = [];
   #pendingSnapshot: FeedEvent | undefined;
 
   constructor(out: Writable, clock: Clock, options: SseClientOptions = {}) {
@@ -123,6 +129,13 @@ export class SseClient implements FeedSink {
         if (this.#pendingFaults) this.#dropped += 1;
         this.#pendingFaults = event.data;
         return;
+      case "login-refused":
+        this.#pendingRefusals.push(event.data);
+        if (this.#pendingRefusals.length > MAX_PENDING_REFUSALS) {
+          this.#pendingRefusals.shift();
+          this.#dropped += 1;
+        }
+        return;
     }
   }
 
@@ -133,8 +146,10 @@ export class SseClient implements FeedSink {
       this.#pendingConnections.size +
       this.#pendingRics.size +
       (this.#pendingTick ? 1 : 0) +
-      (this.#pendingFaults ? 1 : 0);
+      (this.#pendingFaults ? 1 : 0) +
+      this.#pendingRefusals.length;
     this.#pendingSnapshot = undefined;
+    this.#pendingRefusals.length = 0;
     this.#pendingConnections.clear();
     this.#pendingRics.clear();
     this.#pendingTick = undefined;
@@ -149,6 +164,7 @@ export class SseClient implements FeedSink {
     if (this.#pendingSnapshot) events.push(this.#pendingSnapshot);
     for (const info of this.#pendingConnections.values()) events.push({ type: "connection", data: info });
     if (this.#pendingFaults) events.push({ type: "faults", data: this.#pendingFaults });
+    for (const refusal of this.#pendingRefusals) events.push({ type: "login-refused", data: refusal });
     if (this.#pendingRics.size > 0) events.push({ type: "rics", data: [...this.#pendingRics.values()] });
     if (this.#pendingTick) events.push({ type: "tick", data: this.#pendingTick });
     this.#clearPending();

@@ -107,7 +107,20 @@ export function handleLoginRequest(session: ServerSession, message: JsonObject, 
   const relogin = openStreamId !== undefined;
   const ads = session.resources.profile === "ads";
   const reject = (code: string, text: string, reason: string, userName?: string): void => {
-    state.counters.loginRejections += 1;
+    const { info } = session;
+    // The user name of a user-name login, else the session's user (a re-login); never the refused token.
+    const user = userName ?? info.user;
+    state.recordLoginRefusal({
+      atMs: context.clock.now(),
+      connectionId: info.id,
+      listener: info.listener,
+      remoteAddress: info.remoteAddress,
+      code,
+      text,
+      reason,
+      relogin,
+      ...(user === undefined ? {} : { user }),
+    });
     session.log.info({ reason, relogin }, "login rejected");
     session.terminate(code, text, id, userName);
   };

@@ -13,7 +13,12 @@ const $ = (selector) => document.querySelector(selector);
 const token = readToken();
 const activity = new ActivityLog($("#activity"));
 const contributors = new ContributorsView($("#contributors"), $("#contributors-empty"), $("#contributor-count"));
-const quotes = new QuotesView($("#quotes"), $("#quotes-empty"), $("#quotes-count"));
+const quotes = new QuotesView($("#quotes"), $("#quotes-empty"), $("#quotes-count"), {
+  filter: $("#quotes-filter"),
+  sort: $("#quotes-sort"),
+  status: $("#quotes-filter-status"),
+  noMatch: $("#quotes-no-match"),
+});
 const chart = new RateChart($("#rate-chart"), $("#rate-now"), $("#rate-peak"), $("#rate-span"), $("#rate-scale"));
 const outcomes = new OutcomesView($("#outcomes"));
 const faults = new FaultControls($(".faults"), new AdminClient(token), activity);
@@ -59,6 +64,7 @@ function connect() {
     contributors.update(info);
     activity.connection(info);
   });
+  on(source, "login-refused", (refusal) => activity.loginRefused(refusal));
   on(source, "rics", (views) => quotes.update(views));
   on(source, "tick", (tick) => {
     chart.add(tick.point);

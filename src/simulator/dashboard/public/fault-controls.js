@@ -7,11 +7,13 @@ const LABELS = {
   "stop-pings": "Stop pings",
   "delay-acks": "Delay acks",
   nak: "Nak",
+  "reject-logins": "Refuse logins",
 };
 
 /** A fault in words, e.g. "Nak AccessDenied on TRCCTEST01" or "Delay acks by 500 ms". */
 export function describeFault(fault) {
   const parts = [LABELS[fault.type] ?? fault.type];
+  if (fault.type === "reject-logins") parts.push(`with ${fault.code ?? "NotEntitled"}`);
   if (fault.type === "nak") parts.push(fault.code ?? "NoResources", ...(fault.ric ? ["on", fault.ric] : []));
   if (fault.type === "delay-acks" || fault.type === "token-delay") parts.push(`by ${fault.ms ?? 0} ms`);
   if (fault.connection) parts.push(`(connection ${fault.connection})`);
