@@ -7,14 +7,22 @@
  * neither the simulator nor its dependencies (zod, selfsigned), which test/integration/contributor-entry.test.ts
  * checks. The CLI's internal entry is src/internal.ts.
  */
-export { Contributor, type ContributorEvents } from "./client/contributor.js";
+export { Contributor, type ContributorEvents, type CloseOptions } from "./client/contributor.js";
 export type { ContributorOptions, ContributorDeps } from "./client/options.js";
 export type { AuthOptions, TokenManagerFields, UserNameLogin } from "./client/contributor-auth.js";
 export type { ContributorStats } from "./client/contributor-stats.js";
 export type { ContributeOptions } from "./client/posting/post-pipeline.js";
 export type { Ack } from "./client/posting/post-entry.js";
 export type { LatencySummary } from "./client/posting/latency.js";
-export type { SessionOptions, PipelineOptions, PostStreamMode, TlsOptions, PemInput } from "./client/options.js";
+export type {
+  SessionOptions,
+  PipelineOptions,
+  PostStreamMode,
+  TlsOptions,
+  PemInput,
+  FrameDirection,
+  FrameTracer,
+} from "./client/options.js";
 export { DEFAULT_SESSION_OPTIONS, DEFAULT_PIPELINE_OPTIONS } from "./client/options.js";
 export type { SessionState } from "./client/connection/session-state.js";
 export type {
@@ -66,6 +74,7 @@ export {
   SupersededError,
   ValidationError,
   SessionClosedError,
+  type UnsettledPost,
   LoginRefusedError,
   ItemStreamError,
   type ItemStreamRefusal,
@@ -74,6 +83,7 @@ export {
   InvalidCredentialsError,
   AuthForbiddenError,
   AuthUnavailableError,
+  AuthEndpointNotFoundError,
   AUTH_ERROR_CODES,
 } from "./client/errors.js";
 

@@ -15,3 +15,4 @@ export { dispatcherFor } from "./client/contributor-auth.js";
 export { safeUrl } from "./client/auth/token-http.js";
 export { undici } from "./client/auth/undici-lazy.js";
 export { BUILT_IN_FIELDS } from "./protocol/field-table.js";
+export { checkPost } from "./client/posting/post-entry.js";

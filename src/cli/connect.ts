@@ -1,13 +1,16 @@
 /**
- * What the connected commands (demo, post, contribute, token) share once they run: turning settings into a
- * Contributor or a TokenManager, the embedded simulator for `rcc demo`, and mapping failures to exit codes.
- * Their flags are in connection-options.ts (kept light for start-up time).
+ * What the connected commands (demo, post, contribute, token, watch) share once they run: turning settings into a
+ * Contributor or a TokenManager (with the frame tracer of `--trace`), the embedded simulator for `rcc demo`,
+ * getting connected within one deadline while saying what is slow (waiting-notes.ts), and mapping failures to
+ * exit codes. Their flags are in connection-options.ts (kept light for start-up time).
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
   type AccessToken,
   AckTimeoutError,
+  type Clock,
+  AuthEndpointNotFoundError,
   AuthError,
   AuthUnavailableError,
   CertificateError,
@@ -23,16 +26,27 @@ import {
   LoginRefusedError,
   NakError,
   type SessionState,
+  systemClock,
   TokenManager,
   ValidationError,
 } from "../index.js";
 import { certificateFailureCode, dispatcherFor, processSecrets, redactWrites, safeUrl, undici } from "../internal.js";
 import type { RunningSimulator } from "../simulator/index.js";
 import type { ConnectionFlags } from "./connection-options.js";
+import { formatDuration } from "./duration.js";
 import { CliError, EXIT } from "./exit-codes.js";
+import { createFrameTracer } from "./frame-trace.js";
 import { createCliLogger } from "./logging.js";
 import { promptSecret } from "./prompt.js";
 import { commandLineSecretWarning, resolveSettings, type Settings } from "./settings.js";
+import { type SessionProgress, sessionNote, shownUrl, WaitingNotes } from "./waiting-notes.js";
+
+export { formatDuration } from "./duration.js";
+
+/** The library's `traceFrames` option when tracing is on (`--trace`, `RCC_TRACE`, `--log-level trace`), else none. */
+export function traceOption(settings: Pick<Settings, "trace">): { traceFrames?: ReturnType<typeof createFrameTracer> } {
+  return settings.trace ? { traceFrames: createFrameTracer() } : {};
+}
 
 /**
  * Completes `settings` with a password when it has none: asked for (no echo) when stdin is a terminal.
@@ -119,6 +133,7 @@ function tokenFields(settings: Settings) {
     password: settings.password ?? "",
     clientId: settings.clientId ?? settings.user ?? "",
     ...(settings.clientSecret === undefined ? {} : { clientSecret: settings.clientSecret }),
+    ...(settings.scope === undefined ? {} : { scope: settings.scope }),
     retry: { maxAttempts: 3, initialDelayMs: 500 },
   };
 }
@@ -141,6 +156,7 @@ export function buildContributor(connection: ResolvedConnection, extra: Partial<
     service: settings.service,
     ...(ca === undefined ? {} : { tls: { ca } }),
     log,
+    ...traceOption(settings),
     ...extra,
   });
 }
@@ -218,7 +234,7 @@ function certificateProblem(error: Error): string | undefined {
  * Maps a failure to the documented exit code and one clear line (no secrets: library messages never hold them).
  * `settings` (when known) tailor the hints, e.g. to a user-name Login.
  */
-export function toCliError(error: unknown, settings?: Pick<Settings, "loginName">): CliError {
+export function toCliError(error: unknown, settings?: Pick<Settings, "loginName" | "authUrl">): CliError {
   if (error instanceof CliError) return error;
   const certificate = error instanceof Error ? certificateProblem(error) : undefined;
   if (certificate !== undefined) {
@@ -226,6 +242,12 @@ export function toCliError(error: unknown, settings?: Pick<Settings, "loginName"
       `cannot connect: the server's certificate is not trusted (${certificate}) — pass the certificate of the CA that signed it with --ca <file.pem>, or check the URL`,
       EXIT.connection,
     );
+  }
+  const notFound = findCause(error, AuthEndpointNotFoundError);
+  if (notFound) {
+    // A wrong URL, not wrong credentials: the connection's exit code, and the flag to fix.
+    const url = settings?.authUrl === undefined ? "" : ` at ${shownUrl(settings.authUrl)}`;
+    return new CliError(`token endpoint not found (HTTP 404)${url} — check --auth-url (or --env)`, EXIT.connection);
   }
   const unavailable = findCause(error, AuthUnavailableError);
   if (unavailable) {
@@ -258,7 +280,13 @@ export function toCliError(error: unknown, settings?: Pick<Settings, "loginName"
   if (error instanceof AckTimeoutError) return new CliError(error.message, EXIT.ackTimeout);
   if (error instanceof ValidationError) return new CliError(error.message, EXIT.usage);
   if (error instanceof ConnectionLostError) {
-    return new CliError(`could not connect: ${error.message} — check --url and the network`, EXIT.connection);
+    // The hint follows the last attempt's failure: a refusing server is not a network problem (token
+    // endpoint failures are answered above, whatever wraps them).
+    const hint =
+      error.cause instanceof LoginRefusedError
+        ? "the server refused the Login; try again later, or check the account"
+        : "check --url and the network";
+    return new CliError(`could not connect: ${error.message} — ${hint}`, EXIT.connection);
   }
   if (error instanceof InvalidOptionsError) return new CliError(error.message, EXIT.usage);
   return new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
@@ -289,12 +317,6 @@ export interface ConnectStep {
   /** e.g. "the token endpoint https://…/token". */
   waitingFor: string;
   hint: string;
-}
-
-/** A duration for people: "500 ms", "2 s", "2.5 s". */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 /** The failure a passed connect deadline ends the command with (exit 4), naming the step. */
@@ -357,75 +379,169 @@ export async function withConnectDeadline<T>(
   throw error;
 }
 
+/** Options of {@link connectWithin}, {@link openWithin} and {@link tokenWithin}. */
+export interface ConnectWithinOptions {
+  /**
+   * Say on stderr what getting connected is waiting for once it has taken 2 s (`rcc: waiting for the token
+   * endpoint …`, `rcc: connecting to … (attempt 2)`; waiting-notes.ts). Turn it off for a command that draws its
+   * own progress line.
+   * @default true
+   */
+  waitingNotes?: boolean;
+  /** Time source of the notes. @default systemClock */
+  clock?: Clock;
+}
+
+/** What {@link followConnect} hears from a contributor or a consumer while it gets connected. */
+interface ConnectFollower {
+  readonly onState: (change: { from: SessionState; to: SessionState; cause?: Error }) => void;
+  readonly onReconnecting: (plan: { attempt: number; delayMs: number; cause: Error }) => void;
+  /** Where things stand, for the deadline's message. */
+  readonly step: () => ConnectStep;
+  /** Notes the first step (the session may not have changed state yet). */
+  readonly start: () => void;
+  readonly stop: () => void;
+}
+
+/** The notes of a wait on stderr, unless `options.waitingNotes` is false. */
+function waitingNotesFor(options: ConnectWithinOptions): WaitingNotes | undefined {
+  if (options.waitingNotes === false) return undefined;
+  return new WaitingNotes({
+    clock: options.clock ?? systemClock,
+    write: (line) => void process.stderr.write(`${line}\n`),
+  });
+}
+
+/**
+ * Follows a session's states and reconnect plans while it gets connected: for the deadline's message (the
+ * step, with the last attempt's failure while backing off) and for the waiting notes.
+ * @param current the session's state and the endpoint in use or next in line.
+ */
+function followConnect(
+  settings: Settings,
+  current: () => { state: SessionState; url: string },
+  options: ConnectWithinOptions,
+): ConnectFollower {
+  let lastFailure: { from: SessionState; cause?: Error } | undefined;
+  let lastPlan: SessionProgress["lastPlan"];
+  let planKnown = true;
+  const notes = waitingNotesFor(options);
+  const authUrl = settings.loginName === undefined ? settings.authUrl : undefined;
+  const note = (): void => {
+    if (notes === undefined) return;
+    const { state, url } = current();
+    notes.step(sessionNote({ state, url, authUrl, lastPlan, planKnown }));
+  };
+  return {
+    onState(change) {
+      if (change.to === "backing-off") {
+        lastFailure = change.cause === undefined ? { from: change.from } : change;
+        planKnown = false; // the reconnect plan is published right after this state
+      }
+      note();
+    },
+    onReconnecting(plan) {
+      lastPlan = { attempt: plan.attempt, delayMs: plan.delayMs, cause: plan.cause };
+      planKnown = true;
+      note();
+    },
+    step() {
+      const { state, url } = current();
+      if (state !== "backing-off" || lastFailure === undefined) return sessionStep(state, url, settings);
+      const failed = sessionStep(lastFailure.from, url, settings);
+      const cause = lastFailure.cause?.message;
+      return {
+        ...failed,
+        waitingFor: `${failed.waitingFor} (retrying${cause === undefined ? "" : ` after: ${cause}`})`,
+      };
+    },
+    start: note,
+    stop: () => notes?.stop(),
+  };
+}
+
 /**
  * `contributor.connect()` within the settings' connect deadline (`--connect-timeout`), which bounds the token
  * requests, the WebSocket handshakes, the Logins and the backoff between attempts together. On expiry the
  * contributor is closed and the error names the step: the token endpoint, the handshake or the Login Refresh
- * (with the last attempt's failure while backing off).
+ * (with the last attempt's failure while backing off). Once it has taken 2 s, each step waited for is said on
+ * stderr (see {@link ConnectWithinOptions.waitingNotes}).
  */
-export async function connectWithin(contributor: Contributor, connection: ResolvedConnection): Promise<void> {
+export async function connectWithin(
+  contributor: Contributor,
+  connection: ResolvedConnection,
+  options: ConnectWithinOptions = {},
+): Promise<void> {
   const { settings } = connection;
-  let lastFailure: { from: SessionState; cause?: Error } | undefined;
-  const onState = (change: { from: SessionState; to: SessionState; cause?: Error }): void => {
-    if (change.to === "backing-off") lastFailure = change.cause === undefined ? { from: change.from } : change;
-  };
+  const follower = followConnect(settings, () => ({ state: contributor.state, url: contributor.stats().url }), options);
+  const onState = follower.onState;
+  const onReconnecting = follower.onReconnecting;
   contributor.on("state", onState);
-  const step = (): ConnectStep => {
-    const url = contributor.stats().url;
-    const state = contributor.state;
-    if (state !== "backing-off" || lastFailure === undefined) return sessionStep(state, url, settings);
-    const failed = sessionStep(lastFailure.from, url, settings);
-    const cause = lastFailure.cause?.message;
-    return { ...failed, waitingFor: `${failed.waitingFor} (retrying${cause === undefined ? "" : ` after: ${cause}`})` };
-  };
+  contributor.on("reconnecting", onReconnecting);
   try {
-    await withConnectDeadline(contributor.connect(), settings.connectTimeoutMs, step, () => contributor.close());
+    const connecting = contributor.connect();
+    follower.start();
+    await withConnectDeadline(connecting, settings.connectTimeoutMs, follower.step, () => contributor.close());
   } finally {
+    follower.stop();
     contributor.off("state", onState);
+    contributor.off("reconnecting", onReconnecting);
   }
 }
 
-/** `manager.getToken()` within the settings' connect deadline; on expiry the manager is stopped. */
-export function tokenWithin(manager: TokenManager, connection: ResolvedConnection): Promise<AccessToken> {
+/**
+ * `manager.getToken()` within the settings' connect deadline; on expiry the manager is stopped. Once it has
+ * taken 2 s, `rcc: waiting for the token endpoint …` is said on stderr (unless `waitingNotes: false`).
+ */
+export async function tokenWithin(
+  manager: TokenManager,
+  connection: ResolvedConnection,
+  options: ConnectWithinOptions = {},
+): Promise<AccessToken> {
   const { settings } = connection;
-  return withConnectDeadline(
-    manager.getToken(),
-    settings.connectTimeoutMs,
-    () => tokenStep(settings.authUrl),
-    () => Promise.resolve(manager.stop()),
-  );
+  const notes = waitingNotesFor(options);
+  try {
+    const getting = manager.getToken();
+    notes?.step(`rcc: waiting for the token endpoint ${shownUrl(settings.authUrl)}`);
+    return await withConnectDeadline(
+      getting,
+      settings.connectTimeoutMs,
+      () => tokenStep(settings.authUrl),
+      () => Promise.resolve(manager.stop()),
+    );
+  } finally {
+    notes?.stop();
+  }
 }
 
 /**
  * `consumer.open()` within the settings' connect deadline (`--connect-timeout`), which bounds the token
  * requests, the WebSocket handshakes, the Logins and the backoff between attempts together, as
- * {@link connectWithin} does for a contributor. On expiry the consumer is closed (and `manager`, a token
- * login's, stopped) and the error names the step, with the last attempt's failure while backing off.
+ * {@link connectWithin} does for a contributor, waiting notes included. On expiry the consumer is closed (and
+ * `manager`, a token login's, stopped) and the error names the step, with the last attempt's failure while
+ * backing off.
  */
 export async function openWithin(
   consumer: Consumer,
   connection: ResolvedConnection,
   manager: TokenManager | undefined,
+  options: ConnectWithinOptions = {},
 ): Promise<ConsumerLoginInfo> {
   const { settings } = connection;
-  let lastFailure: { from: SessionState; cause?: Error } | undefined;
+  const follower = followConnect(settings, () => ({ state: consumer.state, url: consumer.url }), options);
   const offStatus = consumer.onStatus((event) => {
-    if (event.type !== "state") return;
-    if (event.to === "backing-off") lastFailure = event.cause === undefined ? { from: event.from } : event;
+    if (event.type === "state") follower.onState(event);
+    else if (event.type === "reconnecting") follower.onReconnecting(event);
   });
-  const step = (): ConnectStep => {
-    const state = consumer.state;
-    if (state !== "backing-off" || lastFailure === undefined) return sessionStep(state, consumer.url, settings);
-    const failed = sessionStep(lastFailure.from, consumer.url, settings);
-    const cause = lastFailure.cause?.message;
-    return { ...failed, waitingFor: `${failed.waitingFor} (retrying${cause === undefined ? "" : ` after: ${cause}`})` };
-  };
   try {
-    return await withConnectDeadline(consumer.open(), settings.connectTimeoutMs, step, async () => {
+    const opening = consumer.open();
+    follower.start();
+    return await withConnectDeadline(opening, settings.connectTimeoutMs, follower.step, async () => {
       manager?.stop();
       await consumer.close();
     });
   } finally {
+    follower.stop();
     offStatus();
   }
 }

@@ -3,7 +3,7 @@
  * `rcc --version` and `--help` load only commander (start-up under 300 ms).
  */
 import { type Command, Option } from "commander";
-import { LOG_LEVELS, POST_MODES, type SettingsFlags } from "./settings.js";
+import { LOG_LEVELS, POST_MODES, SCHEMES, type SettingsFlags } from "./settings.js";
 
 /** Flags every connected command has. */
 export interface ConnectionFlags extends SettingsFlags {
@@ -15,6 +15,22 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/**
+ * The spellings of LSEG's Python example (`--app_id`, `--auth_url`), accepted as hidden aliases of ours: each sets
+ * the value of the flag it stands for, so the rest of the CLI sees only `appId` and `authUrl`.
+ */
+const TUTORIAL_ALIASES = [
+  { flags: "--app_id <id>", event: "option:app_id", key: "appId" },
+  { flags: "--auth_url <url>", event: "option:auth_url", key: "authUrl" },
+] as const;
+
+function addTutorialAliases(command: Command): void {
+  for (const alias of TUTORIAL_ALIASES) {
+    command.addOption(new Option(alias.flags).hideHelp());
+    command.on(alias.event, (value: string) => command.setOptionValueWithSource(alias.key, value, "cli"));
+  }
+}
+
 /** Which optional groups of flags a command takes. */
 export interface ConnectionOptionGroups {
   /** `--login-name`: a user-name Login instead of a token (commands that open a WebSocket). @default true */
@@ -24,8 +40,8 @@ export interface ConnectionOptionGroups {
 }
 
 /**
- * Adds the connection flags (the tutorial's `--user --password --clientid`, plus endpoints, TLS and logging),
- * and the optional groups of {@link ConnectionOptionGroups}.
+ * Adds the connection flags (the tutorial's `--user --password --clientid --hostname --port --app_id --position
+ * --auth_url --scope`, plus endpoints, TLS and logging), and the optional groups of {@link ConnectionOptionGroups}.
  */
 export function addConnectionOptions(command: Command, groups: ConnectionOptionGroups = {}): Command {
   command
@@ -34,7 +50,7 @@ export function addConnectionOptions(command: Command, groups: ConnectionOptionG
       "--password <password>",
       "password; visible to other users of this machine, prefer --password-file (RCC_PASSWORD)",
     )
-    .option("--password-file <file>", "read the password from a file (RCC_PASSWORD_FILE)")
+    .option("--password-file <file>", "read the password from a file; ~/ is your home directory (RCC_PASSWORD_FILE)")
     .option("--clientid <id>", "client id / app key; defaults to the machine ID (RCC_CLIENT_ID)");
   if (groups.userNameLogin !== false) {
     command.option(
@@ -50,25 +66,47 @@ export function addConnectionOptions(command: Command, groups: ConnectionOptionG
       ).choices(POST_MODES),
     );
   }
+  addTutorialAliases(command);
   return command
     .option("--auth-url <url>", "RDP token endpoint (RCC_AUTH_URL)")
     .addOption(new Option("--env <env>", "LSEG token endpoint: ppe or prod (RCC_ENV)").choices(["ppe", "prod"]))
+    .option("--scope <scope>", "scope of the token request; default: none sent (RCC_SCOPE)")
     .option(
       "--url <url>",
       "RCC WebSocket endpoint, wss://host/WebSocket; repeat for failover order (RCC_URLS, comma-separated)",
       collect,
     )
+    .option(
+      "--hostname <host>",
+      "RCC host, as in LSEG's Python example: the endpoint is <scheme>://<host>[:<port>]/WebSocket; not with --url (RCC_HOSTNAME)",
+    )
+    .option("--port <port>", "port of --hostname, 1-65535 (RCC_PORT) (default: 443 for wss, 80 for ws)")
+    .addOption(
+      new Option("--scheme <scheme>", "scheme of --hostname: wss (TLS) or ws (RCC_SCHEME) (default: wss)").choices(
+        SCHEMES,
+      ),
+    )
     .option("--app-id <id>", "Login ApplicationId (RCC_APP_ID) (default: 256)")
     .option("--position <ip/host>", "Login Position; default: this machine's IP/hostname (RCC_POSITION)")
     .option("--service <name>", "service of the posts (RCC_SERVICE) (default: DDS_TRCE)")
     .option("--ca <file>", "PEM file of extra trusted certificate authorities (RCC_CA)")
-    .option("--config <file>", "JSON config file with the same keys (RCC_CONFIG)")
+    .option(
+      "--config <file>",
+      "JSON config file with the same keys; its relative file paths are from its own folder (RCC_CONFIG)",
+    )
     .option(
       "--connect-timeout <ms>",
       "give up when not connected (token, WebSocket handshake and Login together) within this many milliseconds (RCC_CONNECT_TIMEOUT) (default: 30000)",
     )
     .addOption(
-      new Option("--log-level <level>", "log level on stderr (RCC_LOG_LEVEL) (default: silent)").choices(LOG_LEVELS),
+      new Option(
+        "--log-level <level>",
+        "log level on stderr; trace also prints every WebSocket frame, as --trace does (RCC_LOG_LEVEL) (default: silent)",
+      ).choices(LOG_LEVELS),
+    )
+    .option(
+      "--trace",
+      "print every WebSocket frame sent and received on stderr, pretty-printed after SENT: / RECEIVED:, tokens and passwords masked (RCC_TRACE=1)",
     )
     .addOption(
       new Option(

@@ -3,6 +3,7 @@
  * Replaces readline plus a chain of async generators (one promise per line at every stage): here a chunk of input
  * (64 KiB for a file) costs one await, and its lines are split and parsed synchronously. Line breaks are those of
  * readline: `\n`, `\r\n` and a lone `\r`, a `\r\n` cut between two chunks counting once. Lines are numbered from 1.
+ * A format that is not read line by line (JSON, json-records.ts) gets the same chunk loop through readChunkBatches.
  */
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
@@ -75,14 +76,29 @@ function isPrematureClose(error: unknown): boolean {
 }
 
 /**
- * Reads `input` (bytes as UTF-8, or strings) and yields, per chunk, the items `parser` makes of its lines; chunks
- * that give nothing yield nothing. Ends when the input ends, when it is destroyed (the unfinished last line is then
- * dropped: it was cut, not ended) or when the parser is done. The input is never read whole; while the consumer
- * works on a batch the stream is not read, so its own backpressure holds. Leaving early pauses the input rather
- * than destroying it (as readline did).
+ * Turns text arriving in pieces into items (rows, records) without splitting it into lines first: what a format
+ * whose records may sit anywhere on a line (a JSON array on one line) reads with, through {@link readChunkBatches}.
  */
-export async function* readLineBatches<T>(input: Readable, parser: LineParser<T>): AsyncGenerator<T[]> {
-  const splitter = new LineSplitter();
+export interface ChunkParser<T> {
+  /** Parses the next piece of the input (decoded text, any length), pushing the items it completes. */
+  push(text: string, out: T[]): void;
+  /**
+   * The input ended. `complete` is false when it was destroyed (Ctrl+C): the text held back was cut, not ended,
+   * and should give nothing.
+   */
+  end(out: T[], complete: boolean): void;
+  /** True once nothing more can be read: reading stops. */
+  readonly done: boolean;
+}
+
+/**
+ * Reads `input` (bytes as UTF-8, or strings) and yields, per chunk, the items `parser` makes of it; chunks that
+ * give nothing yield nothing. Ends when the input ends, when it is destroyed (the parser is then told the input
+ * was cut) or when the parser is done. The input is never read whole; while the consumer works on a batch the
+ * stream is not read, so its own backpressure holds. Leaving early pauses the input rather than destroying it
+ * (as readline did).
+ */
+export async function* readChunkBatches<T>(input: Readable, parser: ChunkParser<T>): AsyncGenerator<T[]> {
   const decoder = new StringDecoder("utf8");
   let finished = false;
   let destroyed = false;
@@ -90,7 +106,7 @@ export async function* readLineBatches<T>(input: Readable, parser: LineParser<T>
     try {
       for await (const chunk of input.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer | string>) {
         const out: T[] = [];
-        splitter.push(typeof chunk === "string" ? chunk : decoder.write(chunk), parser, out);
+        parser.push(typeof chunk === "string" ? chunk : decoder.write(chunk), out);
         if (out.length > 0) yield out;
         if (parser.done) return;
       }
@@ -101,15 +117,46 @@ export async function* readLineBatches<T>(input: Readable, parser: LineParser<T>
     const out: T[] = [];
     if (!destroyed) {
       const rest = decoder.end();
-      if (rest !== "") splitter.push(rest, parser, out);
-      splitter.end(parser, out);
+      if (rest !== "") parser.push(rest, out);
     }
-    if (!parser.done) parser.end(out);
+    if (!parser.done) parser.end(out, !destroyed);
     finished = true;
     if (out.length > 0) yield out;
   } finally {
     if (!finished && !input.destroyed) input.pause();
   }
+}
+
+/** A {@link LineParser} as a {@link ChunkParser}: lines split by a {@link LineSplitter}. */
+class LineChunks<T> implements ChunkParser<T> {
+  readonly #splitter = new LineSplitter();
+  readonly #parser: LineParser<T>;
+
+  constructor(parser: LineParser<T>) {
+    this.#parser = parser;
+  }
+
+  get done(): boolean {
+    return this.#parser.done;
+  }
+
+  push(text: string, out: T[]): void {
+    this.#splitter.push(text, this.#parser, out);
+  }
+
+  end(out: T[], complete: boolean): void {
+    // A destroyed input's unfinished last line was cut, not ended: it is dropped.
+    if (complete) this.#splitter.end(this.#parser, out);
+    if (!this.#parser.done) this.#parser.end(out);
+  }
+}
+
+/**
+ * Reads `input` (bytes as UTF-8, or strings) and yields, per chunk, the items `parser` makes of its lines, as
+ * {@link readChunkBatches} does (the unfinished last line of a destroyed input is dropped: it was cut, not ended).
+ */
+export function readLineBatches<T>(input: Readable, parser: LineParser<T>): AsyncGenerator<T[]> {
+  return readChunkBatches(input, new LineChunks(parser));
 }
 
 /** Yields the items of `batches` one by one (the row-by-row readers are this over the batch readers). */

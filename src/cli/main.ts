@@ -38,7 +38,31 @@ export function buildProgram(): Command {
   registerToken(program);
   registerWatch(program);
   registerSimulate(program);
+  checkRequiredOptionsLast(program);
   return program;
+}
+
+/**
+ * Makes each command report an unknown option before a missing required one. commander checks required options
+ * first, so `rcc post --rci TRCCTEST01` said "required option '--ric <ric>' not specified" when the typo was the
+ * problem (and commander would have suggested --ric). Here required options are optional to commander and checked
+ * in a preAction hook instead, which runs after its unknown-option and argument checks, with commander's message.
+ */
+function checkRequiredOptionsLast(program: Command): void {
+  for (const command of program.commands) {
+    const required = command.options.filter((option) => option.mandatory);
+    if (required.length === 0) continue;
+    for (const option of required) option.makeOptionMandatory(false);
+    command.hook("preAction", () => {
+      for (const option of required) {
+        if (command.getOptionValue(option.attributeName()) === undefined) {
+          command.error(`error: required option '${option.flags}' not specified`, {
+            code: "commander.missingMandatoryOptionValue",
+          });
+        }
+      }
+    });
+  }
 }
 
 /** Runs the CLI with the given arguments (without `node` and the script). Sets `process.exitCode`. */

@@ -5,6 +5,7 @@ import {
   ContentError,
   ItemStreamError,
   NakError,
+  SessionClosedError,
   SupersededError,
   ValidationError,
 } from "../index.js";
@@ -14,16 +15,54 @@ import { MAX_SHOWN_CODE_LENGTH, quoteText, safeLine, safeText } from "./terminal
 /**
  * Outcome record (also one line of `--report`). `superseded`: the link dropped before this post's Ack and a
  * newer post to the same RIC, already acknowledged, carried all its fields, so it was not re-sent (the RIC holds
- * the newer value; see the library's SupersededError).
+ * the newer value; see the library's SupersededError). `not-sent`: never written to a connection (stopped or
+ * the session ended first): the server never saw it. `unknown`: written (as post `postId` on connection
+ * `connection`) but the session ended before its Ack: the server may have applied it. `conflated` (`rcc
+ * contribute --conflate`): merged into the later row `into`, whose outcome it shares. `failed`: anything else
+ * that ended a post (e.g. a lost connection with re-sending off).
  */
 export interface Outcome {
   ric: string;
-  outcome: "ack" | "nak" | "error" | "timeout" | "superseded" | "invalid" | "failed";
+  outcome: OutcomeKind;
   postId?: number;
+  /** The connection (from 1 per run) of the post's last send, for `unknown`. */
+  connection?: number;
   latencyMs?: number;
   nakCode?: string;
   text?: string;
+  /** The row this one was merged into, for `conflated`. */
+  into?: number;
 }
+
+/** Every kind of outcome, in the order summaries list them. */
+export const OUTCOME_KINDS = [
+  "ack",
+  "nak",
+  "error",
+  "timeout",
+  "superseded",
+  "conflated",
+  "invalid",
+  "not-sent",
+  "unknown",
+  "failed",
+] as const;
+
+/** One kind of outcome. */
+export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
+
+/**
+ * Outcomes after which a row must not be sent again (`--resume` skips them): the server answered it, or it was
+ * refused before sending, or a newer acknowledged value stands. A `conflated` row is final when the row it went
+ * into is. `not-sent`, `unknown`, `timeout` and `failed` are not.
+ */
+export const FINAL_OUTCOMES: ReadonlySet<OutcomeKind> = new Set<OutcomeKind>([
+  "ack",
+  "nak",
+  "error",
+  "superseded",
+  "invalid",
+]);
 
 /** Turns a settled contribute() into an outcome (texts kept whole: `--json` and the report show them all). */
 export function outcomeOf(ric: string, result: { ack: Ack } | { error: unknown }): Outcome {
@@ -46,6 +85,18 @@ export function outcomeOf(ric: string, result: { ack: Ack } | { error: unknown }
   if (error instanceof ItemStreamError)
     return { ric, outcome: "nak", nakCode: error.stateCode ?? error.reason, text: error.text || error.message };
   if (error instanceof ValidationError) return { ric, outcome: "invalid", text: error.message };
+  if (error instanceof SessionClosedError) {
+    if (!error.sent) return { ric, outcome: "not-sent", text: "not sent: stopped before it was written" };
+    const postId = error.postId ?? 0;
+    const connection = error.connection ?? 0;
+    return {
+      ric,
+      outcome: "unknown",
+      postId,
+      connection,
+      text: `sent as post ${postId} on connection ${connection}; the server may have applied it`,
+    };
+  }
   return { ric, outcome: "failed", text: error instanceof Error ? error.message : String(error) };
 }
 
@@ -66,6 +117,11 @@ export function formatOutcome(outcome: Outcome): string {
       return `error ${post}: ${quoteText(text)}`;
     case "superseded":
       return `superseded ${post}: ${safeLine(text)}`;
+    case "conflated":
+      return `conflated ${ric}: merged into row ${outcome.into ?? "?"}`;
+    case "unknown":
+      return `unknown ${post}: ${safeLine(text)}`;
+    case "not-sent":
     case "timeout":
     case "invalid":
     case "failed":
@@ -78,8 +134,8 @@ export function formatOutcome(outcome: Outcome): string {
  * The exit code for a set of outcome counts (worst first). A superseded post does not count against the run: the
  * RIC holds a newer value of the same run, acknowledged.
  */
-export function exitCodeForOutcomes(counts: Partial<Record<Outcome["outcome"], number>>, badRows = 0): number {
-  if ((counts.failed ?? 0) > 0) return EXIT.connection;
+export function exitCodeForOutcomes(counts: Partial<Record<OutcomeKind, number>>, badRows = 0): number {
+  if ((counts.failed ?? 0) + (counts.unknown ?? 0) + (counts["not-sent"] ?? 0) > 0) return EXIT.connection;
   if ((counts.timeout ?? 0) > 0) return EXIT.ackTimeout;
   if ((counts.nak ?? 0) + (counts.error ?? 0) > 0) return EXIT.nak;
   if ((counts.invalid ?? 0) + badRows > 0) return EXIT.usage;

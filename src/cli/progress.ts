@@ -6,15 +6,73 @@ import type { Clock } from "../index.js";
 
 /** Counters shown by the progress line. */
 export interface ProgressCounts {
+  /** Posts written to the socket (not merely queued). */
   sent: number;
   acked: number;
   naked: number;
+  /** Rows settled in a category of the summary other than acked, naked, superseded or conflated. */
   errors: number;
+  /** Posts written and awaiting their Ack. */
   inFlight: number;
   /** Rows read so far (including bad ones). */
   rows: number;
+  /** Rows with their outcome (any kind, `--resume` skips included): what `%` and the ETA measure. */
+  settled: number;
   /** Bytes of input read so far, when the input size is known. */
   bytesRead?: number;
+  /** The input has been read to its end (`rows` is the total). */
+  inputDone?: boolean;
+  /** What the run waits for while not connected, e.g. `connecting to wss://… (attempt 2)`; shown first. */
+  status?: string;
+}
+
+function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  if (hours > 0) return `${hours}h${String(minutes).padStart(2, "0")}m`;
+  return minutes > 0 ? `${minutes}m${String(seconds).padStart(2, "0")}s` : `${seconds}s`;
+}
+
+/** The expected number of rows: exact once the input is read, else extrapolated from the bytes read. */
+function expectedRows(counts: ProgressCounts, totalBytes: number | undefined): number | undefined {
+  if (counts.inputDone === true) return counts.rows;
+  if (totalBytes === undefined || totalBytes <= 0 || counts.bytesRead === undefined || counts.bytesRead <= 0) {
+    return undefined;
+  }
+  return Math.max(counts.rows, Math.round((counts.rows * totalBytes) / Math.min(counts.bytesRead, totalBytes)));
+}
+
+/**
+ * Renders one progress line (pure). `%` and the ETA come first (so they survive a narrow terminal) and measure
+ * settled rows against the expected total; the rate is rows settled per second.
+ */
+export function renderProgress(counts: ProgressCounts, elapsedMs: number, totalBytes?: number): string {
+  const seconds = elapsedMs / 1000;
+  const rate = seconds > 0 ? counts.settled / seconds : 0;
+  const parts: string[] = [];
+  const total = expectedRows(counts, totalBytes);
+  if (total === undefined && totalBytes !== undefined && totalBytes > 0)
+    parts.push("0%", "ETA ?"); // nothing read yet
+  else if (total !== undefined && total > 0) {
+    const fraction = Math.min(1, counts.settled / total);
+    parts.push(`${Math.floor(fraction * 100)}%`);
+    if (fraction >= 1) parts.push("ETA 0s");
+    else if (rate > 0) parts.push(`ETA ${formatDuration(((total - counts.settled) / rate) * 1000)}`);
+    else parts.push("ETA ?");
+  }
+  if (counts.status !== undefined) parts.push(counts.status);
+  parts.push(
+    `sent ${counts.sent}`,
+    `acked ${counts.acked}`,
+    `naked ${counts.naked}`,
+    ...(counts.errors > 0 ? [`errors ${counts.errors}`] : []),
+    `in flight ${counts.inFlight}`,
+    `${rate >= 10 ? Math.round(rate) : Math.round(rate * 10) / 10}/s`,
+    `elapsed ${formatDuration(elapsedMs)}`,
+  );
+  return parts.join("  ");
 }
 
 /** Options of {@link Progress}. */
@@ -27,33 +85,6 @@ export interface ProgressOptions {
   ttyIntervalMs?: number;
   /** Time between plain lines when not a terminal, ms. @default 5000 */
   lineIntervalMs?: number;
-}
-
-function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.round(ms / 1000));
-  const minutes = Math.floor(total / 60);
-  const seconds = total % 60;
-  return minutes > 0 ? `${minutes}m${String(seconds).padStart(2, "0")}s` : `${seconds}s`;
-}
-
-/** Renders one progress line (pure). */
-export function renderProgress(counts: ProgressCounts, elapsedMs: number, totalBytes?: number): string {
-  const rate = elapsedMs > 0 ? Math.round((counts.acked + counts.naked) / (elapsedMs / 1000)) : 0;
-  const parts = [
-    `sent ${counts.sent}`,
-    `acked ${counts.acked}`,
-    `naked ${counts.naked}`,
-    ...(counts.errors > 0 ? [`errors ${counts.errors}`] : []),
-    `in flight ${counts.inFlight}`,
-    `${rate}/s`,
-    `elapsed ${formatDuration(elapsedMs)}`,
-  ];
-  if (totalBytes !== undefined && totalBytes > 0 && counts.bytesRead !== undefined && counts.bytesRead > 0) {
-    const fraction = Math.min(1, counts.bytesRead / totalBytes);
-    const eta = fraction >= 1 ? 0 : (elapsedMs / fraction) * (1 - fraction);
-    parts.push(`${Math.floor(fraction * 100)}%`, `ETA ${formatDuration(eta)}`);
-  }
-  return parts.join("  ");
 }
 
 /** Throttled writer of progress lines. Call {@link update} as often as you like. */

@@ -4,6 +4,7 @@
  */
 import { open } from "node:fs/promises";
 import { CliError, EXIT } from "./exit-codes.js";
+import { configFilePath, expandHome } from "./file-paths.js";
 
 /** Log levels accepted by `--log-level` (pino's names). */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "silent"] as const;
@@ -29,11 +30,14 @@ export interface Settings {
   clientId?: string;
   clientSecret?: string;
   authUrl?: string;
+  /** `scope` of the token request (password grant); not sent when undefined. */
+  scope?: string;
+  /** RCC WebSocket endpoints in failover order: `--url`s, or the one `--hostname`/`--port`/`--scheme` build. */
   urls: string[];
   appId: string;
   position?: string;
   service: string;
-  /** Path of a PEM file of extra trusted CAs. */
+  /** Path of a PEM file of extra trusted CAs (`~` expanded; from a config file, relative to its folder). */
   ca?: string;
   /**
    * DACS user name for a user-name Login (RCC through an on-site ADS, §4A.5): no token, so `user`, `password`
@@ -49,6 +53,11 @@ export interface Settings {
    * milliseconds.
    */
   connectTimeoutMs: number;
+  /**
+   * Print every WebSocket frame sent and received on stderr, secrets masked (`--trace`, `RCC_TRACE=1`, `trace`;
+   * also on with `--log-level trace`).
+   */
+  trace: boolean;
   /** Lines to show on stderr before anything else: secret files that other users can read. */
   warnings: string[];
 }
@@ -66,6 +75,10 @@ const CONFIG_KEYS = [
   "authUrl",
   "env",
   "urls",
+  "hostname",
+  "port",
+  "scheme",
+  "scope",
   "appId",
   "position",
   "service",
@@ -75,6 +88,7 @@ const CONFIG_KEYS = [
   "logLevel",
   "logFormat",
   "connectTimeout",
+  "trace",
 ] as const;
 
 /** Flags as commander parses them (only the connection-related ones). */
@@ -86,6 +100,13 @@ export interface SettingsFlags {
   authUrl?: string;
   env?: string;
   url?: string[];
+  /** The tutorial's `--hostname`: the endpoint is `<scheme>://<hostname>[:<port>]/WebSocket`. */
+  hostname?: string;
+  /** The tutorial's `--port`, 1–65535; needs `hostname`. */
+  port?: string;
+  /** `wss` or `ws`, with `hostname`. */
+  scheme?: string;
+  scope?: string;
   appId?: string;
   position?: string;
   service?: string;
@@ -95,6 +116,7 @@ export interface SettingsFlags {
   logLevel?: string;
   logFormat?: string;
   connectTimeout?: string;
+  trace?: boolean;
   config?: string;
 }
 
@@ -113,6 +135,10 @@ function fromEnv(env: NodeJS.ProcessEnv): Layer {
     authUrl: env.RCC_AUTH_URL,
     env: env.RCC_ENV,
     urls: urls && urls.length > 0 ? urls : undefined,
+    hostname: env.RCC_HOSTNAME,
+    port: env.RCC_PORT,
+    scheme: env.RCC_SCHEME,
+    scope: env.RCC_SCOPE,
     appId: env.RCC_APP_ID,
     position: env.RCC_POSITION,
     service: env.RCC_SERVICE,
@@ -122,6 +148,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Layer {
     logLevel: env.RCC_LOG_LEVEL,
     logFormat: env.RCC_LOG_FORMAT,
     connectTimeout: env.RCC_CONNECT_TIMEOUT,
+    trace: env.RCC_TRACE,
   };
 }
 
@@ -134,6 +161,10 @@ function fromFlags(flags: SettingsFlags): Layer {
     authUrl: flags.authUrl,
     env: flags.env,
     urls: flags.url && flags.url.length > 0 ? flags.url : undefined,
+    hostname: flags.hostname,
+    port: flags.port,
+    scheme: flags.scheme,
+    scope: flags.scope,
     appId: flags.appId,
     position: flags.position,
     service: flags.service,
@@ -143,6 +174,7 @@ function fromFlags(flags: SettingsFlags): Layer {
     logLevel: flags.logLevel,
     logFormat: flags.logFormat,
     connectTimeout: flags.connectTimeout,
+    trace: flags.trace,
   };
 }
 
@@ -259,16 +291,27 @@ function asString(value: unknown, key: string): string | undefined {
 
 /**
  * Resolves settings. The password is read from `passwordFile` when that wins; prompting is left to the caller
- * (see {@link Settings.passwordSource}).
+ * (see {@link Settings.passwordSource}). File paths (`--config`, `passwordFile`, `ca`) have a leading `~`
+ * expanded to `env.HOME` (else the OS's home directory); relative ones from the config file are taken from its
+ * folder.
  */
 export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
-  const file = flags.config ?? env.RCC_CONFIG;
+  const home = env.HOME === undefined || env.HOME === "" ? undefined : env.HOME;
+  const given = flags.config ?? env.RCC_CONFIG;
+  const file = given === undefined ? undefined : expandHome(given, home);
   const warnings: string[] = [];
   const config = file === undefined ? { layer: {} } : await readConfig(file);
   if (config.warning !== undefined) warnings.push(config.warning);
   const layers: Layer[] = [fromFlags(flags), fromEnv(env), config.layer];
   const sources = ["flag", "env", "config"] as const;
   const text = (key: (typeof CONFIG_KEYS)[number]) => asString(pick(layers, key)?.value, key);
+  /** A file path setting: `~` expanded, and from the config file, relative to the config file's folder. */
+  const filePath = (key: (typeof CONFIG_KEYS)[number]): string | undefined => {
+    const picked = pick(layers, key);
+    const value = asString(picked?.value, key);
+    if (value === undefined) return undefined;
+    return picked?.layer === 2 && file !== undefined ? configFilePath(value, file, home) : expandHome(value, home);
+  };
 
   const environment = text("env");
   if (environment !== undefined && environment !== "ppe" && environment !== "prod") {
@@ -285,7 +328,7 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
   let password: string | undefined;
   let passwordSource: Settings["passwordSource"];
   if (filePick && (!passwordPick || filePick.layer <= passwordPick.layer)) {
-    const path = asString(filePick.value, "passwordFile") ?? "";
+    const path = filePath("passwordFile") ?? "";
     const { text: content, warning } = await readSecretFile(path, "password file");
     password = content.replace(/\r?\n$/, "");
     if (warning !== undefined) warnings.push(warning);
@@ -299,6 +342,7 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
   if (urlsValue !== undefined && (!Array.isArray(urlsValue) || !urlsValue.every((url) => typeof url === "string"))) {
     throw new CliError("'urls' must be an array of WebSocket URLs", EXIT.usage);
   }
+  const urls = endpointUrls(layers, urlsValue);
   // Library logs are off by default so that a failure shows as one clear line; --log-level warn
   // shows retries and reconnects.
   const logLevel = text("logLevel") ?? "silent";
@@ -318,8 +362,10 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
 
   const settings: Settings = {
     connectTimeoutMs: parseConnectTimeout(pick(layers, "connectTimeout")?.value),
+    // The most detailed log level shows the frames too: that is what a trace of a connection is.
+    trace: parseTrace(pick(layers, "trace")?.value) || logLevel === "trace",
     warnings,
-    urls: urlsValue ?? [],
+    urls,
     appId: text("appId") ?? "256",
     service: text("service") ?? "DDS_TRCE",
     postMode: postMode as PostMode,
@@ -331,15 +377,89 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
     clientId: text("clientId"),
     clientSecret: text("clientSecret"),
     position: text("position"),
-    ca: text("ca"),
+    ca: filePath("ca"),
     loginName,
     authUrl,
+    scope: text("scope"),
     password,
     passwordSource,
   };
   for (const [key, value] of Object.entries(optional))
     if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
   return settings;
+}
+
+/** Schemes of `--scheme`: TLS (the default, what RCC takes) or plain (a local simulator or ADS). */
+export const SCHEMES = ["wss", "ws"] as const;
+
+/** How each layer names the endpoint settings, for messages. */
+const ENDPOINT_NAMES = {
+  hostname: ["--hostname", "RCC_HOSTNAME", "'hostname' in the config file"],
+  port: ["--port", "RCC_PORT", "'port' in the config file"],
+  urls: ["--url", "RCC_URLS", "'urls' in the config file"],
+} as const;
+
+/**
+ * The endpoints: the `urls`, or the one URL that `hostname`, `port` and `scheme` build (the tutorial's way),
+ * whichever comes from the higher layer.
+ * @throws CliError (exit 1) when `port` has no `hostname`, or `hostname` and `urls` come from the same layer.
+ */
+function endpointUrls(layers: Layer[], urls: string[] | undefined): string[] {
+  const hostPick = pick(layers, "hostname");
+  const portPick = pick(layers, "port");
+  const urlsPick = pick(layers, "urls");
+  if (portPick && !hostPick) {
+    throw new CliError(
+      `${ENDPOINT_NAMES.port[portPick.layer]} needs --hostname (or RCC_HOSTNAME): the endpoint is wss://HOST:PORT/WebSocket; or give the whole URL with --url`,
+      EXIT.usage,
+    );
+  }
+  if (!hostPick) return urls ?? [];
+  if (urlsPick && urlsPick.layer === hostPick.layer) {
+    throw new CliError(
+      `${ENDPOINT_NAMES.hostname[hostPick.layer]} and ${ENDPOINT_NAMES.urls[urlsPick.layer]} both give the RCC endpoint: use one of them`,
+      EXIT.usage,
+    );
+  }
+  if (urlsPick && urlsPick.layer < hostPick.layer) return urls ?? [];
+  const scheme = asString(pick(layers, "scheme")?.value, "scheme") ?? "wss";
+  return [endpointUrl(asString(hostPick.value, "hostname") ?? "", portPick?.value, scheme)];
+}
+
+/**
+ * The tutorial's endpoint `<scheme>://<hostname>:<port>/WebSocket` (without `:<port>` when `port` is undefined:
+ * the scheme's own, 443 for wss and 80 for ws). An IPv6 address is bracketed. Pure.
+ * @param port 1–65535, a string of digits or a whole number (a config file may hold either).
+ * @param scheme one of {@link SCHEMES}.
+ * @throws CliError (exit 1) on a host that is not a host name or IP address (a URL included), a port out of
+ * range, or another scheme.
+ */
+export function endpointUrl(hostname: string, port: unknown, scheme: string): string {
+  if (!(SCHEMES as readonly string[]).includes(scheme))
+    throw new CliError(`--scheme must be one of ${SCHEMES.join(", ")}, got '${scheme}'`, EXIT.usage);
+  const host = hostname.trim();
+  if (host.includes("/")) {
+    throw new CliError(
+      `--hostname takes a host name or IP address only, got '${host}'; give a whole URL with --url instead`,
+      EXIT.usage,
+    );
+  }
+  const ipv6 = /^\[?[\da-f:.]+\]?$/i.test(host) && host.includes(":");
+  if (!ipv6 && !/^[a-z\d_](?:[a-z\d_.-]*[a-z\d_])?$/i.test(host)) {
+    const withPort = /^[^:]+:\d+$/.test(host) ? "; give the port with --port" : "";
+    throw new CliError(`--hostname must be a host name or an IP address, got '${host}'${withPort}`, EXIT.usage);
+  }
+  const shownHost = ipv6 && !host.startsWith("[") ? `[${host}]` : host;
+  if (port === undefined) return `${scheme}://${shownHost}/WebSocket`;
+  const number =
+    typeof port === "number" ? port : typeof port === "string" && /^\s*\d+\s*$/.test(port) ? Number(port) : NaN;
+  if (!Number.isInteger(number) || number < 1 || number > 65_535) {
+    throw new CliError(
+      `--port must be a whole number from 1 to 65535, got '${typeof port === "string" ? port : JSON.stringify(port)}'`,
+      EXIT.usage,
+    );
+  }
+  return `${scheme}://${shownHost}:${number}/WebSocket`;
 }
 
 /**
@@ -358,4 +478,20 @@ export function parseConnectTimeout(value: unknown): number {
     );
   }
   return ms;
+}
+
+/**
+ * Reads `--trace` / `RCC_TRACE` / `trace`: true, or one of `1`, `true`, `yes`, `on` (any case) → on; false,
+ * `0`, `false`, `no`, `off` → off; not set → off.
+ * @throws CliError (exit 1) on anything else.
+ */
+export function parseTrace(value: unknown): boolean {
+  if (value === undefined || typeof value === "boolean") return value === true;
+  const word = typeof value === "string" ? value.trim().toLowerCase() : "";
+  if (["1", "true", "yes", "on"].includes(word)) return true;
+  if (["0", "false", "no", "off"].includes(word)) return false;
+  throw new CliError(
+    `RCC_TRACE (or 'trace') must be 1 or 0 (true/false), got '${typeof value === "string" ? value : JSON.stringify(value)}'`,
+    EXIT.usage,
+  );
 }

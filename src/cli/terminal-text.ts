@@ -139,3 +139,15 @@ export function jsonLine(value: object): string {
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
+
+/**
+ * `value` as pretty-printed JSON (two-space indentation, as LSEG's tutorial prints its frames) with the escapes
+ * of {@link jsonLine}: JSON.stringify already writes C0 controls and lone surrogates inside strings as `\uXXXX`,
+ * and DEL, C1 and bidi controls and U+2028/U+2029 are escaped here, so the only line breaks are the
+ * indentation's and nothing in it can drive a terminal.
+ * @param replacer as JSON.stringify's (e.g. to mask secret members).
+ */
+export function jsonBlock(value: unknown, replacer?: (key: string, value: unknown) => unknown): string {
+  const text = JSON.stringify(value, replacer, 2) as string | undefined;
+  return (text ?? "null").replace(UNSAFE_IN_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

@@ -9,7 +9,7 @@ import { systemClock } from "../util/clock.js";
 import { silentLogger } from "../util/logger.js";
 import { type ResolvedAuth, resolveAuth } from "./contributor-auth.js";
 import { buildStats, type ContributorStats } from "./contributor-stats.js";
-import { NakError, SessionClosedError } from "./errors.js";
+import { NakError, SessionClosedError, type UnsettledPost } from "./errors.js";
 import type { ContributorOptions } from "./options.js";
 import { ProtocolWarnings } from "./connection/protocol-warnings.js";
 import { RateGovernor } from "./connection/rate-governor.js";
@@ -25,7 +25,7 @@ import { resolveSessionOptions } from "./connection/session-options.js";
 import type { SessionState } from "./connection/session-state.js";
 import type { FieldsInput } from "./posting/post-fields.js";
 import { resolvePipelineOptions } from "./posting/pipeline-options.js";
-import type { Ack } from "./posting/post-entry.js";
+import type { Ack, PostEntry } from "./posting/post-entry.js";
 import { type ContributeOptions, PostPipeline } from "./posting/post-pipeline.js";
 import { StatusHub } from "./status-stream.js";
 
@@ -127,19 +127,32 @@ export class Contributor extends EventEmitter<ContributorEvents> {
    * ContentError, AckTimeoutError (not settled within `ackTimeoutMs` of being accepted, sent or still queued),
    * ConnectionLostError (`resendInFlight: false`), SupersededError (the link
    * dropped before its Ack and newer acknowledged posts to the RIC carried all its fields, so it was not re-sent),
-   * ItemStreamError (on-stream: the RIC's stream was refused) or SessionClosedError. Posts made before `connect()` wait in the queue.
+   * ItemStreamError (on-stream: the RIC's stream was refused) or SessionClosedError (closed first: its `sent`
+   * says whether the post had been written). Called before `connect()`, it connects on demand (as `connect()`
+   * does; a failure to connect rejects the post with SessionClosedError whose `cause` is that failure). With
+   * conflation, a call merged into a still-queued post to the same RIC returns that post's promise (the same
+   * object), which settles with the merged post's outcome.
    */
   contribute(ric: string, fields: FieldsInput, options?: ContributeOptions): Promise<Ack> {
     if (!this.#accepting) return Promise.reject(new SessionClosedError("the contributor is closing or closed"));
+    if (this.#connecting === undefined) {
+      // The failure reaches the post (and closed()); connect()'s own promise is not the caller's to handle here.
+      this.connect().catch(() => undefined);
+    }
     return this.#pipeline.submit(ric, fields, options);
   }
 
   /**
    * Stops accepting posts, waits up to `drainTimeoutMs` for queued and in-flight posts to settle, rejects
-   * the rest with SessionClosedError, sends the Login Close and closes the socket. Idempotent.
+   * the rest with SessionClosedError (`sent` tells the posts on the wire, whose outcome is unknown, from those
+   * never written), sends the Login Close and closes the socket. Idempotent: a later call while closing applies
+   * its `dropQueued`, and a `drainTimeoutMs` of 0 ends the wait at once (a second Ctrl+C); it returns the same
+   * promise.
    */
-  close(): Promise<void> {
-    this.#closing ??= this.#close();
+  close(options: CloseOptions = {}): Promise<void> {
+    if (options.dropQueued === true) this.#dropQueued();
+    if (this.#closing !== undefined && options.drainTimeoutMs === 0) this.#pipeline.endDrain();
+    this.#closing ??= this.#close(options.drainTimeoutMs ?? this.#drainTimeoutMs);
     return this.#closing;
   }
 
@@ -171,15 +184,19 @@ export class Contributor extends EventEmitter<ContributorEvents> {
     });
   }
 
-  async #close(): Promise<void> {
+  async #close(drainTimeoutMs: number): Promise<void> {
     this.#accepting = false;
     const state = this.#session.state;
-    if (state !== "idle" && state !== "closed") await this.#pipeline.drain(this.#drainTimeoutMs);
-    this.#pipeline.rejectAll(
-      (entry) => new SessionClosedError(`closed before the post to ${entry.ric} was acknowledged`),
-    );
+    if (state !== "idle" && state !== "closed" && drainTimeoutMs > 0) await this.#pipeline.drain(drainTimeoutMs);
+    this.#pipeline.rejectAll((entry) => unsettledError("closed", entry));
     await this.#session.close();
     await this.#closed;
+  }
+
+  /** Rejects the posts not yet written (queued, waiting, or back in the queue for a re-send). */
+  #dropQueued(): void {
+    this.#accepting = false;
+    this.#pipeline.dropQueued((entry) => unsettledError("closed", entry));
   }
 
   #publish(event: StatusEvent): void {
@@ -221,10 +238,7 @@ export class Contributor extends EventEmitter<ContributorEvents> {
   /** The session ended (after close() or a fatal failure): settle everything, release the auth provider. */
   async #finish(error: Error | undefined): Promise<void> {
     this.#accepting = false;
-    this.#pipeline.rejectAll(
-      (entry) =>
-        new SessionClosedError(`session ended before the post to ${entry.ric} was acknowledged`, { cause: error }),
-    );
+    this.#pipeline.rejectAll((entry) => unsettledError("session ended", entry, error));
     this.#connectSettle?.reject(error ?? new SessionClosedError("closed before the session was ready"));
     this.#connectSettle = undefined;
     await this.#auth.dispose();
@@ -232,4 +246,30 @@ export class Contributor extends EventEmitter<ContributorEvents> {
     this.emit("closed", error);
     this.#resolveClosed(error);
   }
+}
+
+/** Options of {@link Contributor.close}. */
+export interface CloseOptions {
+  /** Longest wait for posts to settle before the rest are rejected, milliseconds. @default the `drainTimeoutMs` option */
+  drainTimeoutMs?: number;
+  /**
+   * Reject at once every post not yet written to the connection (SessionClosedError, `sent` false) and wait
+   * only for the Acks of posts already on the wire. @default false
+   */
+  dropQueued?: boolean;
+}
+
+/** The SessionClosedError of a post left unsettled when the contributor closed or its session ended. */
+function unsettledError(when: "closed" | "session ended", entry: PostEntry, cause?: Error): SessionClosedError {
+  const post: UnsettledPost = {
+    ric: entry.ric,
+    postId: entry.postId,
+    connection: entry.connection,
+    sends: entry.sends,
+  };
+  const message =
+    entry.sends === 0
+      ? `${when} before the post to ${entry.ric} was sent`
+      : `${when} before the Ack of post ${entry.postId} to ${entry.ric} (sent on connection ${entry.connection}); the server may have applied it`;
+  return new SessionClosedError(message, cause === undefined ? { post } : { post, cause });
 }

@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   redirect: "RCC_AUTH_REDIRECT",
   /** An {@link AuthError}: a refresh grant refused with 400/401 (internal: triggers the password-grant fallback, §1.6). */
   refreshRefused: "RCC_AUTH_REFRESH_REFUSED",
+  /** {@link AuthEndpointNotFoundError}: the token endpoint answered 404: the URL is wrong (fatal). */
+  endpointNotFound: "RCC_AUTH_ENDPOINT_NOT_FOUND",
 } as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -88,6 +90,7 @@ export const AUTH_ERROR_CODES = codesOf([
   "invalidResponse",
   "redirect",
   "refreshRefused",
+  "endpointNotFound",
 ]);
 
 /** One of {@link AUTH_ERROR_CODES}. */
@@ -355,10 +358,41 @@ export class ValidationError extends RccError {
   }
 }
 
-/** The contributor is closing or closed: the post was not accepted or could not be delivered. */
+/** Where an unsettled post stood when its contributor closed (see {@link SessionClosedError}). */
+export interface UnsettledPost {
+  ric: string;
+  /** PostID of its last send (0 when never sent). */
+  postId: number;
+  /** The connection of its last send, counted from 1 per contributor (0 when never sent). */
+  connection: number;
+  /** Times it was written to a connection (0 = never sent). */
+  sends: number;
+}
+
+/**
+ * The contributor is closing or closed: the post was not accepted or could not be delivered. For a post that
+ * was accepted, {@link sent} says whether it had been written to a connection: if not, the server never saw it;
+ * if so, its outcome is unknown (the server may have applied it) and `postId`/`connection` name its last send.
+ */
 export class SessionClosedError extends RccError {
-  constructor(message = "the contributor is closed", options: { cause?: unknown } = {}) {
+  /** The post had been written to a connection at least once; false for a post never sent (or none). */
+  readonly sent: boolean;
+  /** The post's RIC, when the error is about one post. */
+  readonly ric?: string;
+  /** PostID of its last send, when {@link sent}. */
+  readonly postId?: number;
+  /** Connection of its last send (from 1 per contributor), when {@link sent}. */
+  readonly connection?: number;
+
+  constructor(message = "the contributor is closed", options: { cause?: unknown; post?: UnsettledPost } = {}) {
     super(ERROR_CODES.sessionClosed, message, { cause: options.cause });
+    const post = options.post;
+    this.sent = post !== undefined && post.sends > 0;
+    if (post !== undefined) this.ric = post.ric;
+    if (post !== undefined && this.sent) {
+      this.postId = post.postId;
+      this.connection = post.connection;
+    }
   }
 }
 
@@ -477,5 +511,16 @@ export class AuthForbiddenError extends AuthError {
 export class AuthUnavailableError extends AuthError {
   constructor(message: string, details: AuthErrorDetails = {}) {
     super(ERROR_CODES.unavailable, message, { ...details, retriable: true });
+  }
+}
+
+/**
+ * The token endpoint answered HTTP 404: nothing serves tokens at that URL, so the URL (`authUrl`) is wrong — a
+ * typo in the path, or the address of another service. Not a verdict on the credentials, and never retried
+ * (§1.6): the same URL answers the same.
+ */
+export class AuthEndpointNotFoundError extends AuthError {
+  constructor(message: string, details: AuthErrorDetails = {}) {
+    super(ERROR_CODES.endpointNotFound, message, { ...details, retriable: false });
   }
 }

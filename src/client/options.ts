@@ -12,6 +12,8 @@ import type { PipelineOptions } from "./posting/pipeline-options.js";
 
 export {
   DEFAULT_SESSION_OPTIONS,
+  type FrameDirection,
+  type FrameTracer,
   type PemInput,
   type SessionOptions,
   type TlsOptions,

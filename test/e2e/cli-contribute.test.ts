@@ -107,7 +107,7 @@ describe("rcc contribute", () => {
     const progress = result.stderr.split("\n").filter((line) => line.startsWith("progress: "));
     expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(progress.at(-1)).toMatch(
-      /^progress: sent 50 {2}acked 50 {2}naked 0 {2}in flight 0 {2}\d+\/s {2}elapsed \d+s {2}100%/,
+      /^progress: 100% {2}ETA 0s {2}sent 50 {2}acked 50 {2}naked 0 {2}in flight 0 {2}[\d.]+\/s {2}elapsed \d+s$/,
     );
     expect(result.stderr).not.toContain("\x1b[");
     expect(result.stderr).not.toContain("\r");

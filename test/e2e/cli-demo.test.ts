@@ -43,6 +43,44 @@ describe("rcc demo", () => {
     expect(result.stderr).toBe("");
   });
 
+  it("prints the demo account and two commands for a second terminal, which work while the demo runs", async () => {
+    const demo = spawnCli(["demo", "--interval", "0.2"], { timeoutMs: 60_000 });
+    await demo.waitFor(/^ {2}RCC_PASSWORD=\S+ rcc watch .*\n/m);
+    expect(demo.stdout).toMatch(/^ {2}account {9}user GE-A-00000001-1-0001 {2}password demo-password-not-a-secret$/m);
+    expect(demo.stdout).toContain(
+      "Try it from a second terminal while this demo runs (Ctrl+C here stops it and the simulator):",
+    );
+    expect(demo.stdout).toContain("rcc not on your PATH? run npm link once in this repository, or use npx rcc");
+    const command = (name: string): { env: Record<string, string>; args: string[] } => {
+      const line = new RegExp(`^ {2}(RCC_PASSWORD=\\S+ rcc ${name} .*)$`, "m").exec(demo.stdout)?.[1] ?? "";
+      expect(line).not.toMatch(/['"\\]/); // plain words: pasted into any POSIX shell, they mean what they say
+      const [assignment = "", rcc, ...args] = line.split(" ");
+      expect(rcc).toBe("rcc");
+      const [key = "", value = ""] = assignment.split("=");
+      return { env: { [key]: value }, args };
+    };
+    const post = command("post");
+    expect(post.env).toEqual({ RCC_PASSWORD: "demo-password-not-a-secret" });
+    const posted = await runCli(post.args, { env: post.env });
+    expect(posted.stderr).toBe("");
+    expect(posted.code).toBe(0);
+    expect(posted.stdout).toMatch(/^ack {3}TRCCTEST01 post 1 /);
+    const watch = spawnCli(command("watch").args, { env: command("watch").env });
+    await watch.waitFor(/"type":"Refresh","ric":"TRCCTEST01"/);
+    watch.child.kill("SIGINT");
+    expect((await watch.exited).code).toBe(0);
+    demo.child.kill("SIGINT");
+    expect((await demo.exited).code).toBe(0);
+  });
+
+  it("with --count says the simulator stops when the demo ends, and where to get one that stays up", async () => {
+    const result = await runCli(["demo", "--count", "1", "--interval", "0.05"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "Try it from a second terminal before this demo ends: it stops after 1 post, and the simulator with it (leave out --count, or run rcc simulate, for one that stays up):",
+    );
+  });
+
   it("prints one JSON object per line with --json, counting PRIMACT_1 and SEC_ACT_1 up", async () => {
     const result = await runCli(["demo", ...simFlags(sim), "--count", "3", "--interval", "0.05", "--json"], {
       env: simEnv(sim),

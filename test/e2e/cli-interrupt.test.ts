@@ -36,9 +36,12 @@ describe("rcc contribute, ended early", () => {
     expect(messages.at(-1)).toEqual({ ID: 1, Type: "Close", Domain: "Login" });
   });
 
-  it("exits 4 with one clear line when the RCC endpoint goes away for good", async () => {
+  it("exits 4 with one clear line when the RCC endpoint stays away for --reconnect-for", async () => {
     const sim = await simulator();
-    const contribute = spawnCli(["contribute", "-", ...simFlags(sim), "--format", "ndjson"], { env: simEnv(sim) });
+    const contribute = spawnCli(
+      ["contribute", "-", ...simFlags(sim), "--format", "ndjson", "--reconnect-for", "1500"],
+      { env: simEnv(sim) },
+    );
     contribute.child.stdin?.write('{"ric":"TRCCTEST01","fields":{"BID":1}}\n');
     await waitFor(() => sim.state.contributions().length === 1, 15_000, "the first row at the simulator", 25);
     await sim.stopListener(0);
@@ -46,7 +49,9 @@ describe("rcc contribute, ended early", () => {
     expect(result.code).toBe(4);
     const errors = result.stderr.split("\n").filter((line) => line.startsWith("rcc: "));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^rcc: could not connect: gave up reconnecting after \d+ attempts: .*ECONNREFUSED/);
+    expect(errors[0]).toMatch(
+      /^rcc: could not connect: gave up reconnecting after 1\.\d s \(\d+ attempts\): .*ECONNREFUSED/,
+    );
     expect(result.stdout).toMatch(/^1 rows: 1 acked/);
   });
 });

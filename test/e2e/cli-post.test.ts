@@ -115,8 +115,11 @@ describe("rcc post", () => {
       { env: simEnv(shared.sim) },
     );
     expect(result.code).toBe(4);
-    expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(result.stderr).toMatch(/^rcc: cannot get a token: .* — check --auth-url and the network\n$/);
+    // One error line, after the waiting notes of the retries that took over 2 s (rcc: waiting for …).
+    const lines = result.stderr.trim().split("\n");
+    expect(lines.at(-1)).toMatch(/^rcc: cannot get a token: .* — check --auth-url and the network$/);
+    for (const note of lines.slice(0, -1))
+      expect(note).toMatch(/^rcc: (waiting for the token endpoint|attempt \d+ failed)/);
   });
 
   it("exits 5 when no Ack comes within --ack-timeout (fault drop-acks)", async () => {

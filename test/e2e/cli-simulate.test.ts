@@ -2,6 +2,9 @@
  * `rcc simulate` as its own process: one JSON line once ready (--json), usable by the other commands, faults
  * from --fault, and a clean stop on Ctrl+C (SIGINT).
  */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { RunningSimulator } from "../../src/simulator/index.js";
 import { runCli, spawnCli, stopAllCli, tempFiles } from "../helpers/cli.js";
@@ -86,6 +89,44 @@ describe("rcc simulate", () => {
     expect(posted.code).toBe(0);
     child.child.kill("SIGINT");
     expect((await child.exited).code).toBe(0);
+  });
+
+  it("with --tls writes its certificate to a file (mode 0644) and prints the --ca to use; removed on stop", async () => {
+    const child = spawnCli(["simulate", "--tls", "--log-level", "silent"], { timeoutMs: 60_000 });
+    await child.waitFor(/^ {2}e\.g\. .*\n/m);
+    const path = / {2}certificate {5}(\S+) {2}\(self-signed: clients trust it with --ca \1\)$/m.exec(child.stdout)?.[1];
+    expect(path).toBeDefined();
+    expect(dirname(path!)).toBe(tmpdir());
+    expect(statSync(path!).mode & 0o777).toBe(0o644);
+    expect(readFileSync(path!, "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    // The printed example, as a user pastes it (plus the password, which it leaves to RCC_PASSWORD).
+    const example = /^ {2}e\.g\. {12}rcc (post .*)$/m.exec(child.stdout)?.[1] ?? "";
+    expect(example).toContain(`--ca ${path!}`);
+    const password = /password (\S+)/.exec(child.stdout)?.[1] ?? "";
+    const posted = await runCli(example.split(" "), { env: { RCC_PASSWORD: password } });
+    expect(posted.stderr).toBe("");
+    expect(posted.code).toBe(0);
+    child.child.kill("SIGINT");
+    expect((await child.exited).code).toBe(0);
+    expect(existsSync(path!)).toBe(false);
+  });
+
+  it("with --tls --cert-out FILE writes the certificate there and names it in the --json line", async () => {
+    const certOut = join(files.dir, "sim-ca.pem");
+    const { child, info } = await simulate("--tls", "--cert-out", certOut);
+    const line = info as SimulatorInfo & { certificateFile?: string };
+    expect(line.certificateFile).toBe(certOut);
+    expect(line.certificate).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(readFileSync(certOut, "utf8")).toBe(line.certificate);
+    expect(statSync(certOut).mode & 0o777).toBe(0o644);
+    const posted = await runCli(
+      ["post", ...connectionArgs(info), "--ca", certOut, "--ric", "TRCCTEST01", "--field", "BID=1"],
+      { env: { RCC_PASSWORD: info.accounts[0]!.password } },
+    );
+    expect(posted.code).toBe(0);
+    child.child.kill("SIGINT");
+    expect((await child.exited).code).toBe(0);
+    expect(existsSync(certOut)).toBe(true); // a file the user named is theirs to keep
   });
 
   it("exits 1 on an unknown fault type, naming the known ones", async () => {

@@ -97,4 +97,20 @@ describe("rcc token", () => {
       /^rcc: cannot get a token: .*HTTP 503.* — the token service is failing: try again later\n$/,
     );
   });
+
+  it.each(["token", "post"])(
+    "`rcc %s` with a token URL that answers HTTP 404 says the endpoint was not found and exits 4, not 3",
+    async (command) => {
+      // The simulator answers every other path of its HTTP server with 404, as a wrong --auth-url would meet.
+      const wrongUrl = new URL("/auth/oauth2/v2/tokens", sim.authUrl).toString();
+      const args = ["--auth-url", wrongUrl, "--user", sim.accounts[0]!.user];
+      const extra = command === "post" ? ["--url", sim.wsUrls[0]!, "--ric", "TRCCTEST01", "--field", "BID=1"] : [];
+      const result = await runCli([command, ...args, ...extra], { env: simEnv(sim) });
+      expect(result.stderr).toBe(
+        `rcc: token endpoint not found (HTTP 404) at ${wrongUrl} — check --auth-url (or --env)\n`,
+      );
+      expect(result.code).toBe(4);
+      expect(result.stdout).toBe("");
+    },
+  );
 });

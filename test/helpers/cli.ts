@@ -7,7 +7,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -185,16 +185,20 @@ export function tempFiles(): { dir: string; write(name: string, text: string): s
 export interface TokenRecorder {
   url: string;
   tokens: Set<string>;
+  /** The form of every token request, in order. */
+  forms: URLSearchParams[];
   close(): Promise<void>;
 }
 
 /** Starts a {@link TokenRecorder} forwarding to `authUrl`. */
 export async function tokenRecorder(authUrl: string): Promise<TokenRecorder> {
   const tokens = new Set<string>();
+  const forms: URLSearchParams[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
+      forms.push(new URLSearchParams(Buffer.concat(chunks).toString("utf8")));
       const headers: Record<string, string> = {};
       for (const name of ["content-type", "accept", "authorization"]) {
         const value = req.headers[name];
@@ -224,6 +228,7 @@ export async function tokenRecorder(authUrl: string): Promise<TokenRecorder> {
   return {
     url: `http://127.0.0.1:${port}/auth/oauth2/v1/token`,
     tokens,
+    forms,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -256,4 +261,34 @@ export function spawnCliInTerminal(args: readonly string[], options: CliOptions 
   }
   const python = "import os, pty, sys; sys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))";
   return new CliProcess("python3", ["-c", python, ...words], options);
+}
+
+/** A TCP listener on 127.0.0.1 that accepts and never says a word (a hung token endpoint or WebSocket upgrade). */
+export interface MuteListener {
+  port: number;
+  /** Connections accepted so far. */
+  accepted(): number;
+  /** Drops every connection and stops listening. */
+  close(): Promise<void>;
+}
+
+/** Starts a {@link MuteListener}. */
+export async function muteListener(): Promise<MuteListener> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const server = createNetServer((socket) => {
+    accepted += 1;
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    accepted: () => accepted,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

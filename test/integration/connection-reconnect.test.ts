@@ -123,6 +123,34 @@ describe("reconnecting", () => {
     expect(client.state).toBe("closed");
   });
 
+  test("with reconnectForMs it gives up by time, however many attempts that took, naming the time and the cause", async () => {
+    const sim = await simulator();
+    await sim.stopListener(0);
+    const client = contributor(sim, { reconnectForMs: 300, backoff: { initialDelayMs: 5, maxDelayMs: 20 } });
+    const started = Date.now();
+    const error = await client.connect().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(ConnectionLostError);
+    expect((error as Error).message).toMatch(/^gave up reconnecting after 0\.[3-9] s \(\d+ attempts\): .*ECONNREFUSED/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(client.state).toBe("closed");
+  });
+
+  test("a server down for less than reconnectForMs is waited out: the posts made meanwhile are acknowledged", async () => {
+    const sim = await simulator();
+    const client = contributor(sim, { reconnectForMs: 10_000, backoff: { initialDelayMs: 20, maxDelayMs: 100 } });
+    await client.connect();
+    const url = sim.wsUrls[0]!;
+    await sim.stopListener(0);
+    const post = client.contribute("TRCCTEST01", { BID: 3 });
+    await waitFor(() => client.stats().reconnects >= 3, 5000, "three failed reconnects");
+    await sim.startListener(0);
+    await expect(post).resolves.toMatchObject({ ric: "TRCCTEST01" });
+    expect(client.stats().url).toBe(url);
+  });
+
   test("the attempt counter resets once a connection has been ready for stableAfterMs", async () => {
     const sim = await simulator();
     const client = contributor(sim, { stableAfterMs: 100 });

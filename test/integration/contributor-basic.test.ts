@@ -166,13 +166,81 @@ describe("closing", () => {
     expect(client.stats().inFlight).toBe(0);
   });
 
-  test("close() before connect() settles queued posts and ends at once", async () => {
+  test("close() on a contributor never started ends at once, and connect() after it is refused", async () => {
     const sim = await simulator();
     const client = contributor(sim);
-    const rejected = expect(client.contribute("TRCCTEST01", { BID: 1 })).rejects.toBeInstanceOf(SessionClosedError);
     await client.close();
-    await rejected;
     await expect(client.connect()).rejects.toBeInstanceOf(SessionClosedError);
+    await expect(client.contribute("TRCCTEST01", { BID: 1 })).rejects.toBeInstanceOf(SessionClosedError);
     expect(client.state).toBe("closed");
+    expect(sim.state.connections.size).toBe(0);
+  });
+
+  test("close({ dropQueued }) rejects the posts not yet written as not sent and waits only for those on the wire", async () => {
+    const sim = await simulator({ maxMessagesPerSecond: 10 });
+    const client = contributor(sim);
+    await client.connect();
+    sim.faults.add({ type: "delay-acks", ms: 200 });
+    const posts = Array.from({ length: 40 }, (_, index) => client.contribute("TRCCTEST01", { BID: index }));
+    const settled = Promise.allSettled(posts);
+    await waitFor(() => client.stats().inFlight > 0, 2000, "posts on the wire");
+    const onWire = client.stats().inFlight;
+    expect(client.stats().queued).toBeGreaterThan(0);
+    await client.close({ dropQueued: true });
+    const results = await settled;
+    const acked = results.filter((result) => result.status === "fulfilled");
+    const notSent = results.flatMap((result) =>
+      result.status === "rejected" && result.reason instanceof SessionClosedError ? [result.reason] : [],
+    );
+    // The 10-per-second limit lets ~10 out; they are acknowledged, the other ~30 were never written.
+    expect(acked.length).toBe(onWire);
+    expect(notSent.length).toBe(40 - onWire);
+    expect(notSent.every((error) => !error.sent && error.postId === undefined && error.ric === "TRCCTEST01")).toBe(
+      true,
+    );
+    expect(notSent[0]!.message).toMatch(/closed before the post to TRCCTEST01 was sent/);
+    expect(sim.state.counters.acks).toBe(onWire);
+  });
+
+  test("posts on the wire when the drain ends are rejected as sent, with their PostID and connection; close({ drainTimeoutMs: 0 }) ends a drain at once", async () => {
+    const sim = await simulator();
+    const client = contributor(sim, { drainTimeoutMs: 30_000 });
+    await client.connect();
+    sim.faults.add({ type: "drop-acks" });
+    const post = client.contribute("TRCCTEST01", { BID: 1 });
+    const settled = post.catch((error: unknown) => error);
+    await waitFor(() => client.stats().inFlight === 1, 2000, "the post on the wire");
+    const started = Date.now();
+    const closing = client.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.close({ drainTimeoutMs: 0 })).toBe(closing);
+    await closing;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const error = (await settled) as SessionClosedError;
+    expect(error).toBeInstanceOf(SessionClosedError);
+    expect(error).toMatchObject({ sent: true, postId: 1, connection: 1, ric: "TRCCTEST01" });
+    expect(error.message).toMatch(
+      /before the Ack of post 1 to TRCCTEST01 \(sent on connection 1\); the server may have applied it/,
+    );
+  });
+});
+
+describe("contributing before connect()", () => {
+  test("contribute() without connect() connects on demand and the post is acknowledged", async () => {
+    const sim = await simulator();
+    const client = contributor(sim);
+    await expect(client.contribute("TRCCTEST01", { BID: 7 })).resolves.toMatchObject({ ric: "TRCCTEST01" });
+    expect(client.state).toBe("ready");
+    expect(sim.state.rics.get("TRCCTEST01")?.fields).toMatchObject({ BID: 7 });
+  });
+
+  test("when the on-demand connect fails, the post is rejected with the failure as its cause instead of hanging", async () => {
+    const sim = await simulator();
+    const client = contributor(sim, { password: "wrong-password-here" });
+    const error: unknown = await client.contribute("TRCCTEST01", { BID: 1 }).catch((caught: unknown) => caught);
+    if (!(error instanceof SessionClosedError)) throw new Error(`expected a SessionClosedError, got ${String(error)}`);
+    expect(error.sent).toBe(false);
+    expect((error.cause as Error).name).toMatch(/InvalidCredentials|Auth/);
+    await expect(client.closed()).resolves.toBeInstanceOf(Error);
   });
 });

@@ -42,7 +42,7 @@ describe("human-readable output of hostile server text", () => {
   it("the contribute summary lists at most ten Nak codes, escaped", () => {
     const tally = new ContributeTally();
     for (let code = 0; code < 50; code++) {
-      tally.settle({ ric: "TRCCTEST01", outcome: "nak", nakCode: `Code${code}\x1b[2J${"x".repeat(100)}` });
+      tally.settle(code + 1, { outcome: "nak", nakCode: `Code${code}\x1b[2J${"x".repeat(100)}` });
     }
     const line = formatSummary(tally.summary(1, { dryRun: false, interrupted: false }), false);
     expect(line).not.toMatch(TERMINAL_CONTROL);

@@ -3,8 +3,14 @@
  * line, the run's exit code, and the `rcc contribute` summary counts.
  */
 import { describe, expect, it } from "vitest";
-import { AckTimeoutError, ItemStreamError, NakError, SupersededError } from "../../src/client/errors.js";
-import { ContributeTally, formatSummary } from "../../src/cli/contribute-tally.js";
+import {
+  AckTimeoutError,
+  ItemStreamError,
+  NakError,
+  SessionClosedError,
+  SupersededError,
+} from "../../src/client/errors.js";
+import { ContributeTally, formatSummary, rateOf } from "../../src/cli/contribute-tally.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { exitCodeForOutcomes as exitCodeFor, formatOutcome, outcomeOf } from "../../src/cli/outcome.js";
 
@@ -44,14 +50,48 @@ describe("outcomes", () => {
   it("the contribute summary counts superseded posts apart from acks and errors", () => {
     const tally = new ContributeTally();
     tally.progress.rows = 4;
-    tally.settle(outcomeOf("TRCCTEST01", { ack: { ric: "TRCCTEST01", postId: 8, latencyMs: 1 } }));
-    tally.settle(outcomeOf("TRCCTEST01", { error: new SupersededError(post) }));
-    tally.settle(outcomeOf("TRCCTEST02", { error: new NakError("SymbolUnknown", "Symbol unknown", post) }));
-    tally.settle(outcomeOf("TRCCTEST03", { error: new AckTimeoutError(post, 100) }));
+    tally.settle(1, outcomeOf("TRCCTEST01", { ack: { ric: "TRCCTEST01", postId: 8, latencyMs: 1 } }));
+    tally.settle(2, outcomeOf("TRCCTEST01", { error: new SupersededError(post) }));
+    tally.settle(3, outcomeOf("TRCCTEST02", { error: new NakError("SymbolUnknown", "Symbol unknown", post) }));
+    tally.settle(4, outcomeOf("TRCCTEST03", { error: new AckTimeoutError(post, 100) }));
     expect(tally.progress).toMatchObject({ acked: 1, naked: 1, errors: 1 });
     const summary = tally.summary(2, { dryRun: false, interrupted: false });
     expect(summary).toMatchObject({ acked: 1, naked: 1, timeouts: 1, superseded: 1, failed: 0 });
+    expect(summary.rowNumbers).toEqual({ nak: [3], timeout: [4] });
     expect(formatSummary(summary, false)).toMatch(/, 1 ack timeouts, 1 superseded in 2 s/);
     expect(tally.exitCode()).toBe(EXIT.ackTimeout);
+  });
+
+  it("a post left unsettled by a close is not-sent when never written, unknown (with its PostID and connection) when it was", () => {
+    const notSent = outcomeOf("TRCCTEST01", {
+      error: new SessionClosedError("closed", { post: { ric: "TRCCTEST01", postId: 0, connection: 0, sends: 0 } }),
+    });
+    expect(notSent).toMatchObject({ outcome: "not-sent" });
+    const unknown = outcomeOf("TRCCTEST01", {
+      error: new SessionClosedError("closed", { post: { ric: "TRCCTEST01", postId: 17, connection: 2, sends: 1 } }),
+    });
+    expect(unknown).toEqual({
+      ric: "TRCCTEST01",
+      outcome: "unknown",
+      postId: 17,
+      connection: 2,
+      text: "sent as post 17 on connection 2; the server may have applied it",
+    });
+    const tally = new ContributeTally();
+    tally.progress.rows = 2;
+    tally.settle(1, notSent);
+    tally.settle(2, unknown);
+    const summary = tally.summary(1, { dryRun: false, interrupted: true });
+    expect(summary).toMatchObject({ notSent: 1, unknown: 1, failed: 0, rowNumbers: { "not-sent": [1], unknown: [2] } });
+    expect(formatSummary(summary, false)).toMatch(
+      /, 1 not sent, 1 unknown \(sent, no Ack\) in 1 s \(2 rows\/s\) — interrupted$/,
+    );
+    expect(tally.progress).toMatchObject({ settled: 2, errors: 2 });
+  });
+
+  it("a slow run shows a rate with decimals, not 0 rows/s", () => {
+    expect(rateOf(3, 10)).toBe(0.3);
+    expect(rateOf(55, 10)).toBe(5.5);
+    expect(rateOf(12_345, 10)).toBe(1235);
   });
 });

@@ -16,12 +16,26 @@ function sink(isTTY: boolean): Writable & { isTTY: boolean; text: () => string }
   return stream;
 }
 
-const counts: ProgressCounts = { sent: 120, acked: 100, naked: 2, errors: 0, inFlight: 18, rows: 125 };
+const counts: ProgressCounts = { sent: 120, acked: 100, naked: 2, errors: 0, inFlight: 18, rows: 125, settled: 102 };
 
 describe("progress", () => {
-  it("renders counts, rate, elapsed time and an ETA when the size is known", () => {
+  it("puts % and ETA first, measured by settled rows against the rows expected from the bytes read", () => {
+    // 125 rows in 250 of 1,000 bytes → 500 rows expected; 102 settled in 2 s (51/s) → 20 %, 398 left ≈ 8 s.
     const line = renderProgress({ ...counts, bytesRead: 250 }, 2000, 1000);
-    expect(line).toBe("sent 120  acked 100  naked 2  in flight 18  51/s  elapsed 2s  25%  ETA 6s");
+    expect(line).toBe("20%  ETA 8s  sent 120  acked 100  naked 2  in flight 18  51/s  elapsed 2s");
+  });
+
+  it("counts from the real total once the input is read, and says what it waits for while not connected", () => {
+    const line = renderProgress(
+      { ...counts, errors: 3, inputDone: true, status: "connecting to wss://h/WebSocket (attempt 2)" },
+      4000,
+      1000,
+    );
+    expect(line).toBe(
+      "81%  ETA 1s  connecting to wss://h/WebSocket (attempt 2)  sent 120  acked 100  naked 2  errors 3  in flight 18  26/s  elapsed 4s",
+    );
+    expect(renderProgress({ ...counts, settled: 0, inputDone: true }, 1000)).toMatch(/^0% {2}ETA \? {2}sent 120/);
+    expect(renderProgress({ ...counts, settled: 1 }, 20_000)).toContain("  0.1/s  ");
   });
 
   it("redraws in place on a terminal at most every 100 ms", () => {
@@ -50,6 +64,7 @@ describe("progress", () => {
     const lines = stream.text().trim().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^progress: sent 120 {2}acked 100/);
+
     expect(stream.text()).not.toContain("\x1b");
   });
 });

@@ -3,34 +3,13 @@
  * Pings while that Pong waits for the governor's reply cap add nothing; and a Pong held by the cap does not
  * hold posts back. Driven by a ManualClock and an in-memory socket.
  */
-import { EventEmitter } from "node:events";
 import type { WebSocket } from "ws";
 import { describe, expect, test } from "vitest";
 import { Link, type LinkHandlers } from "../../src/client/connection/link.js";
 import { RateGovernor } from "../../src/client/connection/rate-governor.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { silentLogger } from "../../src/util/logger.js";
-
-/** The parts of a `ws` socket a Link uses. */
-class MemorySocket extends EventEmitter {
-  readonly OPEN = 1;
-  readonly CLOSED = 3;
-  readyState = 1;
-  readonly sent: string[] = [];
-  send(text: string): void {
-    this.sent.push(text);
-  }
-  terminate(): void {
-    this.readyState = this.CLOSED;
-  }
-  /** Delivers a frame as `ws` does. */
-  receive(frame: unknown): void {
-    this.emit("message", Buffer.from(JSON.stringify(frame)));
-  }
-  get pongs(): number {
-    return this.sent.filter((text) => text.includes('"Pong"')).length;
-  }
-}
+import { MemorySocket } from "../helpers/memory-socket.js";
 
 function setUp(limit = 1000) {
   const clock = new ManualClock(0);

@@ -136,18 +136,34 @@ describe("Reconnector", () => {
   test("rotates through the endpoints with growing, capped, jittered delays, then gives up", () => {
     const reconnector = new Reconnector(["ws://a/WebSocket", "ws://b/WebSocket"], policy, () => 0.5);
     expect(reconnector.url).toBe("ws://a/WebSocket");
-    expect(reconnector.next()).toEqual({ attempt: 1, delayMs: 50, url: "ws://b/WebSocket" });
-    expect(reconnector.next()).toEqual({ attempt: 2, delayMs: 100, url: "ws://a/WebSocket" });
-    expect(reconnector.next()).toEqual({ attempt: 3, delayMs: 200, url: "ws://b/WebSocket" });
-    expect(reconnector.next()).toBeUndefined();
+    expect(reconnector.next(0)).toEqual({ attempt: 1, delayMs: 50, url: "ws://b/WebSocket" });
+    expect(reconnector.next(50)).toEqual({ attempt: 2, delayMs: 100, url: "ws://a/WebSocket" });
+    expect(reconnector.next(150)).toEqual({ attempt: 3, delayMs: 200, url: "ws://b/WebSocket" });
+    expect(reconnector.next(350)).toBeUndefined();
   });
 
   test("reset() after a stable period starts the backoff afresh", () => {
     const reconnector = new Reconnector(["ws://a/WebSocket"], policy, () => 1);
-    reconnector.next();
-    reconnector.next();
+    reconnector.next(0);
+    reconnector.next(100);
     reconnector.reset();
-    expect(reconnector.next()).toMatchObject({ attempt: 1, delayMs: 100 });
+    expect(reconnector.downForMs(5_000)).toBe(0);
+    expect(reconnector.next(5_000)).toMatchObject({ attempt: 1, delayMs: 100 });
+  });
+
+  test("with maxDownMs it gives up by time, not count: the last wait is cut to the time left", () => {
+    const unlimited = { ...policy, maxAttempts: Number.POSITIVE_INFINITY, maxDelayMs: 1000 };
+    const reconnector = new Reconnector(["ws://a/WebSocket"], unlimited, () => 1, 2_300);
+    let nowMs = 10_000;
+    const delays: number[] = [];
+    for (let plan = reconnector.next(nowMs); plan !== undefined; plan = reconnector.next(nowMs)) {
+      delays.push(plan.delayMs);
+      nowMs += plan.delayMs;
+    }
+    // 100, 200, 400, 800, then 1,000 would pass 2,300 ms: cut to the 800 left; at 2,300 ms it gives up.
+    expect(delays).toEqual([100, 200, 400, 800, 800]);
+    expect(reconnector.downForMs(nowMs)).toBe(2_300);
+    expect(reconnector.attempts).toBe(6);
   });
 });
 

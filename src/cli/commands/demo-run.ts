@@ -6,6 +6,7 @@ import { buildContributor, connectWithin, embeddedSimulator, resolveConnection, 
 import { exitCodeForOutcomes, formatOutcome, type Outcome, outcomeOf } from "../outcome.js";
 import { jsonLine, safeLine, safeText } from "../terminal-text.js";
 import type { ConnectionFlags } from "../connection-options.js";
+import type { Settings } from "../settings.js";
 
 /** Flags of `rcc demo`. */
 export interface DemoFlags extends ConnectionFlags {
@@ -23,11 +24,13 @@ function hasExplicitTarget(flags: DemoFlags, env: NodeJS.ProcessEnv): boolean {
   const given = [
     flags.user,
     flags.url,
+    flags.hostname,
     flags.authUrl,
     flags.env,
     flags.config,
     env.RCC_USER,
     env.RCC_URLS,
+    env.RCC_HOSTNAME,
     env.RCC_AUTH_URL,
     env.RCC_ENV,
     env.RCC_CONFIG,
@@ -56,6 +59,9 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     for (const url of sim.wsUrls) say(`  RCC WebSocket   ${url}`);
     say(`  admin API       ${sim.adminUrl}/state`);
     say(`  dashboard       ${sim.dashboardUrl}`);
+    // Printed before the contributor exists: its token manager registers the password as a secret, and from
+    // then on stdout masks it. The demo account's password is public (the simulator's DEMO_ACCOUNT).
+    for (const line of tryItLines(connection.settings, flags)) say(line);
   }
   const contributor = buildContributor(connection, { backoff: { maxAttempts: 20 } });
   watchLifecycle(contributor, say);
@@ -124,6 +130,58 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
       process.stdout.write(`${clockText()} ${formatOutcome(outcome)}  ${values}\n`);
     }
   }
+}
+
+/** `word` as a POSIX shell word: as is when plain, else single-quoted. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The embedded simulator's account and two commands to paste into a second terminal while the demo runs (a
+ * post, and a watch of the demo's RIC), and whether the simulator outlives them: it stops when the demo does.
+ */
+function tryItLines(
+  settings: Pick<Settings, "user" | "password" | "authUrl" | "urls" | "loginName" | "postMode">,
+  flags: Pick<DemoFlags, "ric" | "count">,
+): string[] {
+  const target = settings.urls.flatMap((url) => ["--url", url]);
+  let env = "";
+  let account: string;
+  if (settings.loginName === undefined) {
+    target.unshift("--auth-url", settings.authUrl ?? "");
+    target.push("--user", settings.user ?? "");
+    env = `RCC_PASSWORD=${shellWord(settings.password ?? "")} `;
+    account = `  account         user ${settings.user ?? ""}  password ${settings.password ?? ""}`;
+  } else {
+    target.push("--login-name", settings.loginName);
+    account = `  account         DACS user ${settings.loginName} (a user-name Login: no password)`;
+  }
+  const mode = settings.postMode === "on-stream" ? ["--post-mode", "on-stream"] : [];
+  const post = [
+    "rcc",
+    "post",
+    ...target,
+    ...mode,
+    "--ric",
+    flags.ric,
+    "--field",
+    "BID=451.60",
+    "--field",
+    "ASK=451.62",
+  ];
+  const watch = ["rcc", "watch", flags.ric, ...target];
+  const lasts =
+    flags.count === undefined
+      ? "while this demo runs (Ctrl+C here stops it and the simulator)"
+      : `before this demo ends: it stops after ${flags.count} post${flags.count === 1 ? "" : "s"}, and the simulator with it (leave out --count, or run rcc simulate, for one that stays up)`;
+  return [
+    account,
+    `Try it from a second terminal ${lasts}:`,
+    `  ${env}${post.map(shellWord).join(" ")}`,
+    `  ${env}${watch.map(shellWord).join(" ")}`,
+    "  (rcc not on your PATH? run npm link once in this repository, or use npx rcc)",
+  ];
 }
 
 function watchLifecycle(contributor: Contributor, say: (line: string) => void): void {

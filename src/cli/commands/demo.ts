@@ -40,6 +40,12 @@ Examples:
   rcc demo --env ppe --user GE-A-01234567-8-9012 --password-file ~/.rcc-pw \\
            --url wss://<rcc-uat-host>/WebSocket --ric <your RIC>
 
+On the embedded simulator it prints the simulator's URLs, its demo account and password, and two commands to
+paste into a second terminal while the demo runs (an rcc post and an rcc watch of the RIC); the simulator
+stops when the demo does (with --count, after the last post: for one that stays up, run rcc simulate).
+
+--trace (or RCC_TRACE=1) prints every WebSocket frame sent and received on stderr, as the tutorial does.
+
 Ctrl+C sends the Login Close, closes the WebSocket and exits 0.
 
 ${EXIT_CODES_HELP}`,

@@ -20,3 +20,13 @@ export function positiveNumberOption(flag: string): (raw: string) => number {
     return value;
   };
 }
+
+/** A commander parser for a whole number option that may be 0 (e.g. a wait that may be skipped). */
+export function nonNegativeIntOption(flag: string): (raw: string) => number {
+  return (raw) => {
+    const value = Number(raw);
+    if (raw.trim() === "" || !Number.isInteger(value) || value < 0)
+      throw new InvalidArgumentError(`${flag} must be a whole number ≥ 0, got '${raw}'`);
+    return value;
+  };
+}

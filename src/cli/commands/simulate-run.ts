@@ -1,6 +1,9 @@
 /** The work of `rcc simulate` (see simulate.ts). */
-import { readFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { chmod, readFile, rm, writeFile } from "node:fs/promises";
 import { isIP } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { type FaultSpec, startSimulator, type SimulatorOptions } from "../../simulator/index.js";
 import { createLogger } from "../../index.js";
 import { processSecrets } from "../../internal.js";
@@ -27,6 +30,8 @@ export interface SimulateFlags {
   tls?: boolean;
   cert?: string;
   key?: string;
+  /** Where to write the certificate clients must trust (with TLS on). */
+  certOut?: string;
   fault?: FaultSpec[];
   adminToken?: string;
   adminTokenFile?: string;
@@ -126,10 +131,17 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
     throw new CliError(`the simulator could not start: ${(error as Error).message}`, EXIT.usage);
   }
   for (const fault of flags.fault ?? []) sim.faults.add(fault);
+  let caFile: { path: string; temporary: boolean } | undefined;
+  try {
+    caFile = sim.certificate === undefined ? undefined : await writeCertificate(sim.certificate, flags);
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
 
   if (flags.json) {
     process.stdout.write(
-      `${JSON.stringify({ authUrl: sim.authUrl, wsUrls: sim.wsUrls, adminUrl: sim.adminUrl, dashboardUrl: sim.dashboardUrl, accounts: sim.accounts, ...(sim.certificate === undefined ? {} : { certificate: sim.certificate }) })}\n`,
+      `${JSON.stringify({ authUrl: sim.authUrl, wsUrls: sim.wsUrls, adminUrl: sim.adminUrl, dashboardUrl: sim.dashboardUrl, accounts: sim.accounts, ...(sim.certificate === undefined ? {} : { certificate: sim.certificate }), ...(caFile === undefined ? {} : { certificateFile: caFile.path }) })}\n`,
     );
   } else {
     const lines = [
@@ -145,6 +157,12 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
           `  account         user ${account.user}  password ${account.password}  client id ${account.clientId}`,
       ),
       "  known RICs      " + sim.config.rics.join(", "),
+      ...(caFile === undefined
+        ? []
+        : [
+            `  certificate     ${caFile.path}  (self-signed: clients trust it with --ca ${caFile.path})`,
+            `  e.g.            rcc post --ca ${caFile.path} --auth-url ${sim.authUrl} --url ${sim.wsUrls[0] ?? ""} --user ${sim.accounts[0]?.user ?? ""} --ric TRCCTEST01 --field BID=1`,
+          ]),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   }
@@ -154,10 +172,40 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
       offClosed();
-      void sim.close().then(resolve);
+      void sim
+        .close()
+        .then(() => (caFile?.temporary === true ? rm(caFile.path, { force: true }) : undefined))
+        .then(resolve);
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
     const offClosed = onOutputClosed(stop);
   });
+}
+
+/**
+ * Writes the certificate clients must trust to `--cert-out`, else (unless `--cert` names the file it came from)
+ * to a file of its own in the OS temp directory, removed when the simulator stops. Mode 0644: a certificate is
+ * public, and whoever runs the clients must be able to read it.
+ * @returns the file and whether it is temporary.
+ * @throws CliError (exit 1) when it cannot be written.
+ */
+async function writeCertificate(
+  certificate: string,
+  flags: Pick<SimulateFlags, "certOut" | "cert">,
+): Promise<{ path: string; temporary: boolean }> {
+  if (flags.certOut === undefined && flags.cert !== undefined) return { path: resolve(flags.cert), temporary: false };
+  // In the shared temp directory: a fresh random name, created exclusively (never through a planted symlink).
+  const temporary = flags.certOut === undefined;
+  const path = resolve(flags.certOut ?? join(tmpdir(), `rcc-simulator-${randomBytes(6).toString("hex")}-ca.pem`));
+  try {
+    await writeFile(path, certificate, { mode: 0o644, flag: temporary ? "wx" : "w" });
+    await chmod(path, 0o644); // writeFile's mode applies only to a new file (and through the umask)
+  } catch (error) {
+    throw new CliError(
+      `cannot write the certificate to '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      EXIT.usage,
+    );
+  }
+  return { path, temporary };
 }

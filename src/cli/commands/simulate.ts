@@ -115,6 +115,10 @@ export function registerSimulate(program: Command): void {
     .option("--tls", "serve https:// and wss:// with a generated self-signed certificate")
     .option("--cert <file>", "PEM certificate for TLS (with --key)")
     .option("--key <file>", "PEM private key for TLS (with --cert)")
+    .option(
+      "--cert-out <file>",
+      "with TLS, write the certificate clients must trust here, mode 0644 (default: a file in the OS temp directory, removed on stop); give it to clients as --ca <file>",
+    )
     .option("--fault <spec>", "start with a fault, e.g. nak,code=AccessDenied,ric=TRCCTEST02 (repeatable)", parseFault)
     .option(
       "--admin-token <token>",
@@ -132,8 +136,9 @@ export function registerSimulate(program: Command): void {
       `
 Examples:
   rcc simulate                         # token endpoint, one RCC listener, admin API on free ports
-  rcc simulate --json                  # one JSON line: {"authUrl","wsUrls","adminUrl","accounts"}
-  rcc simulate --listeners 2 --tls     # two wss:// endpoints for failover tests
+  rcc simulate --json                  # one JSON line: {"authUrl","wsUrls","adminUrl","dashboardUrl","accounts"}
+  rcc simulate --listeners 2 --tls     # two wss:// endpoints for failover tests; prints the --ca file to use
+  rcc simulate --tls --cert-out sim-ca.pem --json   # the certificate in sim-ca.pem (and the JSON's certificateFile)
   rcc simulate --token-lifetime 30 --ping-interval 5 --max-messages-per-second 50
   curl -X POST -d '{"type":"system-busy"}' http://127.0.0.1:<port>/admin/faults
 

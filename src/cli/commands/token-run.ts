@@ -39,7 +39,7 @@ export async function runToken(flags: TokenFlags): Promise<void> {
     }
     process.exitCode = EXIT.ok;
   } catch (error) {
-    throw toCliError(error);
+    throw toCliError(error, connection.settings);
   } finally {
     await dispose();
   }

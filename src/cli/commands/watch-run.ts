@@ -18,6 +18,7 @@ import {
   type ResolvedConnection,
   resolveConnection,
   toCliError,
+  traceOption,
 } from "../connect.js";
 import { onOutputClosed } from "../closed-output.js";
 import { CliError, EXIT } from "../exit-codes.js";
@@ -64,6 +65,7 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
     ...(flags.field === undefined ? {} : { view: flags.field }),
     ...(ca === undefined ? {} : { tls: { ca } }),
     log,
+    ...traceOption(settings),
   });
   const table = flags.json !== true && process.stdout.isTTY;
   const output = table ? tableOutput(rics, flags.field) : ndjsonOutput();

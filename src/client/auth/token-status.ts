@@ -3,6 +3,7 @@
  * failed grant. Messages may quote the server's `error_description`: it is redacted by `RccError`.
  */
 import {
+  AuthEndpointNotFoundError,
   AuthError,
   type AuthErrorDetails,
   AuthForbiddenError,
@@ -45,7 +46,7 @@ export interface TokenErrorAnswer {
 /**
  * The typed error for a failed grant (§1.6): a refused refresh → `RCC_AUTH_REFRESH_REFUSED` (the caller falls
  * back to a password grant); a refused password grant → {@link InvalidCredentialsError}; 403/404/410/451 →
- * {@link AuthForbiddenError}; anything else → a retriable {@link AuthUnavailableError}.
+ * {@link AuthForbiddenError} (404: {@link AuthEndpointNotFoundError}); anything else → a retriable {@link AuthUnavailableError}.
  */
 export function authErrorForAnswer(
   grant: "password" | "refresh_token",
@@ -61,6 +62,9 @@ export function authErrorForAnswer(
         ? new AuthError(ERROR_CODES.refreshRefused, `refresh grant refused (${reason})`, details)
         : new InvalidCredentialsError(`password grant refused for ${user} (${reason})`, details);
     case "forbidden":
+      // A 404 says the URL serves no tokens, not that the account is forbidden: a distinct code, so callers
+      // can tell a wrong --auth-url from a locked account.
+      if (status === 404) return new AuthEndpointNotFoundError(`token endpoint not found (${reason})`, details);
       return new AuthForbiddenError(`token request forbidden for ${user} (${reason})`, details);
     case "success":
     case "redirect":

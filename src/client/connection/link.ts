@@ -10,13 +10,14 @@
  * thousands of times a second thus costs at most the reply cap, never the posts' share of the window.
  */
 import type { WebSocket } from "ws";
-import type { TlsOptions } from "./session-options.js";
+import type { FrameDirection, FrameTracer, TlsOptions } from "./session-options.js";
 import { openWebSocket, proxyFor } from "./web-socket.js";
 import { MESSAGE_TYPES, nameOf } from "../../protocol/codes.js";
 import { LOGIN_STREAM_ID, PING, PONG } from "../../protocol/messages.js";
 import { parseInboundFrame } from "../../protocol/inbound-frame.js";
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
+import { processSecrets, REDACTED } from "../../util/secret-registry.js";
 import { Heartbeat } from "./heartbeat.js";
 import { ConnectionLostError } from "../errors.js";
 import type { RateGovernor } from "./rate-governor.js";
@@ -51,11 +52,25 @@ export interface LinkOptions {
   pingIntervalMs: number;
   missedPings: number;
   handlers: LinkHandlers;
+  /** Sees every text frame sent and received, secrets masked (session-options.ts). @default undefined */
+  traceFrames?: FrameTracer | undefined;
 }
 
 type Dispatch = (link: Link, message: InboundMessage, nowMs: number) => void;
 
 const PONG_TEXT = JSON.stringify(PONG);
+
+/** The value of a Login's `AuthenticationToken` member in frame text (§2.4), whatever its escapes. */
+const TOKEN_MEMBER = /("AuthenticationToken"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
+
+/**
+ * Frame text as a tracer may see it: a Login's `AuthenticationToken` and every secret the process knows (in
+ * any of its encodings, secret-registry.ts) replaced by `[redacted]`.
+ */
+function maskFrameSecrets(text: string): string {
+  const masked = text.includes('"AuthenticationToken"') ? text.replace(TOKEN_MEMBER, `$1"${REDACTED}"`) : text;
+  return processSecrets.redact(masked);
+}
 
 /** Inbound handler table (§2.3, §2.7, §2.9, §2.11); unknown types are logged and counted, never fatal. */
 const DISPATCH: Readonly<Record<string, Dispatch>> = {
@@ -81,6 +96,7 @@ export class Link {
   readonly #log: Logger;
   readonly #governor: RateGovernor;
   readonly #heartbeat: Heartbeat;
+  readonly #tracer: FrameTracer | undefined;
   readonly #controlQueue: string[] = [];
   #controlTimer: TimerHandle | undefined;
   /** Pings not yet answered: the next Pong answers them all. */
@@ -105,6 +121,7 @@ export class Link {
     this.#log = options.log;
     this.#governor = options.governor;
     this.handlers = options.handlers;
+    this.#tracer = options.traceFrames;
     this.#heartbeat = new Heartbeat({
       clock: options.clock,
       pingIntervalMs: options.pingIntervalMs,
@@ -143,6 +160,7 @@ export class Link {
   sendPosts(text: string, count: number): void {
     if (!this.open) return;
     this.#ws.send(text);
+    if (this.#tracer !== undefined) this.#trace("sent", text);
     this.#governor.record(this.#clock.monotonic(), count, "post");
   }
 
@@ -223,10 +241,12 @@ export class Link {
     const nowMs = this.#clock.monotonic(); // one clock read per frame, shared by its messages
     this.#heartbeat.touch(nowMs);
     let messages: unknown[];
+    // Servers send text frames; a binary frame holding JSON text is read the same way.
+    const text = (data as Buffer).toString();
+    if (this.#tracer !== undefined) this.#trace("received", text);
     try {
-      // Servers send text frames; a binary frame holding JSON text is read the same way. Packed Acks take a
-      // fast path (inbound-frame.ts); the result is what JSON.parse would give.
-      messages = parseInboundFrame((data as Buffer).toString());
+      // Packed Acks take a fast path (inbound-frame.ts); the result is what JSON.parse would give.
+      messages = parseInboundFrame(text);
     } catch {
       this.unparseableFrames += 1;
       this.#log.warn("ignored an inbound frame that is not JSON");
@@ -260,11 +280,21 @@ export class Link {
       return;
     }
     this.#ws.send(PONG_TEXT);
+    if (this.#tracer !== undefined) this.#trace("sent", PONG_TEXT);
     this.#governor.record(now, 1, "reply");
     this.#pingsUnanswered = 0;
     this.pongsSent += 1;
     // Posts may have yielded to this Pong (postCapacity): let them go on.
     if (afterWait) this.handlers.onWritable();
+  }
+
+  /** Hands a frame to the tracer, masked; a tracer that throws must not break the link. */
+  #trace(direction: FrameDirection, text: string): void {
+    try {
+      this.#tracer?.(direction, maskFrameSecrets(text));
+    } catch (error) {
+      this.#log.debug({ err: (error as Error).message }, "the frame tracer threw; ignored");
+    }
   }
 
   #unknown(message: unknown): void {
@@ -285,7 +315,9 @@ export class Link {
         }, waitMs);
         return;
       }
-      this.#ws.send(this.#controlQueue.shift() as string);
+      const text = this.#controlQueue.shift() as string;
+      this.#ws.send(text);
+      if (this.#tracer !== undefined) this.#trace("sent", text);
       this.#governor.record(now, 1, "control");
     }
     // Posts were held back only if control messages had to wait: tell the pipeline it may go on.

@@ -1,7 +1,8 @@
 /**
  * When and where the session reconnects (§3.6): consecutive failures are counted, each picks a delay from
  * the backoff policy (exponential, capped, full jitter) and the next endpoint of the pool; the count resets
- * once a connection has been stable for a while. Pure apart from the injected random source.
+ * once a connection has been stable for a while. Gives up after `backoff.maxAttempts` failures or once the
+ * first failure of the run lies `maxDownMs` back. Pure apart from the injected random source.
  */
 import { type BackoffPolicy, backoffDelayMs } from "../../util/backoff.js";
 import { EndpointPool } from "./endpoint-pool.js";
@@ -19,13 +20,25 @@ export class Reconnector {
   readonly #policy: BackoffPolicy;
   readonly #random: () => number;
   readonly #pool: EndpointPool;
+  readonly #maxDownMs: number;
   #attempt = 0;
+  /** Monotonic ms of the first failure of the current run; undefined while none. */
+  #downSinceMs: number | undefined;
 
-  /** @param urls endpoints in failover order. */
-  constructor(urls: readonly string[], policy: BackoffPolicy, random: () => number) {
+  /**
+   * @param urls endpoints in failover order.
+   * @param maxDownMs give up once the run of failures started this long ago, milliseconds. @default Infinity
+   */
+  constructor(
+    urls: readonly string[],
+    policy: BackoffPolicy,
+    random: () => number,
+    maxDownMs: number = Number.POSITIVE_INFINITY,
+  ) {
     this.#pool = new EndpointPool(urls);
     this.#policy = policy;
     this.#random = random;
+    this.#maxDownMs = maxDownMs;
   }
 
   /** The endpoint in use or next in line. */
@@ -33,12 +46,24 @@ export class Reconnector {
     return this.#pool.current;
   }
 
-  /** Records a failure and plans the next attempt on the next endpoint; undefined = give up. */
-  next(): ReconnectPlan | undefined {
+  /**
+   * Records a failure at monotonic `nowMs` and plans the next attempt on the next endpoint; undefined = give
+   * up (too many attempts, or down for `maxDownMs`). The last wait is cut so the next attempt starts before
+   * the time runs out.
+   */
+  next(nowMs: number): ReconnectPlan | undefined {
     this.#attempt += 1;
+    this.#downSinceMs ??= nowMs;
+    const remainingMs = this.#downSinceMs + this.#maxDownMs - nowMs;
+    if (remainingMs <= 0) return undefined;
     const delayMs = backoffDelayMs(this.#attempt, this.#policy, this.#random);
     if (delayMs === undefined) return undefined;
-    return { attempt: this.#attempt, delayMs, url: this.#pool.advance() };
+    return { attempt: this.#attempt, delayMs: Math.min(delayMs, remainingMs), url: this.#pool.advance() };
+  }
+
+  /** How long the current run of failures has lasted at monotonic `nowMs`, milliseconds (0 while none). */
+  downForMs(nowMs: number): number {
+    return this.#downSinceMs === undefined ? 0 : nowMs - this.#downSinceMs;
   }
 
   /** Consecutive failures so far. */
@@ -49,5 +74,6 @@ export class Reconnector {
   /** The connection has been stable: the next failure starts the backoff afresh. */
   reset(): void {
     this.#attempt = 0;
+    this.#downSinceMs = undefined;
   }
 }

@@ -23,6 +23,19 @@ import {
 } from "../option-checks.js";
 import { checkEndpointUrl } from "./endpoint-pool.js";
 
+/** Which way a traced WebSocket frame went: written by us, or read from the server. */
+export type FrameDirection = "sent" | "received";
+
+/**
+ * Receives the text of every WebSocket text frame of a session, as it went over the wire (§2.2): Logins,
+ * Pongs, Closes, item Requests and (batched) post frames sent; Refreshes, Statuses, Acks, Pings, Updates and
+ * Errors received. Secrets are masked first: the `AuthenticationToken` of a Login and every password, client
+ * secret and token the process knows read `[redacted]`. The text is otherwise the server's own: escape it
+ * before it reaches a terminal. Called synchronously on the socket's path, so keep it cheap; an exception it
+ * throws is logged (debug) and ignored.
+ */
+export type FrameTracer = (direction: FrameDirection, text: string) => void;
+
 /** A PEM string or buffer, or a list of them (Node's TLS option shape). */
 export type PemInput = string | Buffer | (string | Buffer)[];
 
@@ -91,6 +104,14 @@ export interface SessionOptions {
   /** Time "ready" after which the reconnect attempt counter resets, milliseconds. @default DEFAULT_SESSION_OPTIONS.stableAfterMs */
   stableAfterMs?: number;
   /**
+   * Give up reconnecting once the session has been without a ready connection this long since the first
+   * failure of the current run of failures, milliseconds (`Infinity` = never; `backoff.maxAttempts` still
+   * applies). Bounding by time rather than by a count keeps a few seconds of server restart from ending a
+   * long-running session whatever the backoff's delays are (§3.6).
+   * @default DEFAULT_SESSION_OPTIONS.reconnectForMs (Infinity)
+   */
+  reconnectForMs?: number;
+  /**
    * A (re)connect asks the auth provider for a token valid at least this long, milliseconds (§3.6).
    * @default DEFAULT_SESSION_OPTIONS.tokenMinValidityMs
    */
@@ -104,12 +125,20 @@ export interface SessionOptions {
   proxy?: string | false;
   /** TLS settings; certificate verification is on unless `rejectUnauthorized: false`. @default {} */
   tls?: TlsOptions;
+  /**
+   * Called with every WebSocket text frame sent and received, secrets masked (see {@link FrameTracer}); for
+   * debugging a connection as LSEG's tutorial prints its `SENT:` / `RECEIVED:` frames. Unset, it costs nothing:
+   * no frame text is built or masked for it.
+   * @default undefined (no tracing)
+   */
+  traceFrames?: FrameTracer;
 }
 
 /** {@link SessionOptions} with defaults applied (the backoff policy completed). */
 export type ResolvedSessionOptions = Readonly<
-  Required<Omit<SessionOptions, "position" | "proxy" | "backoff" | "tls">> & {
+  Required<Omit<SessionOptions, "position" | "proxy" | "backoff" | "tls" | "traceFrames">> & {
     position: string | undefined;
+    traceFrames: FrameTracer | undefined;
     proxy: string | false | undefined;
     backoff: BackoffPolicy;
     tls: TlsOptions;
@@ -129,6 +158,7 @@ export const DEFAULT_SESSION_OPTIONS = Object.freeze({
   rateBurstMs: 50,
   backoff: DEFAULT_BACKOFF,
   stableAfterMs: 30_000,
+  reconnectForMs: Number.POSITIVE_INFINITY,
   tokenMinValidityMs: 60_000,
 }) satisfies Partial<ResolvedSessionOptions>;
 
@@ -160,12 +190,17 @@ const sessionSpec: Spec = {
   rateWindowMarginMs: withDefault(num({ min: 0, max: 1000 }), defaults.rateWindowMarginMs),
   rateBurstMs: withDefault(num({ min: 0, max: 1000 }), defaults.rateBurstMs),
   stableAfterMs: withDefault(positiveInt, defaults.stableAfterMs),
+  reconnectForMs: withDefault(
+    anyOf("must be a whole number greater than 0 or Infinity", oneOf([Number.POSITIVE_INFINITY]), positiveInt),
+    defaults.reconnectForMs,
+  ),
   tokenMinValidityMs: withDefault(num({ int: true, min: 0 }), defaults.tokenMinValidityMs),
   proxy: optional(anyOf("must be an http(s) URL or false", oneOf([false]), satisfies(isUrl, ""))),
   tls: withDefault(
     nested({ ca: optional(pem), cert: optional(pem), key: optional(pem), rejectUnauthorized: optional(bool) }),
     () => ({}),
   ),
+  traceFrames: optional(satisfies((value) => typeof value === "function", "must be a function")),
 };
 
 /** Whether `value` is an absolute URL. */
@@ -200,6 +235,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     ...rest,
     position: rest.position,
     proxy: rest.proxy,
+    traceFrames: rest.traceFrames,
     urls: Object.freeze([...rest.urls]),
     backoff,
     tls: Object.freeze({ ...tls }),

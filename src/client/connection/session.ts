@@ -53,7 +53,7 @@ export class Session implements PostSink {
     this.#deps = deps;
     this.#log = deps.log.child({ component: "session" });
     this.#timers = new TimerSlots(deps.clock);
-    this.#reconnector = new Reconnector(options.urls, options.backoff, deps.random);
+    this.#reconnector = new Reconnector(options.urls, options.backoff, deps.random, options.reconnectForMs);
     this.#tokens = new LoginTokens(options.applicationId, options.position ?? defaultPosition());
     this.#maxMessagesPerSecond = options.defaultMaxMessagesPerSecond;
   }
@@ -273,9 +273,14 @@ export class Session implements PostSink {
     const state = this.#state;
     if (state !== "authenticating" && state !== "connecting" && state !== "logging-in" && state !== "ready") return;
     this.#stopRunning(cause);
-    const plan = this.#reconnector.next();
+    const nowMs = this.#deps.clock.monotonic();
+    const plan = this.#reconnector.next(nowMs);
     if (plan === undefined) {
-      const message = `gave up reconnecting after ${this.#reconnector.attempts} attempts: ${cause.message}`;
+      const downMs = this.#reconnector.downForMs(nowMs);
+      const attempts = `${this.#reconnector.attempts} attempts`;
+      const spent =
+        downMs >= this.#options.reconnectForMs ? `${Math.round(downMs / 100) / 10} s (${attempts})` : attempts;
+      const message = `gave up reconnecting after ${spent}: ${cause.message}`;
       this.#fail(new ConnectionLostError(message, { cause, retriable: false }));
       return;
     }

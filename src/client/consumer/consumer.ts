@@ -11,7 +11,7 @@ import { type Clock, systemClock } from "../../util/clock.js";
 import { type Logger, silentLogger } from "../../util/logger.js";
 import type { BackoffPolicy } from "../../util/backoff.js";
 import { checkObject, list, optional, str } from "../option-checks.js";
-import { resolveSessionOptions, type TlsOptions } from "../connection/session-options.js";
+import { type FrameTracer, resolveSessionOptions, type TlsOptions } from "../connection/session-options.js";
 import { ConnectionLostError, InvalidOptionsError, LoginRefusedError } from "../errors.js";
 import type { InboundMessage } from "../connection/link.js";
 import type { SessionLogin } from "../connection/login-tokens.js";
@@ -78,6 +78,12 @@ export interface ConsumerOptions {
   random?: () => number;
   /** Logger; never given secrets. @default silentLogger */
   log?: Logger;
+  /**
+   * Called with every WebSocket text frame sent and received, secrets masked (the session option of the same
+   * name); unset, it costs nothing.
+   * @default undefined (no tracing)
+   */
+  traceFrames?: FrameTracer;
 }
 
 /** What the first accepted Login said. */
@@ -148,6 +154,7 @@ export class Consumer {
         "stableAfterMs",
         "tokenMinValidityMs",
         "defaultMaxMessagesPerSecond",
+        "traceFrames",
       ]),
       ...(options.proxyUrl === undefined ? {} : { proxy: options.proxyUrl }),
     });

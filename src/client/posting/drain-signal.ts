@@ -5,7 +5,7 @@ import type { Clock } from "../../util/clock.js";
 export class DrainSignal {
   readonly #clock: Clock;
   readonly #condition: () => boolean;
-  #waiters: (() => void)[] = [];
+  #waiters: ((held: boolean) => void)[] = [];
 
   /** @param condition what the waiters wait for; evaluated on {@link wait} and {@link check}. */
   constructor(clock: Clock, condition: () => boolean) {
@@ -21,9 +21,9 @@ export class DrainSignal {
         this.#waiters = this.#waiters.filter((waiter) => waiter !== onDone);
         resolve(false);
       }, timeoutMs);
-      const onDone = (): void => {
+      const onDone = (held: boolean): void => {
         this.#clock.clearTimeout(timer);
-        resolve(true);
+        resolve(held);
       };
       this.#waiters.push(onDone);
     });
@@ -34,6 +34,14 @@ export class DrainSignal {
     if (this.#waiters.length === 0 || !this.#condition()) return;
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const waiter of waiters) waiter();
+    for (const waiter of waiters) waiter(true);
+  }
+
+  /** Ends every wait now: each resolves false unless the condition holds. */
+  release(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    const held = this.#condition();
+    for (const waiter of waiters) waiter(held);
   }
 }

@@ -9,7 +9,7 @@ import { NakError, ValidationError } from "../errors.js";
 import type { LatencyHistogram } from "./latency.js";
 import type { PipelineCounters } from "./pipeline-counters.js";
 import type { Fields } from "../../protocol/messages.js";
-import { type PostFormat, fitsInFrame } from "./frame-builder.js";
+import { PostFormat, fitsInFrame } from "./frame-builder.js";
 import { type FieldsInput, validateRic } from "./post-fields.js";
 import { FieldsJsonMemo, fieldsJson as validFieldsJson } from "./post-fields.js";
 
@@ -44,6 +44,8 @@ export interface PostEntry {
   acceptedAtMs: number;
   /** Times sent (re-sends after a reconnect included). */
   sends: number;
+  /** The connection of the last send, counted from 1 per pipeline; 0 while never sent. */
+  connection: number;
   settled: boolean;
   readonly promise: Promise<Ack>;
   readonly resolve: (ack: Ack) => void;
@@ -82,6 +84,7 @@ class PostEntryFactory {
       sentAtMs: 0,
       acceptedAtMs: 0,
       sends: 0,
+      connection: 0,
       settled: false,
       promise,
       resolve,
@@ -232,4 +235,21 @@ export function mergeInto(target: PostEntry, fields: Fields, context: PrepareCon
   target.fieldsJson = fieldsJson;
   target.sizeWithoutPostId = size;
   return true;
+}
+
+/**
+ * Checks a post as `contribute()` would before queueing it — RIC, fields, and that it fits in one frame of
+ * `maxFrameBytes` — without a contributor (`rcc contribute --dry-run`).
+ * @param options.service the posts' service name. @default "DDS_TRCE"
+ * @param options.maxFrameBytes the frame cap, bytes. @default DEFAULT_PIPELINE_OPTIONS.maxFrameBytes
+ * @throws ValidationError with the same message `contribute()` would reject the post with.
+ */
+export function checkPost(
+  ric: string,
+  fields: FieldsInput,
+  options: { service?: string; maxFrameBytes: number },
+): void {
+  validateRic(ric);
+  const format = new PostFormat(options.service === undefined ? {} : { service: options.service });
+  createEntry(ric, fields, false, { format, maxFrameBytes: options.maxFrameBytes }); // its promise never settles
 }

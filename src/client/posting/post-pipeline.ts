@@ -78,6 +78,8 @@ export class PostPipeline implements SessionPipeline {
   readonly #streams: ItemStreams | undefined;
   #ready = false;
   #nextPostId = 1;
+  /** Connections that became ready, counted from 1 ({@link PostEntry.connection}). */
+  #connection = 0;
   readonly #flushes: FlushScheduler;
   readonly #drained: DrainSignal;
   /** Times out queued posts (the tracker times out those in flight); armed while anything is queued. */
@@ -167,6 +169,7 @@ export class PostPipeline implements SessionPipeline {
 
   onReady = (): void => {
     this.#ready = true;
+    this.#connection += 1;
     this.#nextPostId = 1; // PostIDs are per connection; the old connection's are gone with it
     this.#resend.reset();
     this.#streams?.connected(this.#queue.rics()); // streams are per connection too: re-opened here
@@ -236,9 +239,28 @@ export class PostPipeline implements SessionPipeline {
 
   onWritable = (): void => this.#scheduleFlush();
 
-  /** Resolves true once nothing is queued, waiting or in flight; false after `timeoutMs`. */
+  /** Resolves true once nothing is queued, waiting or in flight; false after `timeoutMs` or {@link endDrain}. */
   drain(timeoutMs: number): Promise<boolean> {
     return this.#drained.wait(timeoutMs);
+  }
+
+  /** Ends every {@link drain} wait now (each resolves false). */
+  endDrain(): void {
+    this.#drained.release();
+  }
+
+  /**
+   * Rejects every post accepted but not yet written to the current connection (queued, waiting for room, or
+   * back in the queue to be re-sent after a lost connection), leaving those on the wire to their Acks.
+   * @returns how many were rejected.
+   */
+  dropQueued(makeError: (entry: PostEntry) => Error): number {
+    const dropped = this.#queue.clear();
+    for (const entry of dropped) rejectPost(entry, makeError(entry));
+    if (this.#queueSweep !== undefined) this.#deps.clock.clearTimeout(this.#queueSweep);
+    this.#queueSweep = undefined;
+    this.#afterSettle();
+    return dropped.length;
   }
 
   /** Rejects every post not yet settled (closing, or the session failed) and stops timers. */
@@ -280,6 +302,7 @@ export class PostPipeline implements SessionPipeline {
       for (const entry of batch) {
         entry.sentAtMs = now;
         entry.sends += 1;
+        entry.connection = this.#connection;
         this.#tracker.add(entry);
       }
       this.counters.sent += batch.length;

@@ -4,11 +4,9 @@
  * one-shot `rcc` command has one deadline for getting connected (`--connect-timeout`): it must end within it
  * (plus the start-up and a clean close), exit 4, and name the step it was waiting for.
  */
-import { createServer, type Server, type Socket } from "node:net";
-import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CliResult, runCli, stopAllCli, tempFiles } from "../../helpers/cli.js";
+import { type CliResult, muteListener, runCli, stopAllCli, tempFiles } from "../../helpers/cli.js";
 import { EchoingTokenEndpoint } from "./helpers/echoing-token-endpoint.js";
 import { HostileRccServer } from "./helpers/hostile-rcc-server.js";
 
@@ -42,20 +40,9 @@ async function issuingTokenEndpoint(): Promise<EchoingTokenEndpoint> {
 
 /** A TCP listener that accepts and never says a word: the WebSocket upgrade never completes. */
 async function mute(): Promise<{ url: string; accepted: () => number }> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
-  const server: Server = createServer((socket) => {
-    accepted += 1;
-    sockets.add(socket);
-    socket.on("error", () => undefined);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  cleanups.push(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/WebSocket`, accepted: () => accepted };
+  const listener = await muteListener();
+  cleanups.push(() => listener.close());
+  return { url: `ws://127.0.0.1:${listener.port}/WebSocket`, accepted: () => listener.accepted() };
 }
 
 async function timed(run: Promise<CliResult>): Promise<CliResult & { elapsedMs: number }> {

@@ -159,7 +159,22 @@ describe("secrets echoed by hostile peers", () => {
     const runs = await Promise.all([
       runCli(["post", ...flags, ...debugJson, "--json", "--ric", "TRCCTEST01", "--field", "BID=1"], env),
       runCli(["post", ...flags, ...debugPretty, "--ric", "TRCCTEST01", "--field", "BID=1"], env),
-      runCli(["contribute", csv, ...flags, ...debugJson, "--json", "--no-progress", "--report", report], env),
+      // contribute retries a Login that ends until its connect deadline (reconnecting is bounded by time).
+      runCli(
+        [
+          "contribute",
+          csv,
+          ...flags,
+          ...debugJson,
+          "--json",
+          "--no-progress",
+          "--report",
+          report,
+          "--connect-timeout",
+          "3000",
+        ],
+        env,
+      ),
       // The demo retries a Login that ends (up to 20 times): its connect deadline ends it, naming the Login.
       runCli(["demo", ...flags, ...debugJson, "--json", "--count", "1", "--connect-timeout", "3000"], env),
     ]);
