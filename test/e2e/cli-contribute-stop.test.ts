@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { runCli, simEnv, simFlags, spawnCli, stopAllCli, tempFiles } from "../helpers/cli.js";
+import { passwordGrant } from "../helpers/auth.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const simulators: RunningSimulator[] = [];
@@ -198,7 +199,7 @@ describe("rcc contribute, stopped by a signal", () => {
 });
 
 describe("rcc contribute through a server restart", () => {
-  it("waits out a few seconds of RCC being down: the run completes, every row acked once", async () => {
+  it("waits out a few seconds of RCC being down, its token revoked meanwhile: the run gets a new token and completes, every row acked once", async () => {
     const sim = await simulator(200);
     const input = csvFile("restart.csv", 1_000);
     const report = `${files.dir}/restart.ndjson`;
@@ -208,10 +209,16 @@ describe("rcc contribute through a server restart", () => {
     });
     await waitFor(() => sim.state.counters.acks >= 200, 15_000, "200 posts acknowledged", 25);
     await sim.stopListener(0);
+    // Another sign-on of the machine ID (exclusive) revokes the run's token: its first Login after the restart
+    // is refused, which must mean "get a new token", not "give up".
+    await passwordGrant(sim.authUrl, sim.accounts[0]!);
     await new Promise((resolve) => setTimeout(resolve, 2_000)); // the outage being survived is real time
+    const grantsBefore = sim.state.counters.tokensIssued;
     await sim.startListener(0);
     const result = await run.exited;
     expect(result.code).toBe(0);
+    expect(sim.state.counters.tokensIssued).toBeGreaterThan(grantsBefore);
+    expect(sim.state.counters.loginRejections).toBeGreaterThanOrEqual(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ rows: 1_000, acked: 1_000, failed: 0, notSent: 0 });
     const lines = reportLines(report);
     expectEveryRowOnce(lines, 1_000);

@@ -7,9 +7,11 @@ import {
   type Contributor,
   DEFAULT_PIPELINE_OPTIONS,
   type Fields,
+  normalizeFields,
   type ReconnectInfo,
   type StateChange,
   systemClock,
+  validateRic,
 } from "../../index.js";
 import { checkPost } from "../../internal.js";
 import { onOutputClosed } from "../closed-output.js";
@@ -143,7 +145,9 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
     report,
     tally,
     skip: resumed?.final,
-    check: (row) => rowProblem(row, service, maxFrameBytes),
+    // A real run leaves the frame size to contribute() (its ValidationError is the same "invalid" outcome): the
+    // full check builds each post's JSON, which a real run then builds again.
+    check: dryRun ? (row) => rowProblem(row, service, maxFrameBytes) : quickRowProblem,
     say,
     conflate: flags.conflate === true,
   });
@@ -204,6 +208,17 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
   printResumeHint(file, reportPath, tally, report, say);
   if (run.stop.reason === "session-lost" && run.stop.error) throw toCliError(run.stop.error, connection.settings);
   process.exitCode = interrupted ? EXIT.interrupted : tally.exitCode();
+}
+
+/** Checks a parsed row's RIC and fields (not its size) and against the field table: before a real send. */
+function quickRowProblem(row: GoodRow): string | undefined {
+  try {
+    validateRic(row.ric);
+    normalizeFields(row.fields);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return checkKnownFields(row.fields);
 }
 
 /** Checks a parsed row as `contribute()` would (RIC, fields, frame size) and against the field table. */
