@@ -13,6 +13,7 @@ import {
   AuthEndpointNotFoundError,
   AuthError,
   AuthUnavailableError,
+  CERTIFICATE_ERROR_CODE,
   CertificateError,
   ConnectionLostError,
   type Consumer,
@@ -81,6 +82,12 @@ export interface ResolveConnectionOptions {
    * @default false
    */
   revealOnStdout?: boolean;
+  /**
+   * The command only gets a token (`rcc token`): a user-name Login (`--login-name`, RCC_LOGIN_NAME, `loginName`),
+   * which has none, does not apply and is dropped, so the token login's credentials are still asked for.
+   * @default false
+   */
+  tokenOnly?: boolean;
 }
 
 /**
@@ -97,6 +104,7 @@ export async function resolveConnection(
   redactWrites(process.stderr);
   if (options.revealOnStdout !== true) redactWrites(process.stdout);
   const settings = await resolveSettings(flags);
+  if (options.tokenOnly === true) delete settings.loginName;
   processSecrets.add(settings.password, "credential");
   processSecrets.add(settings.clientSecret, "credential");
   const log = createCliLogger(settings.logLevel, settings.logFormat);
@@ -241,13 +249,18 @@ export function toCliError(error: unknown, settings?: Pick<Settings, "loginName"
     return new CliError(
       `cannot connect: the server's certificate is not trusted (${certificate}) — pass the certificate of the CA that signed it with --ca <file.pem>, or check the URL`,
       EXIT.connection,
+      CERTIFICATE_ERROR_CODE,
     );
   }
   const notFound = findCause(error, AuthEndpointNotFoundError);
   if (notFound) {
     // A wrong URL, not wrong credentials: the connection's exit code, and the flag to fix.
     const url = settings?.authUrl === undefined ? "" : ` at ${shownUrl(settings.authUrl)}`;
-    return new CliError(`token endpoint not found (HTTP 404)${url} — check --auth-url (or --env)`, EXIT.connection);
+    return new CliError(
+      `token endpoint not found (HTTP 404)${url} — check --auth-url (or --env)`,
+      EXIT.connection,
+      notFound.code,
+    );
   }
   const unavailable = findCause(error, AuthUnavailableError);
   if (unavailable) {
@@ -258,27 +271,29 @@ export function toCliError(error: unknown, settings?: Pick<Settings, "loginName"
         : status !== undefined
           ? "the token service is failing: try again later"
           : "check --auth-url and the network";
-    return new CliError(`cannot get a token: ${unavailable.message} — ${hint}`, EXIT.connection);
+    return new CliError(`cannot get a token: ${unavailable.message} — ${hint}`, EXIT.connection, unavailable.code);
   }
   const invalid = findCause(error, InvalidCredentialsError);
   if (invalid) {
     return new CliError(
       `authentication failed: ${invalid.message} — check --user, the password and --clientid`,
       EXIT.auth,
+      invalid.code,
     );
   }
   const auth = findCause(error, AuthError);
-  if (auth) return new CliError(`authentication failed: ${auth.message}`, EXIT.auth);
+  if (auth) return new CliError(`authentication failed: ${auth.message}`, EXIT.auth, auth.code);
   if (error instanceof LoginRefusedError) {
     const hint =
       settings?.loginName === undefined
         ? "is the machine ID set up for contributions and the token valid?"
         : `does the server take user-name Logins (an on-site ADS does; RCC itself takes only RDP tokens) and know '${settings.loginName}'?`;
-    return new CliError(`${error.message} — ${hint}`, error.retriable ? EXIT.connection : EXIT.auth);
+    return new CliError(`${error.message} — ${hint}`, error.retriable ? EXIT.connection : EXIT.auth, error.code);
   }
-  if (error instanceof NakError || error instanceof ContentError) return new CliError(error.message, EXIT.nak);
-  if (error instanceof AckTimeoutError) return new CliError(error.message, EXIT.ackTimeout);
-  if (error instanceof ValidationError) return new CliError(error.message, EXIT.usage);
+  if (error instanceof NakError || error instanceof ContentError)
+    return new CliError(error.message, EXIT.nak, error.code);
+  if (error instanceof AckTimeoutError) return new CliError(error.message, EXIT.ackTimeout, error.code);
+  if (error instanceof ValidationError) return new CliError(error.message, EXIT.usage, error.code);
   if (error instanceof ConnectionLostError) {
     // The hint follows the last attempt's failure: a refusing server is not a network problem (token
     // endpoint failures are answered above, whatever wraps them).
@@ -286,9 +301,9 @@ export function toCliError(error: unknown, settings?: Pick<Settings, "loginName"
       error.cause instanceof LoginRefusedError
         ? "the server refused the Login; try again later, or check the account"
         : "check --url and the network";
-    return new CliError(`could not connect: ${error.message} — ${hint}`, EXIT.connection);
+    return new CliError(`could not connect: ${error.message} — ${hint}`, EXIT.connection, error.code);
   }
-  if (error instanceof InvalidOptionsError) return new CliError(error.message, EXIT.usage);
+  if (error instanceof InvalidOptionsError) return new CliError(error.message, EXIT.usage, error.code);
   return new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
 }
 
@@ -319,11 +334,12 @@ export interface ConnectStep {
   hint: string;
 }
 
-/** The failure a passed connect deadline ends the command with (exit 4), naming the step. */
+/** The failure a passed connect deadline ends the command with (exit 4, code `RCC_CLI_CONNECT_TIMEOUT`), naming the step. */
 export function connectDeadlineError(step: ConnectStep, timeoutMs: number): CliError {
   return new CliError(
     `timed out after ${formatDuration(timeoutMs)} waiting for ${step.waitingFor} — ${step.hint}, or raise --connect-timeout`,
     EXIT.connection,
+    "RCC_CLI_CONNECT_TIMEOUT",
   );
 }
 

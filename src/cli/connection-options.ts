@@ -3,7 +3,7 @@
  * `rcc --version` and `--help` load only commander (start-up under 300 ms).
  */
 import { type Command, Option } from "commander";
-import { LOG_LEVELS, POST_MODES, SCHEMES, type SettingsFlags } from "./settings.js";
+import { LOG_FORMATS, LOG_LEVELS, POST_MODES, SCHEMES, type SettingsFlags } from "./settings.js";
 
 /** Flags every connected command has. */
 export interface ConnectionFlags extends SettingsFlags {
@@ -33,8 +33,14 @@ function addTutorialAliases(command: Command): void {
 
 /** Which optional groups of flags a command takes. */
 export interface ConnectionOptionGroups {
-  /** `--login-name`: a user-name Login instead of a token (commands that open a WebSocket). @default true */
-  userNameLogin?: boolean;
+  /**
+   * The command opens a WebSocket. `false` (`rcc token`, which only asks the token endpoint): the WebSocket-only
+   * flags (`--url`, `--hostname`, `--port`, `--scheme`, `--app-id`, `--position`, `--service`, `--login-name`,
+   * `--trace`) are still accepted, so one command line, alias or config shared by every command keeps working,
+   * but hidden from `--help` and not used.
+   * @default true
+   */
+  webSocket?: boolean;
   /** `--post-mode`: off-stream or on-stream posts (commands that post). @default false */
   postMode?: boolean;
 }
@@ -44,6 +50,11 @@ export interface ConnectionOptionGroups {
  * --auth_url --scope`, plus endpoints, TLS and logging), and the optional groups of {@link ConnectionOptionGroups}.
  */
 export function addConnectionOptions(command: Command, groups: ConnectionOptionGroups = {}): Command {
+  const webSocket = groups.webSocket !== false;
+  /** Adds a flag that only a command opening a WebSocket uses: listed in its help, else hidden but accepted. */
+  const webSocketOption = (option: Option): void => {
+    command.addOption(webSocket ? option : option.hideHelp());
+  };
   command
     .option("--user <machine-id>", "machine ID (RCC_USER)")
     .option(
@@ -52,12 +63,12 @@ export function addConnectionOptions(command: Command, groups: ConnectionOptionG
     )
     .option("--password-file <file>", "read the password from a file; ~/ is your home directory (RCC_PASSWORD_FILE)")
     .option("--clientid <id>", "client id / app key; defaults to the machine ID (RCC_CLIENT_ID)");
-  if (groups.userNameLogin !== false) {
-    command.option(
+  webSocketOption(
+    new Option(
       "--login-name <user>",
       "log in with this DACS user name instead of an RDP token (RCC through an on-site ADS, or rcc simulate --profile ads); --user, the password and --auth-url are then not used (RCC_LOGIN_NAME)",
-    );
-  }
+    ),
+  );
   if (groups.postMode === true) {
     command.addOption(
       new Option(
@@ -67,28 +78,36 @@ export function addConnectionOptions(command: Command, groups: ConnectionOptionG
     );
   }
   addTutorialAliases(command);
-  return command
+  command
     .option("--auth-url <url>", "RDP token endpoint (RCC_AUTH_URL)")
     .addOption(new Option("--env <env>", "LSEG token endpoint: ppe or prod (RCC_ENV)").choices(["ppe", "prod"]))
-    .option("--scope <scope>", "scope of the token request; default: none sent (RCC_SCOPE)")
-    .option(
+    .option("--scope <scope>", "scope of the token request; default: none sent (RCC_SCOPE)");
+  webSocketOption(
+    new Option(
       "--url <url>",
       "RCC WebSocket endpoint, wss://host/WebSocket; repeat for failover order (RCC_URLS, comma-separated)",
-      collect,
-    )
-    .option(
+    ).argParser(collect),
+  );
+  webSocketOption(
+    new Option(
       "--hostname <host>",
       "RCC host, as in LSEG's Python example: the endpoint is <scheme>://<host>[:<port>]/WebSocket; not with --url (RCC_HOSTNAME)",
-    )
-    .option("--port <port>", "port of --hostname, 1-65535 (RCC_PORT) (default: 443 for wss, 80 for ws)")
-    .addOption(
-      new Option("--scheme <scheme>", "scheme of --hostname: wss (TLS) or ws (RCC_SCHEME) (default: wss)").choices(
-        SCHEMES,
-      ),
-    )
-    .option("--app-id <id>", "Login ApplicationId (RCC_APP_ID) (default: 256)")
-    .option("--position <ip/host>", "Login Position; default: this machine's IP/hostname (RCC_POSITION)")
-    .option("--service <name>", "service of the posts (RCC_SERVICE) (default: DDS_TRCE)")
+    ),
+  );
+  webSocketOption(
+    new Option("--port <port>", "port of --hostname, 1-65535 (RCC_PORT) (default: 443 for wss, 80 for ws)"),
+  );
+  webSocketOption(
+    new Option("--scheme <scheme>", "scheme of --hostname: wss (TLS) or ws (RCC_SCHEME) (default: wss)").choices(
+      SCHEMES,
+    ),
+  );
+  webSocketOption(new Option("--app-id <id>", "Login ApplicationId (RCC_APP_ID) (default: 256)"));
+  webSocketOption(
+    new Option("--position <ip/host>", "Login Position; default: this machine's IP/hostname (RCC_POSITION)"),
+  );
+  webSocketOption(new Option("--service <name>", "service of the posts (RCC_SERVICE) (default: DDS_TRCE)"));
+  command
     .option("--ca <file>", "PEM file of extra trusted certificate authorities (RCC_CA)")
     .option(
       "--config <file>",
@@ -103,16 +122,19 @@ export function addConnectionOptions(command: Command, groups: ConnectionOptionG
         "--log-level <level>",
         "log level on stderr; trace also prints every WebSocket frame, as --trace does (RCC_LOG_LEVEL) (default: silent)",
       ).choices(LOG_LEVELS),
-    )
-    .option(
+    );
+  webSocketOption(
+    new Option(
       "--trace",
       "print every WebSocket frame sent and received on stderr, pretty-printed after SENT: / RECEIVED:, tokens and passwords masked (RCC_TRACE=1)",
-    )
+    ),
+  );
+  return command
     .addOption(
       new Option(
         "--log-format <format>",
         "log format on stderr (RCC_LOG_FORMAT) (default: pretty on a terminal, else json)",
-      ).choices(["json", "pretty"]),
+      ).choices(LOG_FORMATS),
     )
     .option("--json", "machine-readable output: one JSON object per line on stdout")
     .option("--verbose", "show stack traces on errors");

@@ -3,9 +3,17 @@
  * `--json`). Every row settles here exactly once, whatever its outcome (outcome.ts); the row numbers of the
  * categories a user must look at are kept (the first {@link MAX_LISTED_ROWS} of each).
  */
-import { exitCodeForOutcomes, type Outcome, type OutcomeKind } from "./outcome.js";
+import {
+  countNakCode,
+  exitCodeForOutcomes,
+  formatNakCodes,
+  type Outcome,
+  type OutcomeKind,
+  type OutcomeTotals,
+  optionalCount,
+  outcomeTotals,
+} from "./outcome.js";
 import type { ProgressCounts } from "./progress.js";
-import { MAX_SHOWN_CODE_LENGTH, safeText } from "./terminal-text.js";
 
 /** Row numbers kept per category for `--json` (the report has them all). */
 const MAX_LISTED_ROWS = 100;
@@ -25,24 +33,12 @@ const LISTED: ReadonlySet<OutcomeKind> = new Set<OutcomeKind>([
 const ERROR_KINDS: ReadonlySet<OutcomeKind> = new Set<OutcomeKind>([...LISTED].filter((kind) => kind !== "nak"));
 
 /** The end-of-run summary (the `--json` output of `rcc contribute`). */
-export interface ContributeSummary {
+export interface ContributeSummary extends OutcomeTotals {
   /** Rows read from the input (with `--resume`, skipped rows included). */
   rows: number;
-  acked: number;
-  naked: number;
-  naksByCode: Record<string, number>;
-  contentErrors: number;
-  timeouts: number;
-  /** Posts not re-sent after a reconnect because a newer acknowledged post to the RIC carried all their fields. */
-  superseded: number;
   /** Rows merged into a later row to the same RIC (`--conflate`). */
   conflated: number;
-  failed: number;
   invalidRows: number;
-  /** Rows never written to a connection (stopped, or the session ended first). */
-  notSent: number;
-  /** Rows written whose Ack never came because the session ended: the server may have applied them. */
-  unknown: number;
   /** Rows skipped by `--resume` because the report already holds a final outcome for them. */
   skipped: number;
   /** Rows that passed validation (`--dry-run` only). */
@@ -83,9 +79,7 @@ export class ContributeTally {
     if (kind === "ack") this.progress.acked += 1;
     else if (kind === "nak") {
       this.progress.naked += 1;
-      const code = outcome.nakCode ?? "?";
-      // Own properties only: a code word such as "constructor" must not read Object.prototype's.
-      this.naksByCode[code] = (Object.hasOwn(this.naksByCode, code) ? (this.naksByCode[code] ?? 0) : 0) + 1;
+      countNakCode(this.naksByCode, outcome.nakCode);
     } else if (ERROR_KINDS.has(kind)) this.progress.errors += 1;
   }
 
@@ -107,17 +101,9 @@ export class ContributeTally {
     const invalid = counts.invalid ?? 0;
     return {
       rows,
-      acked: counts.ack ?? 0,
-      naked: counts.nak ?? 0,
-      naksByCode: this.naksByCode,
-      contentErrors: counts.error ?? 0,
-      timeouts: counts.timeout ?? 0,
-      superseded: counts.superseded ?? 0,
+      ...outcomeTotals(counts, this.naksByCode),
       conflated: counts.conflated ?? 0,
-      failed: counts.failed ?? 0,
       invalidRows: invalid,
-      notSent: counts["not-sent"] ?? 0,
-      unknown: counts.unknown ?? 0,
       skipped: this.skipped,
       ...(options.dryRun ? { valid: rows - this.skipped - invalid } : {}),
       rowNumbers: this.rowNumbers,
@@ -136,21 +122,13 @@ export function rateOf(rows: number, seconds: number): number {
   return Math.round(rate);
 }
 
-/** Nak codes listed in the summary line at most: a server inventing a code per Nak must not make it endless. */
-const MAX_SHOWN_NAK_CODES = 10;
-
 /** One readable line for a summary (Nak codes come from the server: made safe to show, see terminal-text.ts). */
 export function formatSummary(summary: ContributeSummary, dryRun: boolean): string {
-  const codes = Object.entries(summary.naksByCode);
-  const naks =
-    codes
-      .slice(0, MAX_SHOWN_NAK_CODES)
-      .map(([code, n]) => `${safeText(code, MAX_SHOWN_CODE_LENGTH)} ${n}`)
-      .join(", ") + (codes.length > MAX_SHOWN_NAK_CODES ? `, ${codes.length - MAX_SHOWN_NAK_CODES} other codes` : "");
+  const naks = formatNakCodes(summary.naksByCode);
   const head = dryRun
     ? `${summary.valid ?? 0} valid`
     : `${summary.acked} acked, ${summary.naked} naked${naks ? ` (${naks})` : ""}`;
-  const optional = (count: number, what: string): string => (count > 0 ? `, ${count} ${what}` : "");
+  const optional = optionalCount;
   return (
     `${summary.rows} rows: ${head}, ${summary.invalidRows} invalid, ${summary.contentErrors} content errors, ` +
     `${summary.timeouts} ack timeouts${optional(summary.superseded, "superseded")}` +

@@ -29,13 +29,40 @@ export const EXIT_CODES_HELP = `Exit codes:
   130  interrupted (after a clean Login Close)
   141  stdout or stderr closed by its reader, e.g. piped to head (silent; after a clean Login Close)`;
 
+/**
+ * The `code` of the `--json` error object when no library error code applies, by exit code: stable, as the
+ * library's ERROR_CODES are, so scripts branch on it rather than on the message.
+ */
+const CLI_ERROR_CODES: Readonly<Record<number, string>> = {
+  [EXIT.usage]: "RCC_CLI_USAGE",
+  [EXIT.nak]: "RCC_CLI_NAK",
+  [EXIT.auth]: "RCC_CLI_AUTH",
+  [EXIT.connection]: "RCC_CLI_CONNECTION",
+  [EXIT.ackTimeout]: "RCC_CLI_ACK_TIMEOUT",
+  [EXIT.interrupted]: "RCC_CLI_INTERRUPTED",
+};
+
+/** The CLI's own error code for an exit code (`RCC_CLI_USAGE`, `RCC_CLI_CONNECTION`, …; `RCC_CLI_ERROR` otherwise). */
+export function cliErrorCode(exitCode: number): string {
+  return CLI_ERROR_CODES[exitCode] ?? "RCC_CLI_ERROR";
+}
+
 /** An error that ends the command with a given exit code and one clear line on stderr. */
 export class CliError extends Error {
+  /**
+   * Stable machine-readable code, shown in the `--json` error object: the library error's (e.g.
+   * `RCC_AUTH_INVALID_CREDENTIALS`) when one caused it, else the CLI's for the exit code ({@link cliErrorCode}).
+   */
+  readonly code: string;
+
+  /** @param code see {@link CliError.code}. @default cliErrorCode(exitCode) */
   constructor(
     message: string,
     readonly exitCode: number,
+    code?: string,
   ) {
     super(message);
     this.name = "CliError";
+    this.code = code ?? cliErrorCode(exitCode);
   }
 }

@@ -4,6 +4,7 @@
  */
 import { Writable } from "node:stream";
 import { createLogger, type Logger } from "../index.js";
+import type { LogFormat } from "./settings.js";
 import { safeLine } from "./terminal-text.js"; // log fields may hold server text: escaped, bounded
 
 const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
@@ -36,7 +37,7 @@ function formatPretty(line: string, colour: boolean): string {
 /** Creates the CLI's logger writing to `stream` (default stderr). */
 export function createCliLogger(
   level: string,
-  format: "json" | "pretty",
+  format: LogFormat,
   stream: NodeJS.WritableStream = process.stderr,
 ): Logger {
   if (format === "json") return createLogger({ level, destination: stream });

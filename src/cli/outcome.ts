@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from "../index.js";
 import { EXIT } from "./exit-codes.js";
+import { formatLatency, latencyForJson } from "./latency.js";
 import { MAX_SHOWN_CODE_LENGTH, quoteText, safeLine, safeText } from "./terminal-text.js";
 
 /**
@@ -27,6 +28,7 @@ export interface Outcome {
   postId?: number;
   /** The connection (from 1 per run) of the post's last send, for `unknown`. */
   connection?: number;
+  /** Time from the post to its Ack, for `ack`: milliseconds, at most three decimals (latency.ts). */
   latencyMs?: number;
   nakCode?: string;
   text?: string;
@@ -71,7 +73,7 @@ export function outcomeOf(ric: string, result: { ack: Ack } | { error: unknown }
       ric,
       outcome: "ack",
       postId: result.ack.postId,
-      latencyMs: Math.round(result.ack.latencyMs * 1000) / 1000,
+      latencyMs: latencyForJson(result.ack.latencyMs),
     };
   const error = result.error;
   if (error instanceof NakError)
@@ -110,7 +112,7 @@ export function formatOutcome(outcome: Outcome): string {
   const text = outcome.text ?? "";
   switch (outcome.outcome) {
     case "ack":
-      return `ack   ${post} (${outcome.latencyMs ?? 0} ms)`;
+      return `ack   ${post} (${formatLatency(outcome.latencyMs ?? 0)})`;
     case "nak":
       return `nak   ${post}: ${safeText(outcome.nakCode ?? "", MAX_SHOWN_CODE_LENGTH)}${text ? ` ${quoteText(text)}` : ""}`;
     case "error":
@@ -140,4 +142,67 @@ export function exitCodeForOutcomes(counts: Partial<Record<OutcomeKind, number>>
   if ((counts.nak ?? 0) + (counts.error ?? 0) > 0) return EXIT.nak;
   if ((counts.invalid ?? 0) + badRows > 0) return EXIT.usage;
   return EXIT.ok;
+}
+
+/** Nak codes listed in a summary line at most: a server inventing a code per Nak must not make it endless. */
+const MAX_SHOWN_NAK_CODES = 10;
+
+/** Counts one Nak under its code in `naksByCode` (own properties only: a code such as "constructor" is a code). */
+export function countNakCode(naksByCode: Record<string, number>, code: string | undefined): void {
+  const key = code ?? "?";
+  naksByCode[key] = (Object.hasOwn(naksByCode, key) ? (naksByCode[key] ?? 0) : 0) + 1;
+}
+
+/**
+ * Naks by code for a summary line: `SymbolUnknown 3, NotEntitled 1`, at most ten codes (then `, N other codes`),
+ * each made safe to show (a code is the server's text); empty without Naks.
+ */
+export function formatNakCodes(naksByCode: Record<string, number>): string {
+  const codes = Object.entries(naksByCode);
+  const shown = codes
+    .slice(0, MAX_SHOWN_NAK_CODES)
+    .map(([code, n]) => `${safeText(code, MAX_SHOWN_CODE_LENGTH)} ${n}`)
+    .join(", ");
+  const more = codes.length > MAX_SHOWN_NAK_CODES ? `, ${codes.length - MAX_SHOWN_NAK_CODES} other codes` : "";
+  return shown + more;
+}
+
+/** `, N what` when N > 0, else nothing: the optional categories of a summary line. */
+export function optionalCount(count: number, what: string): string {
+  return count > 0 ? `, ${count} ${what}` : "";
+}
+
+/** The counts by category that the summaries of `rcc contribute` and `rcc demo` share. */
+export interface OutcomeTotals {
+  acked: number;
+  naked: number;
+  /** Naks by code (the server's words: made safe when shown on a terminal). */
+  naksByCode: Record<string, number>;
+  contentErrors: number;
+  timeouts: number;
+  /** Posts not re-sent after a reconnect because a newer acknowledged post to the RIC carried all their fields. */
+  superseded: number;
+  /** Posts never written to a connection (stopped, or the session ended first). */
+  notSent: number;
+  /** Posts written whose Ack never came because the session ended: the server may have applied them. */
+  unknown: number;
+  failed: number;
+}
+
+/** {@link OutcomeTotals} from counts by outcome kind. */
+export function outcomeTotals(
+  counts: Partial<Record<OutcomeKind, number>>,
+  naksByCode: Record<string, number>,
+): OutcomeTotals {
+  return {
+    acked: counts.ack ?? 0,
+    naked: counts.nak ?? 0,
+    naksByCode,
+    contentErrors: counts.error ?? 0,
+    timeouts: counts.timeout ?? 0,
+    superseded: counts.superseded ?? 0,
+    notSent: counts["not-sent"] ?? 0,
+    unknown: counts.unknown ?? 0,
+    failed: counts.failed ?? 0,
+  };
 }

@@ -9,6 +9,21 @@ import { configFilePath, expandHome } from "./file-paths.js";
 /** Log levels accepted by `--log-level` (pino's names). */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "silent"] as const;
 
+/** Log formats accepted by `--log-format`: pino's JSON lines, or one short line per record for people. */
+export const LOG_FORMATS = ["json", "pretty"] as const;
+
+/** A log format (`--log-format`). */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/**
+ * The log format when none is given: pretty on a terminal (a person reads it), JSON lines otherwise (a file or a
+ * log collector parses them). Every command follows this rule, `rcc simulate` included.
+ * @param stderr the stream the logs go to.
+ */
+export function defaultLogFormat(stderr: { isTTY?: boolean } = process.stderr): LogFormat {
+  return stderr.isTTY === true ? "pretty" : "json";
+}
+
 /** LSEG's two RDP token endpoints (docs/protocol.md §1.1). */
 export const AUTH_URLS = {
   ppe: "https://api.ppe.refinitiv.com/auth/oauth2/v1/token",
@@ -47,7 +62,7 @@ export interface Settings {
   /** Where posts ride: the Login stream with a `Key` (§2.8), or item streams opened by a Request (§4A.6). */
   postMode: PostMode;
   logLevel: string;
-  logFormat: "json" | "pretty";
+  logFormat: LogFormat;
   /**
    * One deadline for getting connected (token, WebSocket handshake and Login together) of a one-shot command,
    * milliseconds.
@@ -348,7 +363,7 @@ export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessE
   const logLevel = text("logLevel") ?? "silent";
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
     throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got '${logLevel}'`, EXIT.usage);
-  const logFormat = text("logFormat") ?? (process.stderr.isTTY ? "pretty" : "json");
+  const logFormat = text("logFormat") ?? defaultLogFormat();
   if (logFormat !== "json" && logFormat !== "pretty")
     throw new CliError(`--log-format must be json or pretty, got '${logFormat}'`, EXIT.usage);
 

@@ -1,8 +1,9 @@
 /**
  * The live table of `rcc watch`: one row per RIC, one column per field (the view's fields in order, else
  * every field as it first appears), then the stream state. Cells whose value the row's latest message
- * changed are marked: inverse video with colour, a trailing `*` without (NO_COLOR). Pure: it renders lines, the caller
- * writes them. Everything in a cell came from the server (values, field names, RICs, state texts): it is escaped
+ * changed are marked: inverse video with colour, a trailing `*` without (NO_COLOR). Columns never narrow: each keeps
+ * the widest cell it has shown (at most {@link MAX_CELL_LENGTH} and its mark), so a value that gets shorter does not
+ * shift the columns right of it from one redraw to the next. No I/O: it renders lines, the caller writes them. Everything in a cell came from the server (values, field names, RICs, state texts): it is escaped
  * and cut when rendered (terminal-text.ts), so a value cannot move the cursor or forge a row. Under the rows, a
  * status line says what the connection last did (lost, reconnected, token refreshed), when it did anything.
  */
@@ -45,6 +46,8 @@ export class WatchTable {
   readonly #rows = new Map<string, Row>();
   readonly #columns: string[];
   readonly #fixedColumns: boolean;
+  /** The widest each column has been (`ric`, or `field:` and its name): columns never narrow. */
+  readonly #widths = new Map<string, number>();
   #status: string | undefined;
 
   /**
@@ -86,7 +89,10 @@ export class WatchTable {
     this.#status = text;
   }
 
-  /** The table as lines: a header, one line per RIC, then the status line if there is one. */
+  /**
+   * The table as lines: a header, one line per RIC, then the status line if there is one. Remembers each column's
+   * width, so the next rendering is at least as wide (columns do not jump as values change).
+   */
   render(options: RenderOptions): string[] {
     const header = ["RIC", ...this.#columns.map((name) => safeText(name, MAX_CELL_LENGTH)), "STATE"];
     const rows = [...this.#rows.values()];
@@ -100,9 +106,16 @@ export class WatchTable {
       ),
       safeText(row.state),
     ]);
-    const widths = header.map((title, column) =>
-      Math.max(title.length, ...cells.map((line) => (line[column] ?? "").length)),
-    );
+    // The STATE column is last and not padded: only the RIC and field columns need widths.
+    const keys = ["ric", ...this.#columns.map((name) => `field:${name}`)];
+    const widths = header.map((title, column) => {
+      const now = Math.max(title.length, ...cells.map((line) => (line[column] ?? "").length));
+      const key = keys[column];
+      if (key === undefined) return now;
+      const widest = Math.max(now, this.#widths.get(key) ?? 0);
+      this.#widths.set(key, widest);
+      return widest;
+    });
     const width = options.width ?? Number.POSITIVE_INFINITY;
     const lines = [header.map((title, column) => title.padEnd(widths[column] ?? 0)).join("  ")];
     for (const [index, row] of rows.entries()) {

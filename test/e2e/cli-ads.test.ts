@@ -83,10 +83,12 @@ describe("--login-name: a user-name Login instead of a token (§4A.5)", () => {
     expect(result.stderr).toMatch(/^rcc: login refused: .*RCC itself takes only RDP tokens/m);
   });
 
-  it("rcc token has no --login-name (it only obtains tokens)", async () => {
+  it("rcc token takes --login-name (hidden from its help) but still needs the credentials of a token", async () => {
     const result = await runCli(["token", "--login-name", "jdoe"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/unknown option '--login-name'/);
+    expect(result.stderr).toBe("rcc: missing --user (or RCC_USER), --auth-url or --env ppe|prod (or RCC_AUTH_URL)\n");
+    const help = await runCli(["token", "--help"]);
+    expect(help.stdout).not.toContain("--login-name <user>");
   });
 
   it("a control character in the user name is refused before connecting (exit 1)", async () => {

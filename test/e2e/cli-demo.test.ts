@@ -40,6 +40,11 @@ describe("rcc demo", () => {
     expect(acks).toHaveLength(2);
     expect(acks[0]).toContain("BID=451.55 ASK=451.57 PRIMACT_1=100 SEC_ACT_1=20");
     expect(acks[1]).toContain("PRIMACT_1=101 SEC_ACT_1=21");
+    // Latencies on the terminal: milliseconds with two decimals, the same on every line and in the summary.
+    for (const ack of acks) expect(ack).toMatch(/ post \d+ \(\d+\.\d\d ms\) {2}BID=/);
+    expect(result.stdout).toMatch(
+      /\n2 posts: 2 acked, 0 naked, 0 content errors, 0 ack timeouts in \d+(\.\d+)? s \(latency min \d+\.\d\d ms, avg \d+\.\d\d ms, max \d+\.\d\d ms\)\n$/,
+    );
     expect(result.stderr).toBe("");
   });
 
@@ -96,6 +101,24 @@ describe("rcc demo", () => {
     expect(outcomes.map((event) => event.fields?.SEC_ACT_1)).toEqual([20, 21, 22]);
     expect(outcomes[0]?.fields).toMatchObject({ BID: 451.55, ASK: 451.57, DSPLY_NAME: "Hello RCC" });
     expect(events.some((event) => event.event === "info")).toBe(true);
+    // The last line is the summary; every latency in JSON has at most three decimals.
+    const summary = events.at(-1) as unknown as Record<string, unknown> & {
+      latencyMs: { min: number; avg: number; max: number };
+    };
+    expect(summary).toMatchObject({ event: "summary", posts: 3, acked: 3, naked: 0, failed: 0, interrupted: false });
+    expect(summary.seconds).toBeGreaterThan(0);
+    const latencies = [
+      ...outcomes.map((event) => (event as { latencyMs?: number }).latencyMs ?? -1),
+      summary.latencyMs.min,
+      summary.latencyMs.avg,
+      summary.latencyMs.max,
+    ];
+    for (const latency of latencies) {
+      expect(latency).toBeGreaterThanOrEqual(0);
+      expect(Math.round(latency * 1000) / 1000).toBe(latency);
+    }
+    expect(summary.latencyMs.min).toBeLessThanOrEqual(summary.latencyMs.avg);
+    expect(summary.latencyMs.avg).toBeLessThanOrEqual(summary.latencyMs.max);
   });
 
   it("sends the Login Close on Ctrl+C (SIGINT), the simulator sees it, and exits 0", async () => {
@@ -105,7 +128,10 @@ describe("rcc demo", () => {
     demo.child.kill("SIGINT");
     const result = await demo.exited;
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Login Close sent; disconnected\.\n$/);
+    // The summary comes last, after the Login Close, and says the run was interrupted.
+    expect(result.stdout).toMatch(
+      /Login Close sent; disconnected\.\n([2-9]|\d\d+) posts: \d+ acked, 0 naked, .* in [\d.]+ s \(latency .*\) — interrupted\n$/,
+    );
     expect(loginCloses().length).toBe(before + 1);
     const close = sim.state.recordedMessages.toArray().findLast((entry) => {
       const message = entry.message as { Type?: string };
@@ -132,6 +158,9 @@ describe("rcc demo", () => {
     });
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/ nak {3}NOT\.A\.RIC post \d+: SymbolUnknown "Symbol unknown"/);
+    expect(result.stdout).toMatch(
+      /\n1 post: 0 acked, 1 naked \(SymbolUnknown 1\), 0 content errors, 0 ack timeouts in [\d.]+ s\n$/,
+    );
   });
 
   it("exits 1 with one clear line when a user is given but no password", async () => {

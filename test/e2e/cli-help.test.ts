@@ -25,6 +25,8 @@ describe("rcc --help", () => {
       expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
     }
     for (const line of EXIT_CODE_LINES) expect(result.stdout).toMatch(line);
+    expect(result.stdout).toMatch(/^Errors: one line on stderr starting with "rcc: "/m);
+    expect(result.stdout).toContain('{"error":{"code","message","exitCode"}} on stdout');
   });
 
   it.each(["demo", "post", "contribute", "token"])(
@@ -39,6 +41,41 @@ describe("rcc --help", () => {
       expect(result.stderr).toBe("");
     },
   );
+
+  it("rcc token --help lists only the flags of a token request, not the WebSocket-only ones", async () => {
+    const result = await runCli(["token", "--help"]);
+    expect(result.code).toBe(0);
+    const listed = [...result.stdout.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map((match) => match[1]);
+    expect(listed).toEqual([
+      "--user",
+      "--password",
+      "--password-file",
+      "--clientid",
+      "--auth-url",
+      "--env",
+      "--scope",
+      "--ca",
+      "--config",
+      "--connect-timeout",
+      "--log-level",
+      "--log-format",
+      "--json",
+      "--verbose",
+      "--show-token",
+      "--help",
+    ]);
+    // Said once, in the text after the options: accepted for a shared command line, but not used.
+    expect(result.stdout).toMatch(/WebSocket-only flags \(--url,\s+--hostname, .*--trace\) are accepted but not used/s);
+  });
+
+  it("rcc post --help still lists the WebSocket flags", async () => {
+    const result = await runCli(["post", "--help"]);
+    for (const flag of ["--url", "--hostname", "--port", "--scheme", "--app-id", "--position", "--service"]) {
+      expect(result.stdout).toMatch(new RegExp(`^ {2}${flag} `, "m"));
+    }
+    expect(result.stdout).toMatch(/^ {2}--login-name <user>/m);
+    expect(result.stdout).toMatch(/^ {2}--trace /m);
+  });
 
   it("rcc simulate --help shows examples and its own exit codes", async () => {
     const result = await runCli(["simulate", "--help"]);

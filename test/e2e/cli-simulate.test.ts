@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { RunningSimulator } from "../../src/simulator/index.js";
-import { runCli, spawnCli, stopAllCli, tempFiles } from "../helpers/cli.js";
+import { runCli, spawnCli, spawnCliInTerminal, stopAllCli, tempFiles } from "../helpers/cli.js";
 
 /** The `--json` line: the simulator's addresses and accounts, as `startSimulator` returns them. */
 type SimulatorInfo = Pick<
@@ -127,6 +127,37 @@ describe("rcc simulate", () => {
     child.child.kill("SIGINT");
     expect((await child.exited).code).toBe(0);
     expect(existsSync(certOut)).toBe(true); // a file the user named is theirs to keep
+  });
+
+  it("logs readable lines on a terminal, and JSON lines with --log-format json there", async () => {
+    const pretty = spawnCliInTerminal(["simulate"], { timeoutMs: 30_000 });
+    await pretty.waitFor(/simulator started/);
+    expect(pretty.stdout).toMatch(/^\d\d:\d\d:\d\d INFO {2}simulator started authUrl=http:\/\/127\.0\.0\.1:\d+\//m);
+    expect(pretty.stdout).not.toContain('"level":');
+    pretty.child.stdin?.write("\x03"); // Ctrl+C on the terminal
+    expect((await pretty.exited).code).toBe(0);
+
+    const json = spawnCliInTerminal(["simulate", "--log-format", "json"], { timeoutMs: 30_000 });
+    await json.waitFor(/simulator started/);
+    const started = json.stdout.split(/\r?\n/).find((line) => line.includes("simulator started")) ?? "";
+    expect(JSON.parse(started)).toMatchObject({ level: 30, name: "rcc-sim", msg: "simulator started" });
+    json.child.stdin?.write("\x03");
+    expect((await json.exited).code).toBe(0);
+  });
+
+  it("logs JSON lines when stderr is not a terminal, and follows RCC_LOG_FORMAT", async () => {
+    const piped = spawnCli(["simulate"], { timeoutMs: 30_000 });
+    await piped.waitFor(/simulator started/);
+    const line = piped.stderr.split("\n").find((text) => text.includes("simulator started")) ?? "";
+    expect(JSON.parse(line)).toMatchObject({ level: 30, msg: "simulator started" });
+    piped.child.kill("SIGINT");
+    expect((await piped.exited).code).toBe(0);
+
+    const env = spawnCli(["simulate"], { env: { RCC_LOG_FORMAT: "pretty" }, timeoutMs: 30_000 });
+    await env.waitFor(/simulator started/);
+    expect(env.stderr).toMatch(/^\d\d:\d\d:\d\d INFO {2}simulator started /m);
+    env.child.kill("SIGINT");
+    expect((await env.exited).code).toBe(0);
   });
 
   it("exits 1 on an unknown fault type, naming the known ones", async () => {

@@ -4,11 +4,12 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { runCli, simEnv, stopAllCli, type TokenRecorder, tokenRecorder } from "../helpers/cli.js";
+import { runCli, simEnv, stopAllCli, tempFiles, type TokenRecorder, tokenRecorder } from "../helpers/cli.js";
 import { startConnectProxy } from "../helpers/connect-proxy.js";
 
 let sim: RunningSimulator;
 let recorder: TokenRecorder;
+const files = tempFiles();
 
 beforeAll(async () => {
   sim = await startSimulator({ accessTokenLifetimeSec: 300 });
@@ -21,6 +22,7 @@ afterEach(async () => {
 afterAll(async () => {
   await recorder.close();
   await sim.close();
+  files.remove();
 });
 
 function tokenArgs(...extra: string[]): string[] {
@@ -72,6 +74,31 @@ describe("rcc token", () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it("accepts the WebSocket-only flags hidden from its help, on the command line, in the environment and a config file", async () => {
+    const webSocketFlags = ["--url", sim.wsUrls[0]!, "--app-id", "257", "--position", "10.0.0.1/host"];
+    const more = ["--service", "ELEKTRON_DD", "--login-name", "jdoe", "--trace"];
+    const flags = await runCli(tokenArgs(...webSocketFlags, ...more), { env: simEnv(sim) });
+    expect(flags.stderr).toBe("");
+    expect(flags.code).toBe(0);
+    expect(flags.stdout).toMatch(/^token for GE-A-00000001-1-0001 from /);
+    // A user-name Login has no token: for rcc token it does not apply, and the token login's credentials are used.
+    const env = await runCli(tokenArgs(), {
+      env: { ...simEnv(sim), RCC_HOSTNAME: "rcc.invalid", RCC_PORT: "443", RCC_LOGIN_NAME: "jdoe" },
+    });
+    expect(env.code).toBe(0);
+    expect(env.stdout).toMatch(/^token for GE-A-00000001-1-0001 from /);
+    const noUser = await runCli(["token", "--auth-url", recorder.url], { env: { RCC_LOGIN_NAME: "jdoe" } });
+    expect(noUser.code).toBe(1);
+    expect(noUser.stderr).toBe("rcc: missing --user (or RCC_USER)\n");
+    const config = files.write(
+      "shared.json",
+      JSON.stringify({ urls: sim.wsUrls, service: "DDS_TRCE", postMode: "on-stream", loginName: "jdoe" }),
+    );
+    const fromConfig = await runCli(tokenArgs("--config", config), { env: simEnv(sim) });
+    expect(fromConfig.code).toBe(0);
+    expect(fromConfig.stdout).toMatch(/^token for GE-A-00000001-1-0001 from /);
   });
 
   it("exits 3 with one clear line on a wrong password", async () => {

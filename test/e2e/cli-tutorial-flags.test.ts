@@ -155,7 +155,7 @@ describe("usage errors of the example's flags (exit 1, one line, nothing connect
     const result = await runCli(["post", "--hostname", "h", "--scheme", "https", "--ric", "X", "--field", "BID=1"]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      "error: option '--scheme <scheme>' argument 'https' is invalid. Allowed choices are wss, ws.",
+      "rcc: option '--scheme <scheme>' argument 'https' is invalid. Allowed choices are wss, ws.",
     );
   });
 });
@@ -164,14 +164,13 @@ describe("a mistyped flag next to a missing required one", () => {
   it("reports the unknown option with commander's suggestion, not the missing --ric", async () => {
     const result = await runCli(["post", "--rci", "TRCCTEST01", "--field", "BID=1"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("error: unknown option '--rci'");
-    expect(result.stderr).toContain("(Did you mean --ric?)");
+    expect(result.stderr).toBe("rcc: unknown option '--rci' (Did you mean --ric?)\n");
     expect(result.stderr).not.toContain("required option");
   });
 
   it("still reports a missing --ric when nothing is mistyped", async () => {
     const result = await runCli(["post", "--field", "BID=1"]);
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe("error: required option '--ric <ric>' not specified");
+    expect(result.stderr.trim()).toBe("rcc: required option '--ric <ric>' not specified");
   });
 });

@@ -12,9 +12,21 @@ import {
 } from "../../src/client/errors.js";
 import { ContributeTally, formatSummary, rateOf } from "../../src/cli/contribute-tally.js";
 import { EXIT } from "../../src/cli/exit-codes.js";
+import { formatLatency, latencyForJson } from "../../src/cli/latency.js";
 import { exitCodeForOutcomes as exitCodeFor, formatOutcome, outcomeOf } from "../../src/cli/outcome.js";
 
 const post = { ric: "TRCCTEST01", postId: 7 };
+
+describe("latencies", () => {
+  it("are rounded by one rule: at most three decimals in the outcome record, two decimals on the terminal", () => {
+    const outcome = outcomeOf("TRCCTEST01", { ack: { ric: "TRCCTEST01", postId: 3, latencyMs: 12.3456789 } });
+    expect(outcome.latencyMs).toBe(12.346);
+    expect(formatOutcome(outcome)).toBe("ack   TRCCTEST01 post 3 (12.35 ms)");
+    expect(formatOutcome({ ...outcome, latencyMs: 12 })).toBe("ack   TRCCTEST01 post 3 (12.00 ms)");
+    expect(formatLatency(0.3 + 0.6)).toBe("0.90 ms");
+    expect(latencyForJson(0.1 + 0.2)).toBe(0.3);
+  });
+});
 
 describe("outcomes", () => {
   it("a superseded post is its own outcome, with its PostID and the reason, and does not fail the run", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { endsStream, readItemEvent } from "../../src/client/consumer/item-events.js";
 import { buildItemCloses, buildItemRequest, buildUserNameLogin } from "../../src/protocol/messages.js";
-import { WatchTable } from "../../src/cli/watch-table.js";
+import { MAX_CELL_LENGTH, WatchTable } from "../../src/cli/watch-table.js";
 
 const rics = new Map([[2, "TRCCTEST01"]]);
 const event = (message: Record<string, unknown>) => readItemEvent(message, (id) => rics.get(id))!;
@@ -81,6 +81,35 @@ describe("the rcc watch table", () => {
     expect(header).toBe("RIC         ASK  BID  STATE");
     expect(row).toBe("TRCCTEST01  \x1b[7m7\x1b[0m    \x1b[7m6\x1b[0m    Open/Ok");
     expect(table.render({ colour: false, width: 14 })).toEqual(["RIC         AS", "TRCCTEST01  7*"]);
+  });
+
+  it("keeps each column as wide as it has been, so columns do not jump when a value gets shorter", () => {
+    const table = new WatchTable(["TRCCTEST01"]);
+    table.apply(
+      event({ ID: 2, Type: "Refresh", State: { Stream: "Open", Data: "Ok" }, Fields: { BID: 451.55, ASK: 2 } }),
+    );
+    expect(table.render({ colour: false })).toEqual([
+      "RIC         BID      ASK  STATE",
+      "TRCCTEST01  451.55*  2*   Open/Ok",
+    ]);
+    table.apply(event({ ID: 2, Type: "Update", Fields: { BID: 1, ASK: 1234.5678 } }));
+    const wider = table.render({ colour: false });
+    expect(wider).toEqual(["RIC         BID      ASK         STATE", "TRCCTEST01  1*       1234.5678*  Open/Ok"]);
+    table.apply(event({ ID: 2, Type: "Update", Fields: { ASK: 3 } }));
+    const after = table.render({ colour: true });
+    expect(after[0]).toBe(wider[0]);
+    expect(after[1]).toBe(`TRCCTEST01  1        \x1b[7m3\x1b[0m${" ".repeat(11)}Open/Ok`);
+    // Where each column starts is the same from one drawing to the next.
+    expect(after[0]?.indexOf("STATE")).toBe(wider[1]?.indexOf("Open/Ok"));
+  });
+
+  it("bounds a column's width by the longest cell shown, however long a value was", () => {
+    const table = new WatchTable(["TRCCTEST01"]);
+    table.apply(event({ ID: 2, Type: "Refresh", Fields: { DSPLY_NAME: "x".repeat(500) } }));
+    table.render({ colour: false });
+    table.apply(event({ ID: 2, Type: "Update", Fields: { DSPLY_NAME: "short" } }));
+    const [header] = table.render({ colour: false });
+    expect(header?.indexOf("STATE")).toBe("TRCCTEST01  ".length + MAX_CELL_LENGTH + 1 + 2);
   });
 
   it("shows a Status's state with its code and text", () => {

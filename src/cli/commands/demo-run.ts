@@ -3,7 +3,8 @@ import type { Contributor } from "../../index.js";
 import type { RunningSimulator } from "../../simulator/index.js";
 import { onOutputClosed } from "../closed-output.js";
 import { buildContributor, connectWithin, embeddedSimulator, resolveConnection, toCliError } from "../connect.js";
-import { exitCodeForOutcomes, formatOutcome, type Outcome, outcomeOf } from "../outcome.js";
+import { DemoTally, formatDemoSummary } from "../demo-tally.js";
+import { formatOutcome, type Outcome, outcomeOf } from "../outcome.js";
 import { jsonLine, safeLine, safeText } from "../terminal-text.js";
 import type { ConnectionFlags } from "../connection-options.js";
 import type { Settings } from "../settings.js";
@@ -38,8 +39,12 @@ function hasExplicitTarget(flags: DemoFlags, env: NodeJS.ProcessEnv): boolean {
   return given.some((value) => value !== undefined && value !== "");
 }
 
-/** Runs the demo until `--count` contributions are settled or Ctrl+C; sets `process.exitCode`. */
+/**
+ * Runs the demo until `--count` contributions are settled or Ctrl+C, then prints its summary (one line, or one
+ * JSON object with `--json`); sets `process.exitCode`.
+ */
 export async function runDemo(flags: DemoFlags): Promise<void> {
+  const started = performance.now();
   const explicit = hasExplicitTarget(flags, process.env);
   let sim: RunningSimulator | undefined;
   let connection = await resolveConnection(flags, { needCredentials: explicit });
@@ -67,7 +72,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   watchLifecycle(contributor, say);
 
   const stop = { interrupted: false };
-  const counts: Partial<Record<Outcome["outcome"], number>> = {};
+  const tally = new DemoTally();
   let wake: (() => void) | undefined;
   const onSigint = () => {
     if (stop.interrupted) process.exit(130); // a second Ctrl+C does not wait for the clean close
@@ -118,11 +123,15 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     if (stop.interrupted) say("Login Close sent; disconnected.");
     await sim?.close();
   }
+  const summary = tally.summary((performance.now() - started) / 1000, stop.interrupted);
+  process.stdout.write(
+    flags.json ? `${jsonLine({ event: "summary", ...summary })}\n` : `${formatDemoSummary(summary)}\n`,
+  );
   // Ctrl+C is how the demo is meant to end: exit 0 unless a post failed.
-  process.exitCode = exitCodeForOutcomes(counts);
+  process.exitCode = tally.exitCode();
 
   function report(outcome: Outcome, fields: Record<string, unknown>): void {
-    counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
+    tally.add(outcome);
     if (flags.json) {
       process.stdout.write(`${jsonLine({ event: "outcome", ...outcome, fields })}\n`);
     } else {

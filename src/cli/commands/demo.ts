@@ -48,6 +48,11 @@ stops when the demo does (with --count, after the last post: for one that stays 
 
 Ctrl+C sends the Login Close, closes the WebSocket and exits 0.
 
+It ends (after --count posts, or on Ctrl+C) with one summary line, e.g.
+  3 posts: 3 acked, 0 naked, 0 content errors, 0 ack timeouts in 2.1 s (latency min 0.85 ms, avg 1.02 ms, max 1.40 ms)
+or, with --json, one {"event":"summary","posts","acked","naked",…,"seconds","latencyMs","interrupted"} object.
+Latencies show two decimals here, at most three in JSON.
+
 ${EXIT_CODES_HELP}`,
     )
     .action(async (flags: DemoFlags) => {

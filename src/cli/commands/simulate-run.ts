@@ -5,11 +5,17 @@ import { isIP } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type FaultSpec, startSimulator, type SimulatorOptions } from "../../simulator/index.js";
-import { createLogger } from "../../index.js";
 import { processSecrets } from "../../internal.js";
 import { onOutputClosed } from "../closed-output.js";
 import { CliError, EXIT } from "../exit-codes.js";
-import { commandLineSecretWarning, readSecretFile } from "../settings.js";
+import { createCliLogger } from "../logging.js";
+import {
+  commandLineSecretWarning,
+  defaultLogFormat,
+  LOG_FORMATS,
+  type LogFormat,
+  readSecretFile,
+} from "../settings.js";
 
 /** Flags of `rcc simulate`. */
 export interface SimulateFlags {
@@ -37,6 +43,8 @@ export interface SimulateFlags {
   adminTokenFile?: string;
   json?: boolean;
   logLevel: string;
+  /** `--log-format`; else RCC_LOG_FORMAT, else pretty on a terminal and JSON otherwise. */
+  logFormat?: LogFormat;
 }
 
 function isLoopback(host: string): boolean {
@@ -87,6 +95,20 @@ async function adminTokenOf(flags: SimulateFlags): Promise<string | undefined> {
   return token;
 }
 
+/**
+ * The simulator's log format, by the rule of the other commands: `--log-format`, else RCC_LOG_FORMAT, else
+ * pretty when stderr is a terminal and JSON lines otherwise.
+ * @throws CliError (exit 1) on an RCC_LOG_FORMAT that is neither.
+ */
+function logFormatOf(flags: Pick<SimulateFlags, "logFormat">, env: NodeJS.ProcessEnv = process.env): LogFormat {
+  if (flags.logFormat !== undefined) return flags.logFormat;
+  const fromEnv = env.RCC_LOG_FORMAT;
+  if (fromEnv === undefined || fromEnv === "") return defaultLogFormat();
+  if (!(LOG_FORMATS as readonly string[]).includes(fromEnv))
+    throw new CliError(`RCC_LOG_FORMAT must be json or pretty, got '${fromEnv}'`, EXIT.usage);
+  return fromEnv as LogFormat;
+}
+
 /** Runs the simulator until SIGINT or SIGTERM. */
 export async function runSimulate(flags: SimulateFlags): Promise<void> {
   const fromFile = flags.config === undefined ? {} : ((await readJsonFile(flags.config, "config")) as SimulatorOptions);
@@ -122,7 +144,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
     options.tls = true;
   }
   if (adminToken !== undefined) options.adminToken = adminToken;
-  options.log = createLogger({ level: flags.logLevel, name: "rcc-sim" });
+  options.log = createCliLogger(flags.logLevel, logFormatOf(flags)).child({ name: "rcc-sim" });
 
   let sim;
   try {

@@ -5,6 +5,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { FaultSpec, FaultType } from "../../simulator/index.js";
+import { LOG_FORMATS } from "../settings.js";
 import type { SimulateFlags } from "./simulate-run.js";
 
 /**
@@ -130,6 +131,12 @@ export function registerSimulate(program: Command): void {
       new Option("--log-level <level>", "log level on stderr")
         .choices(["trace", "debug", "info", "warn", "error", "silent"])
         .default("info"),
+    )
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "log format on stderr, as for the other commands (RCC_LOG_FORMAT) (default: pretty on a terminal, else json)",
+      ).choices(LOG_FORMATS),
     )
     .addHelpText(
       "after",

@@ -14,6 +14,7 @@ export async function runToken(flags: TokenFlags): Promise<void> {
   // --show-token prints the token on purpose: stdout is then not redacted (stderr still is).
   const connection = await resolveConnection(flags, {
     needCredentials: true,
+    tokenOnly: true,
     revealOnStdout: flags.showToken === true,
   });
   const { manager, dispose } = buildTokenManager(connection);

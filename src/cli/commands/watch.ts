@@ -23,7 +23,8 @@ export function registerWatch(program: Command): void {
     .addHelpText(
       "after",
       `
-Output: on a terminal, a table updated in place (changed cells in inverse video, or marked * with NO_COLOR);
+Output: on a terminal, a table updated in place (changed cells in inverse video, or marked * with NO_COLOR;
+columns keep the widest value they have shown, so they do not jump);
 otherwise (or with --json) one JSON line per Refresh, Update, Status or Error. Ctrl+C closes the streams and
 the Login, then exits 0.
 
