@@ -4,8 +4,8 @@
  * `conflated` row is final when the row it was merged into is.
  */
 import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { CliError, EXIT } from "./exit-codes.js";
+import { type LineParser, readLineBatches } from "./line-reader.js";
 import { FINAL_OUTCOMES, OUTCOME_KINDS, type OutcomeKind } from "./outcome.js";
 
 /** What a report says about its rows. */
@@ -25,13 +25,7 @@ const KINDS: ReadonlySet<string> = new Set(OUTCOME_KINDS);
  * @throws CliError (exit 1) when the file cannot be read, or naming the first line that is not a report record.
  */
 export async function readResumeReport(path: string): Promise<ResumeState> {
-  const last = new Map<number, OutcomeKind>();
-  const into = new Map<number, number>();
-  let records = 0;
-  let lineNumber = 0;
-  let bad: { line: number; text: string } | undefined;
-  let followed = false;
-  const stream = createReadStream(path, { encoding: "utf8" });
+  const stream = createReadStream(path);
   const opened = new Promise<void>((resolve, reject) => {
     stream.once("open", () => resolve());
     stream.once("error", reject);
@@ -44,29 +38,16 @@ export async function readResumeReport(path: string): Promise<ResumeState> {
       EXIT.usage,
     );
   }
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) {
-    lineNumber += 1;
-    if (line.trim() === "") continue;
-    if (bad !== undefined) {
-      followed = true; // a bad line followed by more records: not a cut-short last line
-      break;
-    }
-    const record = parseRecord(line);
-    if (record === undefined) {
-      bad = { line: lineNumber, text: line };
-      continue;
-    }
-    records += 1;
-    last.set(record.row, record.outcome);
-    if (record.outcome === "conflated" && record.into !== undefined) into.set(record.row, record.into);
-    else into.delete(record.row);
+  const lines = new ReportLines();
+  for await (const _ of readLineBatches(stream, lines)) {
+    // The parser keeps what it needs; the batches stay empty.
   }
+  const { last, into, records, bad, followed } = lines;
   // Only the very last line may be cut short (a write the disk did not finish); anything else is not a report.
   const truncatedLastLine = bad !== undefined && !followed;
   if (bad !== undefined && !truncatedLastLine) {
     throw new CliError(
-      `--resume: line ${bad.line} of '${path}' is not a report record (expected {"row": N, "outcome": …})`,
+      `--resume: line ${bad} of '${path}' is not a report record (expected {"row": N, "outcome": …})`,
       EXIT.usage,
     );
   }
@@ -84,6 +65,42 @@ export async function readResumeReport(path: string): Promise<ResumeState> {
     }
   }
   return { final, records, truncatedLastLine };
+}
+
+/** Reads report lines into the last outcome of each row (line-reader.ts hands it the lines). */
+class ReportLines implements LineParser<never> {
+  readonly last = new Map<number, OutcomeKind>();
+  readonly into = new Map<number, number>();
+  records = 0;
+  /** The number of the first line that is not a record. */
+  bad: number | undefined;
+  /** A record followed that bad line (so it was not a cut-short last line): reading stops. */
+  followed = false;
+
+  get done(): boolean {
+    return this.followed;
+  }
+
+  line(text: string, line: number): void {
+    if (text.trim() === "") return;
+    if (this.bad !== undefined) {
+      this.followed = true;
+      return;
+    }
+    const record = parseRecord(text);
+    if (record === undefined) {
+      this.bad = line;
+      return;
+    }
+    this.records += 1;
+    this.last.set(record.row, record.outcome);
+    if (record.outcome === "conflated" && record.into !== undefined) this.into.set(record.row, record.into);
+    else this.into.delete(record.row);
+  }
+
+  end(): void {
+    // Nothing held back: every line was handled as it came.
+  }
 }
 
 function parseRecord(line: string): { row: number; outcome: OutcomeKind; into?: number } | undefined {

@@ -21,7 +21,7 @@ import { CliError, EXIT } from "../exit-codes.js";
 import { checkKnownFields } from "../field-check.js";
 import type { InputFormat, InputRow } from "../input.js";
 import { type InputSource, openInput } from "../input-source.js";
-import { type Outcome, type OutcomeKind, outcomeOf } from "../outcome.js";
+import { FINAL_OUTCOMES, type Outcome, type OutcomeKind, outcomeOf } from "../outcome.js";
 import { Progress } from "../progress.js";
 import { ReportWriter } from "../report-writer.js";
 import { readResumeReport } from "../resume-report.js";
@@ -145,9 +145,8 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
     report,
     tally,
     skip: resumed?.final,
-    // A real run leaves the frame size to contribute() (its ValidationError is the same "invalid" outcome): the
-    // full check builds each post's JSON, which a real run then builds again.
-    check: dryRun ? (row) => rowProblem(row, service, maxFrameBytes) : quickRowProblem,
+    // A real run's oversized post is refused by contribute() (ValidationError: the same "invalid" outcome).
+    check: dryRun ? (row) => rowProblem(row, { service, maxFrameBytes }) : (row) => rowProblem(row),
     say,
     conflate: flags.conflate === true,
   });
@@ -210,21 +209,20 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
   process.exitCode = interrupted ? EXIT.interrupted : tally.exitCode();
 }
 
-/** Checks a parsed row's RIC and fields (not its size) and against the field table: before a real send. */
-function quickRowProblem(row: GoodRow): string | undefined {
+/**
+ * Checks a parsed row against the field table and as `contribute()` would: its RIC and fields, and with `size`
+ * (`--dry-run`) that it fits in one frame; a real run leaves the size to `contribute()` itself, since checking it
+ * here builds each post's JSON a second time.
+ */
+function rowProblem(row: GoodRow, size?: { service: string | undefined; maxFrameBytes: number }): string | undefined {
   try {
-    validateRic(row.ric);
-    normalizeFields(row.fields);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return checkKnownFields(row.fields);
-}
-
-/** Checks a parsed row as `contribute()` would (RIC, fields, frame size) and against the field table. */
-function rowProblem(row: GoodRow, service: string | undefined, maxFrameBytes: number): string | undefined {
-  try {
-    checkPost(row.ric, row.fields, { maxFrameBytes, ...(service === undefined ? {} : { service }) });
+    if (size === undefined) {
+      validateRic(row.ric);
+      normalizeFields(row.fields);
+    } else {
+      const { service, maxFrameBytes } = size;
+      checkPost(row.ric, row.fields, { maxFrameBytes, ...(service === undefined ? {} : { service }) });
+    }
   } catch (error) {
     return (error as Error).message;
   }
@@ -253,8 +251,11 @@ function printResumeHint(
   report: ReportWriter,
   say: (line: string) => void,
 ): void {
-  const counts = tally.outcomes;
-  const open = (counts["not-sent"] ?? 0) + (counts.unknown ?? 0) + (counts.timeout ?? 0) + (counts.failed ?? 0);
+  // The rows --resume would send again: any outcome but a final one (a merged row follows the row it went into).
+  let open = 0;
+  for (const [kind, count] of Object.entries(tally.outcomes) as [OutcomeKind, number][]) {
+    if (!FINAL_OUTCOMES.has(kind) && kind !== "conflated") open += count;
+  }
   if (open === 0) return;
   if (reportPath === undefined || report.toStdout) {
     say(`rcc: ${open} rows have no final outcome; run with --report FILE to be able to send only those later`);

@@ -257,8 +257,7 @@ export class PostPipeline implements SessionPipeline {
   dropQueued(makeError: (entry: PostEntry) => Error): number {
     const dropped = this.#queue.clear();
     for (const entry of dropped) rejectPost(entry, makeError(entry));
-    if (this.#queueSweep !== undefined) this.#deps.clock.clearTimeout(this.#queueSweep);
-    this.#queueSweep = undefined;
+    this.#stopQueueSweep();
     this.#afterSettle();
     return dropped.length;
   }
@@ -270,8 +269,7 @@ export class PostPipeline implements SessionPipeline {
     this.#flushes.cancelWait();
     for (const entry of [...this.#tracker.takeAll(), ...this.#queue.clear()]) rejectPost(entry, makeError(entry));
     this.#tracker.stop();
-    if (this.#queueSweep !== undefined) this.#deps.clock.clearTimeout(this.#queueSweep);
-    this.#queueSweep = undefined;
+    this.#stopQueueSweep();
     this.#resend.reset();
     this.#drained.check();
   }
@@ -311,6 +309,11 @@ export class PostPipeline implements SessionPipeline {
       this.#armQueueSweep();
       this.#scheduleFlush();
     }
+  }
+
+  #stopQueueSweep(): void {
+    if (this.#queueSweep !== undefined) this.#deps.clock.clearTimeout(this.#queueSweep);
+    this.#queueSweep = undefined;
   }
 
   #armQueueSweep(): void {
