@@ -18,6 +18,7 @@ export type {
   SessionOptions,
   PipelineOptions,
   PostStreamMode,
+  AckTimeoutStart,
   TlsOptions,
   PemInput,
   FrameDirection,

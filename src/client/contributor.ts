@@ -124,7 +124,8 @@ export class Contributor extends EventEmitter<ContributorEvents> {
    * Contributes `fields` to `ric` (a Post with Ack: off-stream, §2.8, or on the RIC's item stream with
    * `postMode: "on-stream"`, §4A.6). Settles exactly once: resolves with the Ack; rejects with
    * ValidationError (nothing sent), QueueFullError (`{ wait: false }` and the queue is full), NakError,
-   * ContentError, AckTimeoutError (not settled within `ackTimeoutMs` of being accepted, sent or still queued),
+   * ContentError, AckTimeoutError (not settled within `ackTimeoutMs` of being accepted, sent or still queued; of
+   * being sent with `ackTimeoutFrom: "sent"`),
    * ConnectionLostError (`resendInFlight: false`), SupersededError (the link
    * dropped before its Ack and newer acknowledged posts to the RIC carried all its fields, so it was not re-sent),
    * ItemStreamError (on-stream: the RIC's stream was refused) or SessionClosedError (closed first: its `sent`

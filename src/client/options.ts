@@ -18,7 +18,12 @@ export {
   type SessionOptions,
   type TlsOptions,
 } from "./connection/session-options.js";
-export { DEFAULT_PIPELINE_OPTIONS, type PipelineOptions, type PostStreamMode } from "./posting/pipeline-options.js";
+export {
+  type AckTimeoutStart,
+  DEFAULT_PIPELINE_OPTIONS,
+  type PipelineOptions,
+  type PostStreamMode,
+} from "./posting/pipeline-options.js";
 
 /** Injectable collaborators, for tests and embedding. */
 export interface ContributorDeps {

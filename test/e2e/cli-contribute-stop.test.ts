@@ -216,7 +216,7 @@ describe("rcc contribute through a server restart", () => {
     const grantsBefore = sim.state.counters.tokensIssued;
     await sim.startListener(0);
     const result = await run.exited;
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(sim.state.counters.tokensIssued).toBeGreaterThan(grantsBefore);
     expect(sim.state.counters.loginRejections).toBeGreaterThanOrEqual(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ rows: 1_000, acked: 1_000, failed: 0, notSent: 0 });
@@ -224,6 +224,21 @@ describe("rcc contribute through a server restart", () => {
     expectEveryRowOnce(lines, 1_000);
     expect(countBy(lines)).toEqual({ ack: 1_000 });
   }, 60_000);
+});
+
+describe("rcc contribute at a low rate limit", () => {
+  it("--ack-timeout starts when a row is sent: 600 rows at 200 msg/s with a 1 s Ack timeout are all acked (3 s of queue, no row timed out unsent)", async () => {
+    const sim = await simulator(200);
+    const input = csvFile("slow.csv", 600);
+    const report = `${files.dir}/slow.ndjson`;
+    const result = await runCli(
+      ["contribute", input, ...simFlags(sim), "--ack-timeout", "1000", "--report", report, "--json"],
+      { env: simEnv(sim), timeoutMs: 30_000 },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ rows: 600, acked: 600, timeouts: 0 });
+    expect(countBy(reportLines(report))).toEqual({ ack: 600 });
+  }, 40_000);
 });
 
 describe("rcc contribute, failures a user must see", () => {

@@ -131,14 +131,14 @@ describe("rcc simulate", () => {
 
   it("logs readable lines on a terminal, and JSON lines with --log-format json there", async () => {
     const pretty = spawnCliInTerminal(["simulate"], { timeoutMs: 30_000 });
-    await pretty.waitFor(/simulator started/);
+    await pretty.waitFor(/RCC simulator ready/); // Ctrl+C before it is the shell's usual 130
     expect(pretty.stdout).toMatch(/^\d\d:\d\d:\d\d INFO {2}simulator started authUrl=http:\/\/127\.0\.0\.1:\d+\//m);
     expect(pretty.stdout).not.toContain('"level":');
     pretty.child.stdin?.write("\x03"); // Ctrl+C on the terminal
     expect((await pretty.exited).code).toBe(0);
 
     const json = spawnCliInTerminal(["simulate", "--log-format", "json"], { timeoutMs: 30_000 });
-    await json.waitFor(/simulator started/);
+    await json.waitFor(/RCC simulator ready/);
     const started = json.stdout.split(/\r?\n/).find((line) => line.includes("simulator started")) ?? "";
     expect(JSON.parse(started)).toMatchObject({ level: 30, name: "rcc-sim", msg: "simulator started" });
     json.child.stdin?.write("\x03");
@@ -147,13 +147,15 @@ describe("rcc simulate", () => {
 
   it("logs JSON lines when stderr is not a terminal, and follows RCC_LOG_FORMAT", async () => {
     const piped = spawnCli(["simulate"], { timeoutMs: 30_000 });
-    await piped.waitFor(/simulator started/);
+    await piped.waitFor(/RCC simulator ready/);
+    await piped.waitFor(/simulator started/); // stderr: its own pipe
     const line = piped.stderr.split("\n").find((text) => text.includes("simulator started")) ?? "";
     expect(JSON.parse(line)).toMatchObject({ level: 30, msg: "simulator started" });
     piped.child.kill("SIGINT");
     expect((await piped.exited).code).toBe(0);
 
     const env = spawnCli(["simulate"], { env: { RCC_LOG_FORMAT: "pretty" }, timeoutMs: 30_000 });
+    await env.waitFor(/RCC simulator ready/);
     await env.waitFor(/simulator started/);
     expect(env.stderr).toMatch(/^\d\d:\d\d:\d\d INFO {2}simulator started /m);
     env.child.kill("SIGINT");

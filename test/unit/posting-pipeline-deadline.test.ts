@@ -60,3 +60,36 @@ describe("PostPipeline Ack timeout from acceptance", () => {
     expect(await waiting).toBeInstanceOf(AckTimeoutError);
   });
 });
+
+describe('PostPipeline Ack timeout from sending (ackTimeoutFrom: "sent")', () => {
+  test("a post queued far longer than ackTimeoutMs is still sent, and times out only ackTimeoutMs after its sending", async () => {
+    const clock = new ManualClock(0);
+    let room = 0;
+    const written: unknown[] = [];
+    const sink: PostSink = { ...closedSink, postCapacity: () => room, sendPosts: (frame) => void written.push(frame) };
+    const posts = new PostPipeline(resolvePipelineOptions({ ackTimeoutMs: 1000, ackTimeoutFrom: "sent" }), {
+      clock,
+      log: silentLogger,
+      sink,
+      onNak: () => undefined,
+    });
+    const outcome = posts.submit("TRCCTEST01", { BID: 1 }).catch((error: unknown) => error);
+    clock.advance(5000); // five timeouts' worth of waiting for room: not an outcome
+    expect(posts.queued).toBe(1);
+    expect(clock.pendingTimers).toBeLessThanOrEqual(1); // no queue sweep kept running for it
+    room = 10;
+    posts.onReady();
+    clock.runImmediates(); // the flush
+    expect([posts.queued, posts.inFlight, written.length]).toEqual([0, 1, 1]);
+    clock.advance(900);
+    expect(posts.inFlight).toBe(1); // 900 ms after sending
+    clock.advance(200);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(AckTimeoutError);
+    expect(error).toMatchObject({ sent: true, timeoutMs: 1000, ric: "TRCCTEST01" });
+  });
+
+  test("an unknown ackTimeoutFrom is refused by name", () => {
+    expect(() => resolvePipelineOptions({ ackTimeoutFrom: "queued" as "sent" })).toThrow(/ackTimeoutFrom/);
+  });
+});

@@ -120,6 +120,9 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
     ? undefined
     : buildContributor(connection, {
         ackTimeoutMs: flags.ackTimeout,
+        // A row waits its turn in the queue (behind the rate limit, through a reconnect) as long as it takes;
+        // its Ack timeout starts when it is written. MAX_OUTSTANDING and --reconnect-for bound the waiting.
+        ackTimeoutFrom: "sent",
         conflate: flags.conflate === true,
         // Bounded by time, not by a count: a few seconds of server restart must not end a long run.
         backoff: { maxAttempts: Number.POSITIVE_INFINITY },

@@ -38,7 +38,12 @@ export function registerContribute(program: Command): void {
     )
     .option("--dry-run", "check every row as a real run does (RIC, fields, frame size) without connecting")
     .option("--conflate", "merge queued updates to the same RIC (later fields win) before sending")
-    .option("--ack-timeout <ms>", "how long to wait for each Ack", positiveIntOption("--ack-timeout"), 15_000)
+    .option(
+      "--ack-timeout <ms>",
+      "how long to wait for each Ack once its row is sent",
+      positiveIntOption("--ack-timeout"),
+      15_000,
+    )
     .option(
       "--drain-timeout <ms>",
       "on Ctrl+C (or SIGTERM/SIGHUP), how long to wait for the Acks of posts already sent",

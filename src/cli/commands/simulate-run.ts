@@ -161,6 +161,22 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
     throw error;
   }
 
+  // Ctrl+C from the moment the ready line can be seen (not only a turn later) stops the simulator cleanly.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      offClosed();
+      void sim
+        .close()
+        .then(() => (caFile?.temporary === true ? rm(caFile.path, { force: true }) : undefined))
+        .then(resolve);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    const offClosed = onOutputClosed(stop);
+  });
+
   if (flags.json) {
     process.stdout.write(
       `${JSON.stringify({ authUrl: sim.authUrl, wsUrls: sim.wsUrls, adminUrl: sim.adminUrl, dashboardUrl: sim.dashboardUrl, accounts: sim.accounts, ...(sim.certificate === undefined ? {} : { certificate: sim.certificate }), ...(caFile === undefined ? {} : { certificateFile: caFile.path }) })}\n`,
@@ -189,20 +205,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
     process.stdout.write(`${lines.join("\n")}\n`);
   }
 
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      offClosed();
-      void sim
-        .close()
-        .then(() => (caFile?.temporary === true ? rm(caFile.path, { force: true }) : undefined))
-        .then(resolve);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    const offClosed = onOutputClosed(stop);
-  });
+  await stopped;
 }
 
 /**

@@ -1,18 +1,23 @@
 /**
  * Posts in flight, keyed by PostID (their promises settle in post-entry.ts, exactly once). Ack
- * timeouts come from a coarse periodic sweep, not one timer per post. A post's time runs from its
+ * timeouts come from a coarse periodic sweep, not one timer per post. By default a post's time runs from its
  * acceptance by `contribute()`, not from its sending, so that time spent unsent (held by the rate governor,
  * `maxInFlight` or a reconnect) counts too; the queue sends in acceptance order, so entries here are in
- * acceptance order as well, and a sweep stops at the first post that is still within its time.
+ * acceptance order as well, and a sweep stops at the first post that is still within its time. With
+ * `from: "sent"` the time runs from the latest sending; entries are added as they are sent, so they are in
+ * that order too and the same early stop holds.
  */
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { PostEntry } from "./post-entry.js";
+import type { AckTimeoutStart } from "./pipeline-options.js";
 
 /** Options of {@link AckTracker}. */
 export interface AckTrackerOptions {
   clock: Clock;
   /** A post not settled this long after its acceptance (`acceptedAtMs`) times out, milliseconds (the pipeline's `ackTimeoutMs`). */
   ackTimeoutMs: number;
+  /** Whether the time runs from `acceptedAtMs` or `sentAtMs` (the pipeline's `ackTimeoutFrom`). @default "accepted" */
+  from?: AckTimeoutStart;
   /** Period of the timeout sweep, milliseconds. @default ackTimeoutMs / 10, clamped to 1–1000 */
   sweepIntervalMs?: number;
   /** Called once per post that timed out (already removed from the tracker). */
@@ -23,6 +28,7 @@ export interface AckTrackerOptions {
 export class AckTracker {
   readonly #clock: Clock;
   readonly #ackTimeoutMs: number;
+  readonly #fromSent: boolean;
   readonly #sweepIntervalMs: number;
   readonly #onTimeout: (entry: PostEntry) => void;
   readonly #byPostId = new Map<number, PostEntry>();
@@ -31,6 +37,7 @@ export class AckTracker {
   constructor(options: AckTrackerOptions) {
     this.#clock = options.clock;
     this.#ackTimeoutMs = options.ackTimeoutMs;
+    this.#fromSent = options.from === "sent";
     this.#sweepIntervalMs = options.sweepIntervalMs ?? Math.min(1000, Math.max(1, options.ackTimeoutMs / 10));
     this.#onTimeout = options.onTimeout;
   }
@@ -73,14 +80,16 @@ export class AckTracker {
   }
 
   /**
-   * Times out every post accepted `ackTimeoutMs` or more before `nowMs`. @returns how many timed out.
+   * Times out every post accepted (or, with `from: "sent"`, sent) `ackTimeoutMs` or more before `nowMs`.
+   * @returns how many timed out.
    * Called by the sweep timer; public so tests can drive it.
    */
   sweep(nowMs: number = this.#clock.monotonic()): number {
     const deadline = nowMs - this.#ackTimeoutMs;
     const expired: PostEntry[] = [];
     for (const entry of this.#byPostId.values()) {
-      if (entry.acceptedAtMs > deadline) break; // acceptance order: everything after is younger
+      // Acceptance (or sending) order: everything after is younger.
+      if ((this.#fromSent ? entry.sentAtMs : entry.acceptedAtMs) > deadline) break;
       expired.push(entry);
     }
     for (const entry of expired) {

@@ -23,6 +23,9 @@ import {
 /** Where posts ride: on the login stream with a Key, or on an item stream per RIC (§2.8, §4A.6). */
 export type PostStreamMode = "off-stream" | "on-stream";
 
+/** Where a post's Ack timeout starts (see {@link PipelineOptions.ackTimeoutFrom}). */
+export type AckTimeoutStart = "accepted" | "sent";
+
 /**
  * Options of the post pipeline (batching, acks, backpressure). Each default is the field of
  * {@link DEFAULT_PIPELINE_OPTIONS} named in its `@default`.
@@ -34,10 +37,20 @@ export interface PipelineOptions {
    * A post not settled this long after `contribute()` accepted it rejects with `AckTimeoutError`, milliseconds
    * (checked every tenth of it, at most every second). The time runs whether the post was sent or is still
    * queued (held by the rate limit, `maxInFlight` or a reconnect; then `sent: false`), and across re-sends.
-   * A caller waiting for room in a full queue is accepted when it gets in; its time starts then.
+   * A caller waiting for room in a full queue is accepted when it gets in; its time starts then. With
+   * `ackTimeoutFrom: "sent"` it runs from the post's (latest) sending instead.
    * @default DEFAULT_PIPELINE_OPTIONS.ackTimeoutMs
    */
   ackTimeoutMs?: number;
+  /**
+   * Where `ackTimeoutMs` starts. `"accepted"`: when `contribute()` accepted the post, so every call settles
+   * within `ackTimeoutMs` whatever the connection does. `"sent"`: when the post was written (again at each
+   * re-send), so a post waiting in the queue — behind the rate limit or through a reconnect — never times
+   * out there; for a caller that bounds its own backlog and outage (as `rcc contribute` does with
+   * `--reconnect-for`), where a long queue at a low rate limit must not turn into timeouts of posts never sent.
+   * @default DEFAULT_PIPELINE_OPTIONS.ackTimeoutFrom
+   */
+  ackTimeoutFrom?: AckTimeoutStart;
   /** Posts sent and awaiting an Ack, at most. @default DEFAULT_PIPELINE_OPTIONS.maxInFlight */
   maxInFlight?: number;
   /**
@@ -88,6 +101,7 @@ export const DEFAULT_PIPELINE_OPTIONS = Object.freeze({
   // The protocol's own constants (§3.1, §2.2), not copies of them.
   service: RCC_SERVICE,
   ackTimeoutMs: 15_000,
+  ackTimeoutFrom: "accepted",
   maxInFlight: 1000,
   maxQueued: 10_000,
   maxFrameBytes: DEFAULT_MAX_MESSAGE_BYTES,
@@ -108,6 +122,7 @@ const pipelineSpec: Spec = {
     defaults.service,
   ),
   ackTimeoutMs: withDefault(positiveInt, defaults.ackTimeoutMs),
+  ackTimeoutFrom: withDefault(oneOf(["accepted", "sent"] satisfies AckTimeoutStart[]), defaults.ackTimeoutFrom),
   maxInFlight: withDefault(positiveInt, defaults.maxInFlight),
   maxQueued: withDefault(positiveInt, defaults.maxQueued),
   maxFrameBytes: withDefault(num({ int: true, min: 256 }), defaults.maxFrameBytes),

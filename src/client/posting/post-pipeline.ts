@@ -10,7 +10,8 @@
  * `ackTimeoutMs` runs from a post's acceptance into the queue, so a post settles within it (plus the sweep
  * period) whether it was sent or not: a server that keeps the rate window full, or never answers, cannot
  * keep a `contribute()` pending. A caller waiting for room in a full queue is not accepted yet; its time
- * starts when it gets in (and the queue drains within `ackTimeoutMs` whatever the server does).
+ * starts when it gets in (and the queue drains within `ackTimeoutMs` whatever the server does). With
+ * `ackTimeoutFrom: "sent"` queued posts never expire and the time runs from each sending instead.
  */
 import { redactSecrets } from "../../util/logger.js";
 import { type Ack, type PostEntry, rejectPost, settleFromAck } from "./post-entry.js";
@@ -109,6 +110,7 @@ export class PostPipeline implements SessionPipeline {
     this.#tracker = new AckTracker({
       clock: deps.clock,
       ackTimeoutMs: options.ackTimeoutMs,
+      from: options.ackTimeoutFrom,
       sweepIntervalMs: this.#sweepIntervalMs,
       onTimeout: (entry) => {
         this.counters.ackTimeouts += 1;
@@ -317,6 +319,7 @@ export class PostPipeline implements SessionPipeline {
   }
 
   #armQueueSweep(): void {
+    if (this.#options.ackTimeoutFrom === "sent") return; // nothing in the queue can expire
     this.#queueSweep ??= this.#deps.clock
       .setTimeout(() => {
         this.#queueSweep = undefined;
@@ -328,6 +331,7 @@ export class PostPipeline implements SessionPipeline {
 
   /** Rejects the queued posts accepted `ackTimeoutMs` or more before `nowMs` with AckTimeoutError. */
   #expireQueued(nowMs: number): void {
+    if (this.#options.ackTimeoutFrom === "sent") return; // a queued post's time has not started
     const expired = this.#queue.expire(nowMs - this.#options.ackTimeoutMs);
     if (expired.length === 0) return;
     for (const entry of expired) {
