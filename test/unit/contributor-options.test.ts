@@ -85,6 +85,7 @@ describe("pipeline options", () => {
     expect(resolved).toEqual({
       service: "DDS_TRCE",
       ackTimeoutMs: 15_000,
+      ackTimeoutFrom: "accepted",
       maxInFlight: 1000,
       maxQueued: 10_000,
       maxFrameBytes: 61_440,
