@@ -12,8 +12,10 @@
  *   src/client/consumer/             item streams: may use connection and auth, not posting
  *   src/client/*.ts                  the Contributor, its options, the status stream: any client folder
  *   src/simulator/                   util and protocol only: it shares the wire format, not the client
- *   src/cli/                         only the entries (src/index.ts, src/simulator/index.ts, src/internal.ts)
- * src/index.ts and src/internal.ts are entries: nothing in src imports them but the CLI.
+ *   src/gateway/                     the client through its entries only (src/index.ts, src/internal.ts)
+ *   src/cli/                         only the entries (src/index.ts, src/simulator/index.ts, src/internal.ts,
+ *                                    src/gateway/index.ts)
+ * src/index.ts and src/internal.ts are entries: nothing in src imports them but the CLI and the gateway.
  */
 
 /** Paths below a layer, as a regular expression alternation of path prefixes. */
@@ -83,16 +85,22 @@ export default {
       `${BASE}|^src/simulator/`,
     ),
     layer(
+      "gateway",
+      "The gateway is a sibling product part: it uses the client through src/index.ts and src/internal.ts only.",
+      "^src/gateway/",
+      "^src/gateway/|^src/(index|internal)[.]ts$",
+    ),
+    layer(
       "cli",
-      "The CLI uses the library through its entries only: src/index.ts, src/simulator/index.ts, src/internal.ts.",
+      "The CLI uses the library through its entries only: src/index.ts, src/simulator/index.ts, src/internal.ts, src/gateway/index.ts.",
       "^src/cli/",
-      "^src/cli/|^src/(index|internal|simulator/index)[.]ts$",
+      "^src/cli/|^src/(index|internal|simulator/index|gateway/index)[.]ts$",
     ),
     {
       name: "entries-are-entries",
-      comment: "src/index.ts and src/internal.ts are entries: only the CLI imports them.",
+      comment: "src/index.ts and src/internal.ts are entries: only the CLI and the gateway import them.",
       severity: "error",
-      from: { path: "^src/", pathNot: "^src/cli/" },
+      from: { path: "^src/", pathNot: "^src/(cli|gateway)/" },
       to: { path: "^src/(index|internal)[.]ts$" },
     },
     {

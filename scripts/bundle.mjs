@@ -21,32 +21,45 @@ const retired = join(root, `dist.retired-${process.pid}`);
 
 /** The package entries (package.json `exports`), the CLI's internal entry and the CLI itself (bin/rcc.js). */
 // src/cli/main.ts stays at dist/cli/main.js, so its `../../package.json` holds in both trees.
-const ENTRY_POINTS = ["src/index.ts", "src/simulator/index.ts", "src/internal.ts", "src/cli/main.ts"];
+const ENTRY_POINTS = [
+  "src/index.ts",
+  "src/simulator/index.ts",
+  "src/gateway/index.ts",
+  "src/internal.ts",
+  "src/cli/main.ts",
+];
 
 rmSync(staging, { recursive: true, force: true });
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: ENTRY_POINTS,
-  outbase: "src",
-  outdir: staging,
-  bundle: true,
-  splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  packages: "external",
-  chunkNames: "chunks/[name]-[hash]",
-  sourcemap: true,
-  logLevel: "warning",
-  metafile: true,
-});
-const files = Object.keys(result.metafile.outputs).filter((path) => path.endsWith(".js"));
-// The dashboard's files sit beside the bundle: the simulator serves them from dist/simulator/dashboard/public.
-cpSync(join(root, "src/simulator/dashboard/public"), join(staging, "simulator/dashboard/public"), { recursive: true });
-if (existsSync(dist)) copyDeclarations(dist, staging);
-if (existsSync(dist)) renameSync(dist, retired);
-renameSync(staging, dist);
-rmSync(retired, { recursive: true, force: true });
+let files;
+try {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ENTRY_POINTS,
+    outbase: "src",
+    outdir: staging,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    chunkNames: "chunks/[name]-[hash]",
+    sourcemap: true,
+    logLevel: "warning",
+    metafile: true,
+  });
+  files = Object.keys(result.metafile.outputs).filter((path) => path.endsWith(".js"));
+  // The dashboard's files sit beside the bundle: the simulator serves them from dist/simulator/dashboard/public.
+  cpSync(join(root, "src/simulator/dashboard/public"), join(staging, "simulator/dashboard/public"), { recursive: true });
+  cpSync(join(root, "src/gateway/status/public"), join(staging, "gateway/status/public"), { recursive: true });
+  if (existsSync(dist)) copyDeclarations(dist, staging);
+  if (existsSync(dist)) renameSync(dist, retired);
+  renameSync(staging, dist);
+  rmSync(retired, { recursive: true, force: true });
+} catch (error) {
+  rmSync(staging, { recursive: true, force: true }); // a failed build leaves no half-made folder behind
+  throw error;
+}
 process.stdout.write(`bundled ${ENTRY_POINTS.length} entries into ${files.length} modules under ${dist}\n`);
 
 /** Copies the `.d.ts` files of `from` into `to`, keeping their folders. */

@@ -112,17 +112,7 @@ export async function resolveConnection(
     process.stderr.write(`${commandLineSecretWarning("--password", "--password-file or RCC_PASSWORD")}\n`);
   }
   for (const warning of settings.warnings) process.stderr.write(`${warning}\n`);
-  let ca: string | undefined;
-  if (settings.ca !== undefined) {
-    try {
-      ca = await readFile(settings.ca, "utf8");
-    } catch (error) {
-      throw new CliError(
-        `cannot read the CA file '${settings.ca}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-        EXIT.usage,
-      );
-    }
-  }
+  const ca = settings.ca === undefined ? undefined : await readCaFile(settings.ca);
   if (options.needCredentials && settings.loginName === undefined) {
     const missing: string[] = [];
     if (settings.user === undefined) missing.push("--user (or RCC_USER)");
@@ -131,6 +121,20 @@ export async function resolveConnection(
     await ensurePassword(settings);
   }
   return { settings, log, ...(ca === undefined ? {} : { ca }) };
+}
+
+/**
+ * Reads a PEM file of extra trusted CAs (`--ca`, `ca` in a config file).
+ * @param where what named it, prefixed to the message: "account 'x' of --config 'y'". @default none
+ * @throws CliError (exit 1) when it cannot be read.
+ */
+export async function readCaFile(path: string, where?: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    const message = `cannot read the CA file '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`;
+    throw new CliError(where === undefined ? message : `${where}: ${message}`, EXIT.usage);
+  }
 }
 
 /** The token-manager settings of a token login: credentials, endpoint, and 3 tries 500 ms apart per grant. */
@@ -147,15 +151,19 @@ function tokenFields(settings: Settings) {
 }
 
 /**
- * Builds a contributor from resolved settings: a user-name Login when `loginName` is set (the token settings
+ * The contributor options of resolved settings: a user-name Login when `loginName` is set (the token settings
  * are then ignored), else a token login for `user`; posts off-stream or on-stream as `postMode` says.
+ * @throws CliError (exit 1) when no endpoint is set.
  */
-export function buildContributor(connection: ResolvedConnection, extra: Partial<ContributorOptions> = {}): Contributor {
+export function contributorOptions(
+  connection: ResolvedConnection,
+  extra: Partial<ContributorOptions> = {},
+): ContributorOptions {
   const { settings, log, ca } = connection;
   if (settings.urls.length === 0)
     throw new CliError("missing --url (or RCC_URLS): the RCC WebSocket endpoint(s)", EXIT.usage);
   const auth = settings.loginName === undefined ? tokenFields(settings) : { auth: { userName: settings.loginName } };
-  return new Contributor({
+  return {
     urls: settings.urls,
     ...auth,
     postMode: settings.postMode,
@@ -166,7 +174,12 @@ export function buildContributor(connection: ResolvedConnection, extra: Partial<
     log,
     ...traceOption(settings),
     ...extra,
-  });
+  };
+}
+
+/** Builds a contributor from resolved settings (see {@link contributorOptions}). */
+export function buildContributor(connection: ResolvedConnection, extra: Partial<ContributorOptions> = {}): Contributor {
+  return new Contributor(contributorOptions(connection, extra));
 }
 
 /**

@@ -43,6 +43,13 @@ export interface ConnectionOptionGroups {
   webSocket?: boolean;
   /** `--post-mode`: off-stream or on-stream posts (commands that post). @default false */
   postMode?: boolean;
+  /**
+   * `--hostname`, `--port` and `--scheme`, the tutorial's way to name the endpoint. `false` (`rcc gateway`, whose
+   * `--port` is its own HTTP port): the endpoint is given with `--url` only. @default true
+   */
+  endpointParts?: boolean;
+  /** `--config`, the JSON file of connection settings. `false`: the command has a `--config` of its own. @default true */
+  configFile?: boolean;
 }
 
 /**
@@ -88,31 +95,35 @@ export function addConnectionOptions(command: Command, groups: ConnectionOptionG
       "RCC WebSocket endpoint, wss://host/WebSocket; repeat for failover order (RCC_URLS, comma-separated)",
     ).argParser(collect),
   );
-  webSocketOption(
-    new Option(
-      "--hostname <host>",
-      "RCC host, as in LSEG's Python example: the endpoint is <scheme>://<host>[:<port>]/WebSocket; not with --url (RCC_HOSTNAME)",
-    ),
-  );
-  webSocketOption(
-    new Option("--port <port>", "port of --hostname, 1-65535 (RCC_PORT) (default: 443 for wss, 80 for ws)"),
-  );
-  webSocketOption(
-    new Option("--scheme <scheme>", "scheme of --hostname: wss (TLS) or ws (RCC_SCHEME) (default: wss)").choices(
-      SCHEMES,
-    ),
-  );
+  if (groups.endpointParts !== false) {
+    webSocketOption(
+      new Option(
+        "--hostname <host>",
+        "RCC host, as in LSEG's Python example: the endpoint is <scheme>://<host>[:<port>]/WebSocket; not with --url (RCC_HOSTNAME)",
+      ),
+    );
+    webSocketOption(
+      new Option("--port <port>", "port of --hostname, 1-65535 (RCC_PORT) (default: 443 for wss, 80 for ws)"),
+    );
+    webSocketOption(
+      new Option("--scheme <scheme>", "scheme of --hostname: wss (TLS) or ws (RCC_SCHEME) (default: wss)").choices(
+        SCHEMES,
+      ),
+    );
+  }
   webSocketOption(new Option("--app-id <id>", "Login ApplicationId (RCC_APP_ID) (default: 256)"));
   webSocketOption(
     new Option("--position <ip/host>", "Login Position; default: this machine's IP/hostname (RCC_POSITION)"),
   );
   webSocketOption(new Option("--service <name>", "service of the posts (RCC_SERVICE) (default: DDS_TRCE)"));
-  command
-    .option("--ca <file>", "PEM file of extra trusted certificate authorities (RCC_CA)")
-    .option(
+  command.option("--ca <file>", "PEM file of extra trusted certificate authorities (RCC_CA)");
+  if (groups.configFile !== false) {
+    command.option(
       "--config <file>",
       "JSON config file with the same keys; its relative file paths are from its own folder (RCC_CONFIG)",
-    )
+    );
+  }
+  command
     .option(
       "--connect-timeout <ms>",
       "give up when not connected (token, WebSocket handshake and Login together) within this many milliseconds (RCC_CONNECT_TIMEOUT) (default: 30000)",

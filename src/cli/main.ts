@@ -13,6 +13,7 @@ import { CliError, cliErrorCode, EXIT, EXIT_CODES_HELP } from "./exit-codes.js";
 import { registerContribute } from "./commands/contribute.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerPost } from "./commands/post.js";
+import { registerGateway } from "./commands/gateway.js";
 import { registerSimulate } from "./commands/simulate.js";
 import { registerToken } from "./commands/token.js";
 import { registerWatch } from "./commands/watch.js";
@@ -55,6 +56,7 @@ export function buildProgram(context: RunContext = {}): Command {
   registerToken(program);
   registerWatch(program);
   registerSimulate(program);
+  registerGateway(program);
   checkRequiredOptionsLast(program);
   for (const command of [program, ...program.commands]) prefixUsageErrors(command, context);
   program.hook("preAction", (_program, actionCommand) => {

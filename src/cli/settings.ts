@@ -274,20 +274,39 @@ async function readConfig(path: string): Promise<{ layer: Layer; warning?: strin
   } catch (error) {
     throw new CliError(`the config file '${path}' is not valid JSON: ${(error as Error).message}`, EXIT.usage);
   }
+  const layer = configLayer(value, `the config file '${path}'`);
+  const secret = ["password", "clientSecret"].some((key) => typeof layer[key as keyof Layer] === "string");
+  const warning = secret ? exposedFileWarning(path, mode, "config file (it holds a secret)") : undefined;
+  return warning === undefined ? { layer } : { layer, warning };
+}
+
+/**
+ * Checks an object of config-file keys (a config file's, or one account's in `rcc gateway --config`).
+ * @param where what holds it, for messages: "the config file 'x.json'".
+ * @throws CliError (exit 1) naming unknown keys.
+ */
+function configLayer(value: unknown, where: string): Layer {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new CliError(`the config file '${path}' must hold a JSON object`, EXIT.usage);
+    throw new CliError(`${where} must hold a JSON object`, EXIT.usage);
   }
   const unknown = Object.keys(value).filter((key) => !(CONFIG_KEYS as readonly string[]).includes(key));
   if (unknown.length > 0) {
     throw new CliError(
-      `the config file '${path}' has unknown keys: ${unknown.join(", ")} (known: ${CONFIG_KEYS.join(", ")})`,
+      `${where} has unknown keys: ${unknown.join(", ")} (known: ${CONFIG_KEYS.join(", ")})`,
       EXIT.usage,
     );
   }
-  const layer = value as Layer;
-  const secret = ["password", "clientSecret"].some((key) => typeof layer[key as keyof Layer] === "string");
-  const warning = secret ? exposedFileWarning(path, mode, "config file (it holds a secret)") : undefined;
-  return warning === undefined ? { layer } : { layer, warning };
+  return value;
+}
+
+/** Config-file keys given as an object rather than a file (one account of `rcc gateway --config`). */
+export interface PresetConfig {
+  /** The keys, as a config file holds them. */
+  keys: Record<string, unknown>;
+  /** The file they came from: relative paths in them are from its folder. */
+  file: string;
+  /** What holds them, for messages, e.g. "account 'desk' of the config file 'gw.json'". */
+  where: string;
 }
 
 function pick(layers: Layer[], key: (typeof CONFIG_KEYS)[number]): { value: unknown; layer: number } | undefined {
@@ -305,17 +324,27 @@ function asString(value: unknown, key: string): string | undefined {
 }
 
 /**
- * Resolves settings. The password is read from `passwordFile` when that wins; prompting is left to the caller
+ * Resolves settings (with `preset`, its keys stand in for the config file's). The password is read from
+ * `passwordFile` when that wins; prompting is left to the caller
  * (see {@link Settings.passwordSource}). File paths (`--config`, `passwordFile`, `ca`) have a leading `~`
  * expanded to `env.HOME` (else the OS's home directory); relative ones from the config file are taken from its
  * folder.
  */
-export async function resolveSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = process.env): Promise<Settings> {
+export async function resolveSettings(
+  flags: SettingsFlags,
+  env: NodeJS.ProcessEnv = process.env,
+  preset?: PresetConfig,
+): Promise<Settings> {
   const home = env.HOME === undefined || env.HOME === "" ? undefined : env.HOME;
-  const given = flags.config ?? env.RCC_CONFIG;
+  const given = preset?.file ?? flags.config ?? env.RCC_CONFIG;
   const file = given === undefined ? undefined : expandHome(given, home);
   const warnings: string[] = [];
-  const config = file === undefined ? { layer: {} } : await readConfig(file);
+  const config =
+    preset !== undefined
+      ? { layer: configLayer(preset.keys, preset.where) }
+      : file === undefined
+        ? { layer: {} }
+        : await readConfig(file);
   if (config.warning !== undefined) warnings.push(config.warning);
   const layers: Layer[] = [fromFlags(flags), fromEnv(env), config.layer];
   const sources = ["flag", "env", "config"] as const;

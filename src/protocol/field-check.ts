@@ -1,11 +1,11 @@
 /**
  * Checks values of well-known fields before anything is sent, so that "file row 17 has a non-numeric BID" is
  * reported locally as a row-level error instead of reaching the server and coming back as a content Error.
- * Uses the simulator's field table (src/simulator/rcc/field-table.ts) — common RDMFieldDictionary
- * acronyms only; fields it does not know are left to the server.
+ * Uses the field table the simulator serves too (field-table.ts) — common RDMFieldDictionary acronyms only;
+ * fields it does not know are left to the server. The CLI and the gateway check each post with it.
  */
-import type { Fields } from "../index.js";
-import { BUILT_IN_FIELDS } from "../internal.js";
+import type { Fields } from "./messages.js";
+import { BUILT_IN_FIELDS } from "./field-table.js";
 
 /** Field types whose JSON form is a number (§2.12). */
 const NUMERIC_TYPES: ReadonlySet<string> = new Set(["real", "int", "uint", "enum"]);

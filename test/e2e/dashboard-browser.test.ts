@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, type Locator, type Page, chromium } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { launchChromium, recordPageProblems } from "../helpers/chromium.js";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { Contributor } from "../../src/index.js";
 import type { RunningSimulator } from "../../src/simulator/index.js";
@@ -36,8 +37,6 @@ declare function getComputedStyle(element: unknown): {
   outlineStyle: string;
 };
 
-/** Where Debian's `chromium` package installs the browser; override with RCC_CHROMIUM_PATH. */
-const CHROMIUM_PATH = process.env.RCC_CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("../../test-results/", import.meta.url));
 
 let browser: Browser | undefined;
@@ -46,28 +45,7 @@ let context: BrowserContext | undefined;
 let screenshots: string | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(
-      `Chromium is missing at ${CHROMIUM_PATH}; the dashboard's browser tests need Debian's chromium package: ` +
-        "run `apt-get update && apt-get install -y chromium` (or set RCC_CHROMIUM_PATH)",
-    );
-  }
-  // Playwright gives every launch a fresh, empty --user-data-dir of its own. The networking flags stop
-  // Chromium's background calls to Google, which this sandbox refuses.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium("the dashboard's browser tests");
 });
 
 afterAll(async () => {
@@ -103,16 +81,7 @@ async function openDashboard(
     reducedMotion: options.reducedMotion ?? "no-preference",
   });
   const page = await context.newPage();
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning") problems.push(`console: ${message.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("requestfailed", (request) => {
-    const reason = request.failure()?.errorText ?? "";
-    // ERR_ABORTED is the page's own stream being cut by a navigation or reload, not a failure.
-    if (!page.isClosed() && reason !== "net::ERR_ABORTED") problems.push(`request failed: ${request.url()} ${reason}`);
-  });
+  const problems = recordPageProblems(page);
   await page.goto(`${sim.dashboardUrl}${options.query ?? ""}`);
   await page.waitForSelector('body[data-snapshots="1"]', { timeout: 5000 });
   await page.waitForSelector('#link-status[data-state="live"]', { timeout: 5000 });

@@ -10,6 +10,8 @@ import { MessageWaiter } from "./message-waiter.js";
 interface SseEvent {
   type: string;
   data: any;
+  /** The event's `id:` line, if it had one. */
+  id?: string;
 }
 
 /** An open stream. */
@@ -89,14 +91,17 @@ function wrap(req: ClientRequest, res: IncomingMessage): SseStream {
       const frame = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       let type = "message";
+      let id: string | undefined;
       const data: string[] = [];
       for (const line of frame.split("\n")) {
         if (line.startsWith(":")) stream.comments.push(line.slice(1).trim());
         else if (line.startsWith("event: ")) type = line.slice(7);
         else if (line.startsWith("data: ")) data.push(line.slice(6));
         else if (line.startsWith("retry: ")) stream.retryMs = Number(line.slice(7));
+        else if (line.startsWith("id: ")) id = line.slice(4);
       }
-      if (data.length > 0) waiter.push({ type, data: JSON.parse(data.join("\n")) });
+      if (data.length > 0)
+        waiter.push({ type, data: JSON.parse(data.join("\n")), ...(id === undefined ? {} : { id }) });
     }
   });
   res.on("end", resolveEnded);

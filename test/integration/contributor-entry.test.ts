@@ -138,6 +138,7 @@ describe("the built package (dist/)", () => {
   it.each([
     ["dist/index.js", "src/index.ts"],
     ["dist/simulator/index.js", "src/simulator/index.ts"],
+    ["dist/gateway/index.js", "src/gateway/index.ts"],
     ["dist/internal.js", "src/internal.ts"],
   ])("%s exports exactly what %s does", async (built, source) => {
     const { exports: fromSource } = await importInChild(source);

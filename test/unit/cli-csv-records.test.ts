@@ -2,7 +2,7 @@ import { PassThrough, Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type CsvRecord, MAX_RECORD_LINES, readCsvRecords, splitCsvRecord } from "../../src/cli/csv-records.js";
-import { checkKnownFields } from "../../src/cli/field-check.js";
+import { checkKnownFields } from "../../src/protocol/field-check.js";
 
 async function collect(records: AsyncIterable<CsvRecord>): Promise<CsvRecord[]> {
   const out: CsvRecord[] = [];

@@ -13,12 +13,11 @@ import {
   systemClock,
   validateRic,
 } from "../../index.js";
-import { checkPost } from "../../internal.js";
+import { checkKnownFields, checkPost } from "../../internal.js";
 import { onOutputClosed } from "../closed-output.js";
 import { buildContributor, connectWithin, resolveConnection, toCliError } from "../connect.js";
 import { ContributeTally, formatSummary } from "../contribute-tally.js";
 import { CliError, EXIT } from "../exit-codes.js";
-import { checkKnownFields } from "../field-check.js";
 import type { InputFormat, InputRow } from "../input.js";
 import { type InputSource, openInput } from "../input-source.js";
 import { FINAL_OUTCOMES, type Outcome, type OutcomeKind, outcomeOf } from "../outcome.js";

@@ -1,9 +1,9 @@
 /** The work of `rcc post` (see post.ts). */
+import { checkKnownFields } from "../../internal.js";
 import type { Fields } from "../../index.js";
 import { onOutputClosed } from "../closed-output.js";
 import { buildContributor, connectWithin, resolveConnection, toCliError } from "../connect.js";
 import { CliError, EXIT } from "../exit-codes.js";
-import { checkKnownFields } from "../field-check.js";
 import { exitCodeForOutcomes, formatOutcome, outcomeOf } from "../outcome.js";
 import { jsonLine } from "../terminal-text.js";
 import { parseFieldArguments } from "../values.js";

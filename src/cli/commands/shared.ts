@@ -30,3 +30,6 @@ export function nonNegativeIntOption(flag: string): (raw: string) => number {
     return value;
   };
 }
+
+/** `rcc gateway`'s HTTP port when neither --port nor its config file names one. */
+export const DEFAULT_GATEWAY_PORT = 8787;

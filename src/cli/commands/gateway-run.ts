@@ -1,0 +1,223 @@
+/** The work of `rcc gateway` (see gateway.ts). */
+import { randomBytes } from "node:crypto";
+import { readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { ApiKeyConfig, RunningGateway } from "../../gateway/index.js";
+import type { RunningSimulator } from "../../simulator/index.js";
+import { contributorOptions, embeddedSimulator, resolveConnection } from "../connect.js";
+import type { ConnectionFlags } from "../connection-options.js";
+import { CliError, EXIT } from "../exit-codes.js";
+import { loadGatewayConfig } from "../gateway-config.js";
+import { createCliLogger } from "../logging.js";
+import { DEFAULT_GATEWAY_PORT } from "./shared.js";
+import { jsonLine, safeLine } from "../terminal-text.js";
+
+/** Flags of `rcc gateway`. */
+export interface GatewayFlags extends Omit<ConnectionFlags, "port" | "hostname" | "scheme" | "config"> {
+  config?: string;
+  outbox?: string;
+  host?: string;
+  port?: number;
+  rics: string;
+  apiKeyFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  shutdownTimeout: number;
+}
+
+/** The single account's name when it comes from flags. */
+const ACCOUNT_NAME = "default";
+
+/** Whether an RCC target was given (flags or environment): then no embedded simulator. */
+function hasExplicitTarget(flags: GatewayFlags, env: NodeJS.ProcessEnv): boolean {
+  const given = [flags.user, flags.url, flags.authUrl, flags.env, flags.loginName];
+  given.push(env.RCC_USER, env.RCC_URLS, env.RCC_AUTH_URL, env.RCC_ENV, env.RCC_LOGIN_NAME);
+  return given.some((value) => value !== undefined && value !== "");
+}
+
+/** Reads `--api-key-file`. @throws CliError (exit 1) naming what is wrong with it. */
+async function readApiKeys(path: string): Promise<ApiKeyConfig[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new CliError(
+      `cannot read --api-key-file '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      EXIT.usage,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`--api-key-file '${path}' is not valid JSON: ${(error as Error).message}`, EXIT.usage);
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    throw new CliError(`--api-key-file '${path}' must hold a non-empty JSON array of keys`, EXIT.usage);
+  }
+  return parsed.map((entry: unknown, index) => {
+    const key = entry as Partial<ApiKeyConfig> | null;
+    if (typeof key !== "object" || key === null || typeof key.name !== "string" || typeof key.sha256 !== "string") {
+      throw new CliError(`--api-key-file '${path}': key ${index + 1} needs "name" and "sha256" strings`, EXIT.usage);
+    }
+    for (const list of ["accounts", "rics"] as const) {
+      const value = key[list];
+      if (value !== undefined && (!Array.isArray(value) || !value.every((item) => typeof item === "string"))) {
+        throw new CliError(
+          `--api-key-file '${path}': key ${index + 1}'s "${list}" must be an array of strings`,
+          EXIT.usage,
+        );
+      }
+    }
+    return key as ApiKeyConfig;
+  });
+}
+
+async function readPem(flag: string, path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw new CliError(
+      `cannot read ${flag} '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      EXIT.usage,
+    );
+  }
+}
+
+/** Runs the gateway until a signal; sets `process.exitCode`. */
+export async function runGateway(flags: GatewayFlags): Promise<void> {
+  if (flags.port !== undefined && flags.port > 65_535)
+    throw new CliError(`--port must be 0–65535, got ${flags.port}`, EXIT.usage);
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
+    throw new CliError("--tls-cert and --tls-key go together", EXIT.usage);
+  }
+  const explicit = flags.config !== undefined || hasExplicitTarget(flags, process.env);
+  // --port is the HTTP API's here: the RCC endpoint comes from --url only (and --config is not a settings file).
+  const { port: _httpPort, config: _gatewayConfig, ...connectionFlags } = flags;
+  let connection = await resolveConnection(connectionFlags, {
+    needCredentials: explicit && flags.config === undefined,
+  });
+  // A service logs what it does unless told otherwise (the one-shot commands are silent by default).
+  const logLevel = flags.logLevel ?? process.env.RCC_LOG_LEVEL ?? "info";
+  const log = createCliLogger(logLevel, connection.settings.logFormat);
+  connection = { ...connection, log };
+  const rics = flags.rics
+    .split(",")
+    .map((pattern) => pattern.trim())
+    .filter((pattern) => pattern !== "");
+  if (rics.length === 0) throw new CliError("--rics needs at least one pattern", EXIT.usage);
+
+  const config = flags.config === undefined ? undefined : await loadGatewayConfig(flags.config, log);
+  for (const warning of config?.warnings ?? []) process.stderr.write(`${warning}\n`);
+  const host = flags.host ?? config?.host ?? "127.0.0.1";
+  const port = flags.port ?? config?.port ?? DEFAULT_GATEWAY_PORT;
+
+  const gatewayModule = await import("../../gateway/index.js");
+  let generatedKey: string | undefined;
+  let apiKeys: ApiKeyConfig[];
+  const keyFile = flags.apiKeyFile ?? config?.apiKeyFile;
+  if (keyFile !== undefined) {
+    apiKeys = [...(config?.apiKeys ?? []), ...(await readApiKeys(keyFile))];
+  } else if (config?.apiKeys !== undefined) {
+    apiKeys = config.apiKeys;
+  } else {
+    const generated = gatewayModule.generateApiKey();
+    generatedKey = generated.key;
+    apiKeys = [{ name: explicit ? "generated" : "demo", sha256: generated.sha256 }];
+  }
+  const tls =
+    flags.tlsCert !== undefined && flags.tlsKey !== undefined
+      ? { cert: await readPem("--tls-cert", flags.tlsCert), key: await readPem("--tls-key", flags.tlsKey) }
+      : undefined;
+
+  let sim: RunningSimulator | undefined;
+  let temporaryOutbox: string | undefined;
+  if (!explicit) {
+    const embedded = await embeddedSimulator(log);
+    sim = embedded.sim;
+    connection = { ...connection, settings: { ...connection.settings, ...embedded.settings } };
+  }
+  const outboxSetting = flags.outbox ?? config?.outbox;
+  const outboxPath =
+    outboxSetting !== undefined
+      ? resolve(outboxSetting)
+      : explicit
+        ? resolve("rcc-gateway.db")
+        : (temporaryOutbox = join(tmpdir(), `rcc-gateway-demo-${randomBytes(6).toString("hex")}.db`));
+
+  const cleanUp = async () => {
+    await sim?.close();
+    if (temporaryOutbox !== undefined) {
+      for (const suffix of ["", "-wal", "-shm"]) await rm(`${temporaryOutbox}${suffix}`, { force: true });
+    }
+  };
+  let gateway: RunningGateway;
+  try {
+    gateway = await gatewayModule.startGateway({
+      accounts: config?.accounts ?? [{ name: ACCOUNT_NAME, rics, contributor: contributorOptions(connection) }],
+      outboxPath,
+      apiKeys,
+      host,
+      port,
+      shutdownTimeoutMs: flags.shutdownTimeout,
+      log,
+      ...(tls === undefined ? {} : { tls }),
+    });
+  } catch (error) {
+    await cleanUp();
+    if (error instanceof CliError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const message =
+      code === "EADDRINUSE"
+        ? `port ${port} on ${host} is in use: pick another with --port`
+        : code === "EADDRNOTAVAIL"
+          ? `${host} is not an address of this machine: check --host`
+          : (error as Error).message;
+    throw new CliError(`the gateway could not start: ${message}`, EXIT.usage);
+  }
+
+  const accounts = config?.accounts.map((account) => ({ name: account.name, rics: account.rics })) ?? [
+    { name: ACCOUNT_NAME, rics },
+  ];
+  if (flags.json) {
+    process.stdout.write(
+      `${jsonLine({ url: gateway.url, outbox: gateway.outboxPath, accounts, ...(generatedKey === undefined ? {} : { apiKey: generatedKey }) })}\n`,
+    );
+  } else {
+    const lines = [
+      `rcc gateway ready (Ctrl+C to stop)${sim === undefined ? "" : " — against the embedded RCC simulator"}`,
+      `  url      ${gateway.url}`,
+      `  outbox   ${gateway.outboxPath}${temporaryOutbox === undefined ? "" : " (temporary: removed on stop)"}`,
+      ...accounts.map((account) => `  account  ${account.name}: ${account.rics.join(", ")}`),
+      ...(generatedKey === undefined
+        ? []
+        : [
+            `  API key  ${generatedKey}  (generated for this run; use --api-key-file to keep keys)`,
+            "",
+            "Try:",
+            `  curl -H 'Authorization: Bearer ${generatedKey}' -H 'Content-Type: application/json' \\`,
+            `    -d '{"ric":"TRCCTEST01","fields":{"BID":451.55}}' '${gateway.url}/v1/contributions?wait=ack'`,
+          ]),
+    ];
+    process.stdout.write(`${lines.map((line) => safeLine(line)).join("\n")}\n`);
+  }
+
+  await new Promise<void>((resolveStop) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) {
+        process.exitCode = EXIT.interrupted; // a second signal: go now; the outbox keeps what is not final
+        resolveStop();
+        return;
+      }
+      stopping = true;
+      void gateway
+        .close()
+        .then(cleanUp)
+        .catch((error: unknown) => log.error({ err: error }, "the gateway did not stop cleanly"))
+        .then(() => resolveStop());
+    };
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * `rcc gateway`: runs the contribution service (HTTP API + durable outbox + one RCC session) until stopped.
+ * Without an RCC target it runs against the embedded simulator and prints a demo key and a curl command. The
+ * work is in gateway-run.ts, loaded only when run.
+ */
+import type { Command } from "commander";
+import { addConnectionOptions } from "../connection-options.js";
+import { DEFAULT_GATEWAY_PORT, nonNegativeIntOption, positiveIntOption } from "./shared.js";
+import type { GatewayFlags } from "./gateway-run.js";
+
+/** Registers `rcc gateway`. */
+export function registerGateway(program: Command): void {
+  addConnectionOptions(
+    program
+      .command("gateway")
+      .description("run an HTTP contribution service: a durable outbox in front of an RCC session"),
+    { postMode: true, endpointParts: false, configFile: false },
+  )
+    .option(
+      "--config <file>",
+      "JSON file with several accounts and the producers' keys (docs/gateway.md); flags below override its outbox, host and port",
+    )
+    .option("--outbox <file>", "the SQLite outbox file (default: rcc-gateway.db here; the demo: a temporary file)")
+    .option("--host <address>", "address the HTTP API listens on (default: 127.0.0.1)")
+    .option(
+      "--port <port>",
+      `port the HTTP API listens on, 0 = any free port (default: ${DEFAULT_GATEWAY_PORT})`,
+      nonNegativeIntOption("--port"),
+    )
+    .option("--rics <patterns>", "RIC patterns the account contributes, comma-separated (* and ? wildcards)", "*")
+    .option(
+      "--api-key-file <file>",
+      'JSON array of producer keys: [{"name","sha256":"sha256:<hex>","accounts":["*"],"rics":["*"]}] (default: a key is generated and printed)',
+    )
+    .option("--tls-cert <file>", "serve HTTPS with this PEM certificate (with --tls-key)")
+    .option("--tls-key <file>", "PEM private key of --tls-cert")
+    .option(
+      "--shutdown-timeout <ms>",
+      "on SIGTERM/SIGINT, how long to wait for the Acks of posts on the wire",
+      positiveIntOption("--shutdown-timeout"),
+      10_000,
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  rcc gateway                          # embedded simulator: prints the URL, a demo key and a curl command
+  rcc gateway --json                   # one JSON line {"url","outbox","accounts","apiKey"} on stdout, logs on stderr
+  rcc gateway --config /etc/rcc/gateway.json   # several accounts and the producers' keys
+  RCC_PASSWORD_FILE=~/.rcc-pass rcc gateway --env prod --url wss://host/WebSocket --user GE-A-… \\
+      --outbox /var/lib/rcc/outbox.db --api-key-file /etc/rcc/keys.json --port 8787
+
+  curl -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \\
+      -d '{"ric":"TRCCTEST01","fields":{"BID":451.55}}' 'http://127.0.0.1:8787/v1/contributions?wait=ack'
+
+Exit codes:
+  0    stopped with SIGTERM/SIGINT/SIGHUP (items not yet final stay in the outbox for the next start)
+  1    bad usage, or the gateway could not start (outbox unreadable, port taken, bad key file)
+  130  stopped by a second signal before the Acks on the wire were in`,
+    )
+    .action(async (flags: GatewayFlags) => {
+      const { runGateway } = await import("./gateway-run.js");
+      await runGateway(flags);
+    });
+}

@@ -1,0 +1,220 @@
+/**
+ * One account's way from the outbox to RCC: reads the account's pending items in acceptance order, hands
+ * them to its Contributor (which paces, batches, re-sends across reconnects and settles each post once), and
+ * records each outcome in the outbox before anyone is told (docs/gateway.md, "From the outbox to RCC").
+ *
+ * An item whose answer was lost — its Ack timed out, its connection ended for good, or the gateway stopped
+ * or died while it was on the wire — goes back to the outbox's `accepted` state and is sent again (at least
+ * once towards RCC), up to `maxAttempts` times. Before such a re-send, the fields that a newer item of the
+ * same RIC carries (one acknowledged, or one on its way) are left out, so a re-send never overwrites a newer
+ * value; an item left with no field is `superseded` (the rule the client applies within a connection).
+ */
+import {
+  AckTimeoutError,
+  type Ack,
+  ConnectionLostError,
+  ContentError,
+  type Contributor,
+  type Logger,
+  NakError,
+  SessionClosedError,
+  SupersededError,
+} from "../index.js";
+import type { Outbox, Settlement, StoredFields, StoredItem } from "./outbox/outbox.js";
+
+/** Options of {@link AccountDispatcher}. */
+export interface DispatcherOptions {
+  /** The account's name (items carry it). */
+  account: string;
+  /** Posts the items: the account's Contributor. */
+  contributor: Pick<Contributor, "contribute">;
+  outbox: Outbox;
+  /** Wall clock, epoch milliseconds (what the outbox records). */
+  now: () => number;
+  log: Logger;
+  /** Items handed to the contributor and not yet settled, at most. @default 2000 */
+  maxHanded?: number;
+  /** Sendings of one item whose answers were all lost before it is `failed`. @default 5 */
+  maxAttempts?: number;
+  /** Called with the ids that reached a final state, once that is durable. */
+  onSettled?: (items: readonly StoredItem[]) => void;
+}
+
+/** Items read from the outbox per look. */
+const PAGE = 500;
+
+interface Handed {
+  item: StoredItem;
+  /** The fields actually posted (fewer than the item's when a re-send left covered ones out). */
+  fields: StoredFields;
+}
+
+/** Sends one account's items and records their outcomes. */
+export class AccountDispatcher {
+  readonly #options: Required<Omit<DispatcherOptions, "onSettled">> & Pick<DispatcherOptions, "onSettled">;
+  /** Items with the contributor, by id. */
+  readonly #handed = new Map<string, Handed>();
+  /** The same, by RIC, for the re-send rule. */
+  readonly #handedByRic = new Map<string, Set<Handed>>();
+  /** Items are read from the outbox after this seq; lowered when an item goes back to `accepted`. */
+  #cursor = 0;
+  #pumpScheduled = false;
+  #stopped = false;
+
+  constructor(options: DispatcherOptions) {
+    this.#options = { maxHanded: 2000, maxAttempts: 5, ...options };
+  }
+
+  /** Items with the contributor now. */
+  get handed(): number {
+    return this.#handed.size;
+  }
+
+  /**
+   * Starts sending: items left `sent` by an earlier run (their answers were lost with it) go back to
+   * `accepted` first, so they are sent again in order.
+   */
+  async start(): Promise<void> {
+    const unanswered = this.#options.outbox.unanswered(this.#options.account);
+    if (unanswered.length > 0) {
+      await this.#options.outbox.markUnsent(unanswered.map((item) => item.id));
+      this.#options.log.info(
+        { account: this.#options.account, items: unanswered.length },
+        "items sent before a restart have no recorded answer: sending them again",
+      );
+    }
+    this.wake();
+  }
+
+  /** New items were stored for this account: look for them on the next turn. */
+  wake(): void {
+    if (this.#pumpScheduled || this.#stopped) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
+  }
+
+  /** Stops handing items over; those with the contributor settle as the contributor decides. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  #pump(): void {
+    const { outbox, account, maxHanded } = this.#options;
+    while (!this.#stopped && this.#handed.size < maxHanded) {
+      const page = outbox.pending(account, this.#cursor, Math.min(PAGE, maxHanded - this.#handed.size));
+      if (page.length === 0) return;
+      const sent: { id: string; postId: number }[] = [];
+      for (const item of page) {
+        this.#cursor = Math.max(this.#cursor, item.seq);
+        if (this.#handed.has(item.id)) continue; // read again before its `sent` was committed
+        if (this.#hand(item)) sent.push({ id: item.id, postId: 0 });
+      }
+      if (sent.length > 0) this.#record(outbox.markSent(sent, this.#options.now()));
+    }
+  }
+
+  /** Hands one item to the contributor. @returns false when it was settled instead (superseded). */
+  #hand(item: StoredItem): boolean {
+    const fields = item.attempts > 0 ? this.#uncovered(item) : item.fields;
+    if (fields === undefined) {
+      this.#settle([{ id: item.id, state: "superseded" }]);
+      return false;
+    }
+    const handed: Handed = { item, fields };
+    this.#handed.set(item.id, handed);
+    let sameRic = this.#handedByRic.get(item.ric);
+    if (sameRic === undefined) this.#handedByRic.set(item.ric, (sameRic = new Set()));
+    sameRic.add(handed);
+    this.#options.contributor.contribute(item.ric, fields).then(
+      (ack) => this.#onAck(handed, ack),
+      (error: unknown) => this.#onError(handed, error),
+    );
+    return true;
+  }
+
+  /**
+   * The fields of an item being sent again that no newer item of its RIC carries (acknowledged, or with the
+   * contributor now), or undefined when there are none left.
+   */
+  #uncovered(item: StoredItem): StoredFields | undefined {
+    const acked = this.#options.outbox.lastValues(item.ric);
+    const newer = [...(this.#handedByRic.get(item.ric) ?? [])].filter((other) => other.item.seq > item.seq);
+    const left: Record<string, StoredFields[string]> = {};
+    let count = 0;
+    for (const [name, value] of Object.entries(item.fields)) {
+      if ((acked[name]?.seq ?? 0) > item.seq) continue;
+      if (newer.some((other) => Object.hasOwn(other.fields, name))) continue;
+      left[name] = value;
+      count += 1;
+    }
+    return count === 0 ? undefined : left;
+  }
+
+  #release(handed: Handed): void {
+    this.#handed.delete(handed.item.id);
+    const sameRic = this.#handedByRic.get(handed.item.ric);
+    sameRic?.delete(handed);
+    if (sameRic?.size === 0) this.#handedByRic.delete(handed.item.ric);
+    this.wake(); // room for more
+  }
+
+  #onAck(handed: Handed, ack: Ack): void {
+    this.#release(handed);
+    this.#settle([{ id: handed.item.id, state: "acked", postId: ack.postId }]);
+  }
+
+  #onError(handed: Handed, error: unknown): void {
+    this.#release(handed);
+    const id = handed.item.id;
+    if (error instanceof NakError) {
+      this.#settle([{ id, state: "naked", nakCode: error.nakCode, text: error.text, postId: error.postId }]);
+    } else if (error instanceof ContentError) {
+      this.#settle([{ id, state: "failed", text: `RCC answered with an Error: ${error.text}` }]);
+    } else if (error instanceof SupersededError) {
+      this.#settle([{ id, state: "superseded" }]);
+    } else if (error instanceof SessionClosedError) {
+      // The gateway is stopping: the item stays as it is in the outbox and is sent at the next start.
+    } else if (error instanceof AckTimeoutError || error instanceof ConnectionLostError) {
+      this.#sendAgain(handed.item, error.message);
+    } else {
+      this.#settle([{ id, state: "failed", text: (error as Error).message }]);
+    }
+  }
+
+  /** The answer was lost: back to `accepted` (read again from its seq), or `failed` after the last attempt. */
+  #sendAgain(item: StoredItem, reason: string): void {
+    const attempts = item.attempts + 1;
+    if (attempts >= this.#options.maxAttempts) {
+      const text = `no answer from RCC after ${attempts} sendings (the last: ${reason}); RCC may have applied it`;
+      this.#settle([{ id: item.id, state: "failed", text }]);
+      return;
+    }
+    this.#record(
+      this.#options.outbox.markUnsent([item.id]).then(() => {
+        this.#cursor = Math.min(this.#cursor, item.seq - 1);
+        this.wake();
+      }),
+    );
+  }
+
+  #settle(settlements: Settlement[]): void {
+    const { outbox, onSettled } = this.#options;
+    this.#record(
+      outbox.settle(settlements, this.#options.now()).then(() => {
+        if (onSettled === undefined) return;
+        const items = outbox.getMany(settlements.map((settlement) => settlement.id));
+        onSettled(items.filter((item): item is StoredItem => item !== undefined));
+      }),
+    );
+  }
+
+  /** An outbox write failed: nothing is told to anyone; the item stays in its last durable state. */
+  #record(write: Promise<void>): void {
+    write.catch((error: unknown) => {
+      this.#options.log.error({ account: this.#options.account, err: error }, "the outbox could not record a change");
+    });
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * `startGateway()`: the contribution service (docs/gateway.md). It opens the outbox, starts one Contributor
+ * and one dispatcher per account, and serves the HTTP API (http/app.ts). Producers' items are stored durably
+ * before they hear "accepted"; the dispatchers send them and record each outcome; the outcome log feeds
+ * `?wait=ack`, `GET /v1/outcomes` and the metrics.
+ */
+import { type Contributor as ContributorType, type ContributorOptions, type Logger, silentLogger } from "../index.js";
+import { Contributor } from "../index.js";
+import { type ApiKeyConfig, ApiKeys } from "./api-keys.js";
+import { AccountDispatcher } from "./dispatcher.js";
+import { buildApp } from "./http/app.js";
+import { GatewayMetrics } from "./metrics.js";
+import type { Outbox, StoredItem } from "./outbox/outbox.js";
+import { openSqliteOutbox } from "./outbox/sqlite-outbox.js";
+import { RicPatterns } from "./ric-patterns.js";
+import type { RoutedAccount } from "./contributions.js";
+import { SettleWaiters } from "./settle-waiters.js";
+import { readStatus } from "./status.js";
+
+/** One RCC account the gateway contributes through. */
+export interface GatewayAccount {
+  /** Its name in URLs, metrics and API key scopes: letters, digits, `._-`. */
+  name: string;
+  /** RIC patterns it contributes (ric-patterns.ts); an item goes to the first account whose patterns match. */
+  rics: readonly string[];
+  /** How its Contributor connects: endpoints, credentials, TLS, … (the library's options). */
+  contributor: ContributorOptions;
+  /** Items not yet final in the outbox, at most; beyond it producers get 429. @default 100_000 */
+  maxPendingItems?: number;
+  /** Their bytes (RIC and fields as JSON), at most. @default 64 MiB */
+  maxPendingBytes?: number;
+}
+
+/** Options of {@link startGateway}. */
+export interface GatewayOptions {
+  accounts: readonly GatewayAccount[];
+  /** The outbox file (SQLite); created when absent, never recreated when it cannot be read. */
+  outboxPath: string;
+  /** Producers' keys (api-keys.ts). */
+  apiKeys: readonly ApiKeyConfig[];
+  /** Address to listen on. @default "127.0.0.1" */
+  host?: string;
+  /** Port to listen on; 0 picks a free one. @default 8787 */
+  port?: number;
+  /** Serve HTTPS with this certificate and key (PEM). @default undefined (HTTP) */
+  tls?: { cert: string; key: string };
+  /** Largest request body, bytes; beyond it 413. @default 16 MiB */
+  bodyLimitBytes?: number;
+  /** Items in one request, at most; beyond it 413. @default 10_000 */
+  maxItemsPerRequest?: number;
+  /** `?wait=ack` waits at most this long unless `?timeout=` says less, milliseconds. @default 10_000 */
+  maxWaitMs?: number;
+  /** Final items, outcomes and Idempotency-Keys are kept this long, milliseconds. @default 24 h */
+  retentionMs?: number;
+  /** On close, how long to wait for the Acks of posts on the wire, milliseconds. @default 10_000 */
+  shutdownTimeoutMs?: number;
+  /** The outbox's fsync policy: "full" survives power loss, "normal" a process crash. @default "full" */
+  synchronous?: "full" | "normal";
+  log?: Logger;
+  /** Wall clock, epoch milliseconds. @default Date.now */
+  now?: () => number;
+}
+
+/** A running gateway. */
+export interface RunningGateway {
+  /** The base URL producers use, e.g. `http://127.0.0.1:8787`. */
+  url: string;
+  outboxPath: string;
+  /** Whether every account is logged in and the outbox is open. */
+  ready(): boolean;
+  /**
+   * Stops: new requests get 503, posts on the wire get up to `shutdownTimeoutMs` for their Acks, each
+   * session closes (Login Close), the outbox closes. Items not yet final stay for the next start.
+   */
+  close(): Promise<void>;
+}
+
+const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** Starts a gateway. @throws the outbox's OutboxOpenError, or an Error naming a bad option, before listening. */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const log = options.log ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const startedAtMs = now();
+  if (options.accounts.length === 0) throw new Error("a gateway needs at least one account");
+  const names = new Set<string>();
+  for (const account of options.accounts) {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(account.name)) {
+      throw new Error(`account name ${JSON.stringify(account.name)} must be 1–64 letters, digits or ._-`);
+    }
+    if (names.has(account.name)) throw new Error(`account '${account.name}' is configured twice`);
+    names.add(account.name);
+  }
+  const apiKeys = new ApiKeys(options.apiKeys);
+  const routed: RoutedAccount[] = options.accounts.map((account) => ({
+    name: account.name,
+    rics: new RicPatterns(account.rics),
+    maxPendingItems: account.maxPendingItems ?? 100_000,
+    maxPendingBytes: account.maxPendingBytes ?? 64 * 1024 * 1024,
+  }));
+
+  const outbox: Outbox = await openSqliteOutbox(options.outboxPath, { synchronous: options.synchronous ?? "full" });
+  const waiters = new SettleWaiters();
+  const outcomeListeners = new Set<() => void>();
+  const contributors = new Map<string, ContributorType>();
+  const dispatchers = new Map<string, AccountDispatcher>();
+  const sentLastSecond = new Map<string, { sent: number; rate: number }>();
+
+  const metrics = new GatewayMetrics({
+    accounts: [...names],
+    depth: (account) => outbox.depth(account),
+    stats: (account) => (contributors.get(account) as ContributorType).stats(),
+    rateInUse: (account) => sentLastSecond.get(account)?.rate ?? 0,
+    now,
+  });
+  const onSettled = (items: readonly StoredItem[]) => {
+    metrics.settled(items, now());
+    waiters.settled(items);
+    for (const listener of outcomeListeners) listener();
+  };
+
+  for (const account of options.accounts) {
+    const contributor = new Contributor({
+      log: log.child({ account: account.name }),
+      ...account.contributor,
+      // The dispatcher bounds what it hands over and re-sends what times out: an item's time starts when it
+      // is written, and reconnecting never gives up while the gateway runs.
+      ackTimeoutFrom: "sent",
+      backoff: { ...account.contributor.backoff, maxAttempts: Number.POSITIVE_INFINITY },
+    });
+    contributor.on("error", () => undefined); // every failure reaches the dispatcher through its posts
+    contributors.set(account.name, contributor);
+    const dispatcher = new AccountDispatcher({
+      account: account.name,
+      contributor,
+      outbox,
+      now,
+      log,
+      onSettled,
+    });
+    dispatchers.set(account.name, dispatcher);
+  }
+
+  let closing = false;
+  const app = await buildApp({
+    log,
+    apiKeys,
+    outbox,
+    accounts: routed,
+    waiters,
+    metrics,
+    now,
+    bodyLimitBytes: options.bodyLimitBytes ?? 16 * 1024 * 1024,
+    maxItemsPerRequest: options.maxItemsPerRequest ?? 10_000,
+    maxWaitMs: options.maxWaitMs ?? 10_000,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    closing: () => closing,
+    ready: () => isReady(),
+    readiness: () =>
+      options.accounts.map((account) => ({
+        account: account.name,
+        state: (contributors.get(account.name) as ContributorType).state,
+      })),
+    wake: (account) => dispatchers.get(account)?.wake(),
+    drainRate: (account) =>
+      sentLastSecond.get(account)?.rate || (contributors.get(account) as ContributorType).stats().maxMessagesPerSecond,
+    status: () =>
+      readStatus(
+        outbox,
+        options.accounts.map((account) => {
+          const stats = (contributors.get(account.name) as ContributorType).stats();
+          return {
+            name: account.name,
+            rics: account.rics,
+            state: stats.state,
+            endpoint: stats.url,
+            rateLimit: stats.maxMessagesPerSecond,
+            rateInUse: sentLastSecond.get(account.name)?.rate ?? 0,
+            reconnects: stats.reconnects,
+            tokenRefreshes: stats.tokenRefreshes,
+          };
+        }),
+        startedAtMs,
+        now(),
+      ),
+    onOutcomes: (listener) => {
+      outcomeListeners.add(listener);
+      return () => outcomeListeners.delete(listener);
+    },
+  });
+
+  const isReady = () => [...contributors.values()].every((contributor) => contributor.state === "ready");
+
+  const rateTimer = setInterval(() => {
+    for (const [name, contributor] of contributors) {
+      const sent = contributor.stats().sent;
+      const previous = sentLastSecond.get(name)?.sent ?? sent;
+      sentLastSecond.set(name, { sent, rate: sent - previous });
+    }
+  }, 1000).unref();
+  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  const compactTimer = setInterval(
+    () => {
+      outbox
+        .compact(now() - retentionMs)
+        .catch((error: unknown) => log.error({ err: error }, "outbox compaction failed"));
+    },
+    Math.min(retentionMs, 60 * 60 * 1000),
+  ).unref();
+
+  try {
+    for (const dispatcher of dispatchers.values()) await dispatcher.start();
+    for (const contributor of contributors.values()) {
+      contributor.connect().catch(() => undefined); // reconnects on its own; /readyz tells
+    }
+    await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 8787 });
+  } catch (error) {
+    clearInterval(rateTimer);
+    clearInterval(compactTimer);
+    await Promise.all([...contributors.values()].map((contributor) => contributor.close({ dropQueued: true })));
+    await app.close();
+    await outbox.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : (options.port ?? 8787);
+  const host = options.host ?? "127.0.0.1";
+  const url = `${options.tls === undefined ? "http" : "https"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  log.info({ url, outbox: outbox.path, accounts: [...names] }, "gateway started");
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    outboxPath: outbox.path,
+    ready: isReady,
+    close: () =>
+      (closed ??= (async () => {
+        closing = true;
+        clearInterval(rateTimer);
+        clearInterval(compactTimer);
+        for (const dispatcher of dispatchers.values()) dispatcher.stop();
+        const drainTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+        // Queued posts are dropped (they stay `sent` in the outbox and go again at the next start); those on
+        // the wire get drainTimeoutMs for their Acks, which the dispatchers record.
+        await Promise.all(
+          [...contributors.values()].map((contributor) => contributor.close({ dropQueued: true, drainTimeoutMs })),
+        );
+        await app.close();
+        await new Promise((resolve) => setImmediate(resolve)); // the last outcomes' writes are queued
+        await outbox.close();
+        log.info({ url }, "gateway stopped");
+      })()),
+  };
+}
