@@ -47,6 +47,7 @@ const configSchema = z
     port: z.number().int().min(0).max(65_535).optional(),
     apiKeys: z.array(apiKeySchema).min(1).optional(),
     apiKeyFile: z.string().optional(),
+    retentionHours: z.number().positive().optional(),
     accounts: z.array(accountSchema).min(1),
   })
   .strict();
@@ -60,6 +61,8 @@ export interface GatewayConfig {
   apiKeys?: ApiKeyConfig[];
   /** A key file the file names (absolute), if any. */
   apiKeyFile?: string;
+  /** How long final items, outcomes and Idempotency-Keys are kept, hours. */
+  retentionHours?: number;
   accounts: GatewayAccount[];
   /** Warnings to print (secret files others can read). */
   warnings: string[];
@@ -151,6 +154,7 @@ export async function loadGatewayConfig(path: string, log: Logger): Promise<Gate
   if (config.host !== undefined) result.host = config.host;
   if (config.port !== undefined) result.port = config.port;
   if (config.apiKeys !== undefined) result.apiKeys = config.apiKeys;
+  if (config.retentionHours !== undefined) result.retentionHours = config.retentionHours;
   if (config.apiKeyFile !== undefined) result.apiKeyFile = configFilePath(config.apiKeyFile, file);
   return result;
 }

@@ -99,10 +99,24 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     maxPendingBytes: account.maxPendingBytes ?? 64 * 1024 * 1024,
   }));
 
+  // The contributors first: a bad account option is refused before the outbox file is opened (and locked).
+  const contributors = new Map<string, ContributorType>();
+  for (const account of options.accounts) {
+    const contributor = new Contributor({
+      log: log.child({ account: account.name }),
+      ...account.contributor,
+      // The dispatcher bounds what it hands over and re-sends what times out: an item's time starts when it
+      // is written, and reconnecting never gives up while the gateway runs.
+      ackTimeoutFrom: "sent",
+      backoff: { ...account.contributor.backoff, maxAttempts: Number.POSITIVE_INFINITY },
+    });
+    contributor.on("error", () => undefined); // every failure reaches the dispatcher through its posts
+    contributors.set(account.name, contributor);
+  }
+
   const outbox: Outbox = await openSqliteOutbox(options.outboxPath, { synchronous: options.synchronous ?? "full" });
   const waiters = new SettleWaiters();
   const outcomeListeners = new Set<() => void>();
-  const contributors = new Map<string, ContributorType>();
   const dispatchers = new Map<string, AccountDispatcher>();
   const sentLastSecond = new Map<string, { sent: number; rate: number }>();
 
@@ -120,74 +134,65 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
 
   for (const account of options.accounts) {
-    const contributor = new Contributor({
-      log: log.child({ account: account.name }),
-      ...account.contributor,
-      // The dispatcher bounds what it hands over and re-sends what times out: an item's time starts when it
-      // is written, and reconnecting never gives up while the gateway runs.
-      ackTimeoutFrom: "sent",
-      backoff: { ...account.contributor.backoff, maxAttempts: Number.POSITIVE_INFINITY },
-    });
-    contributor.on("error", () => undefined); // every failure reaches the dispatcher through its posts
-    contributors.set(account.name, contributor);
-    const dispatcher = new AccountDispatcher({
-      account: account.name,
-      contributor,
-      outbox,
-      now,
-      log,
-      onSettled,
-    });
+    const contributor = contributors.get(account.name) as ContributorType;
+    const dispatcher = new AccountDispatcher({ account: account.name, contributor, outbox, now, log, onSettled });
     dispatchers.set(account.name, dispatcher);
   }
 
   let closing = false;
-  const app = await buildApp({
-    log,
-    apiKeys,
-    outbox,
-    accounts: routed,
-    waiters,
-    metrics,
-    now,
-    bodyLimitBytes: options.bodyLimitBytes ?? 16 * 1024 * 1024,
-    maxItemsPerRequest: options.maxItemsPerRequest ?? 10_000,
-    maxWaitMs: options.maxWaitMs ?? 10_000,
-    ...(options.tls === undefined ? {} : { tls: options.tls }),
-    closing: () => closing,
-    ready: () => isReady(),
-    readiness: () =>
-      options.accounts.map((account) => ({
-        account: account.name,
-        state: (contributors.get(account.name) as ContributorType).state,
-      })),
-    wake: (account) => dispatchers.get(account)?.wake(),
-    drainRate: (account) =>
-      sentLastSecond.get(account)?.rate || (contributors.get(account) as ContributorType).stats().maxMessagesPerSecond,
-    status: () =>
-      readStatus(
-        outbox,
-        options.accounts.map((account) => {
-          const stats = (contributors.get(account.name) as ContributorType).stats();
-          return {
-            name: account.name,
-            rics: account.rics,
-            state: stats.state,
-            endpoint: stats.url,
-            rateLimit: stats.maxMessagesPerSecond,
-            rateInUse: sentLastSecond.get(account.name)?.rate ?? 0,
-            reconnects: stats.reconnects,
-            tokenRefreshes: stats.tokenRefreshes,
-          };
-        }),
-        startedAtMs,
-        now(),
-      ),
-    onOutcomes: (listener) => {
-      outcomeListeners.add(listener);
-      return () => outcomeListeners.delete(listener);
-    },
-  });
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    app = await buildApp({
+      log,
+      apiKeys,
+      outbox,
+      accounts: routed,
+      waiters,
+      metrics,
+      now,
+      bodyLimitBytes: options.bodyLimitBytes ?? 16 * 1024 * 1024,
+      maxItemsPerRequest: options.maxItemsPerRequest ?? 10_000,
+      maxWaitMs: options.maxWaitMs ?? 10_000,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      closing: () => closing,
+      ready: () => isReady(),
+      readiness: () =>
+        options.accounts.map((account) => ({
+          account: account.name,
+          state: (contributors.get(account.name) as ContributorType).state,
+        })),
+      wake: (account) => dispatchers.get(account)?.wake(),
+      drainRate: (account) =>
+        sentLastSecond.get(account)?.rate ||
+        (contributors.get(account) as ContributorType).stats().maxMessagesPerSecond,
+      status: () =>
+        readStatus(
+          outbox,
+          options.accounts.map((account) => {
+            const stats = (contributors.get(account.name) as ContributorType).stats();
+            return {
+              name: account.name,
+              rics: account.rics,
+              state: stats.state,
+              endpoint: stats.url,
+              rateLimit: stats.maxMessagesPerSecond,
+              rateInUse: sentLastSecond.get(account.name)?.rate ?? 0,
+              reconnects: stats.reconnects,
+              tokenRefreshes: stats.tokenRefreshes,
+            };
+          }),
+          startedAtMs,
+          now(),
+        ),
+      onOutcomes: (listener) => {
+        outcomeListeners.add(listener);
+        return () => outcomeListeners.delete(listener);
+      },
+    });
+  } catch (error) {
+    await outbox.close(); // e.g. TLS material fastify refuses: the file is not left locked
+    throw error;
+  }
 
   const isReady = () => [...contributors.values()].every((contributor) => contributor.state === "ready");
 

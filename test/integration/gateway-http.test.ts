@@ -364,6 +364,7 @@ describe("rcc gateway HTTP API", () => {
     await waitFor(() => gateway.ready(), 10_000, "logged in");
     expect((await call(`${gateway.url}/readyz`, { auth: false })).body).toMatchObject({
       ready: true,
+      outbox: { writable: true },
       accounts: [{ account: "main", state: "ready" }],
     });
     await post(gateway, { ric: "TRCCTEST01", fields: { BID: 1 } }, "?wait=ack");

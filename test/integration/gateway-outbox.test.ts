@@ -486,6 +486,7 @@ describe("failures and closing", () => {
     const settled = outbox.settle([{ id: "kept", state: "acked" }], 2_000);
     for (const write of [tooBig, small, sent, settled]) await expect(write).rejects.toThrow(/full/);
     expect(outbox.stats().failedTransactions).toBe(1);
+    expect(outbox.writable).toBe(false); // /readyz says so until a write commits again
     expect(outbox.get("big-0")).toBeUndefined();
     expect(outbox.get("small")).toBeUndefined();
     expect(outbox.get("kept")).toMatchObject({ state: "accepted", attempts: 0 });
@@ -493,6 +494,7 @@ describe("failures and closing", () => {
     expect(outbox.lastCursor()).toBe(cursor);
 
     await outbox.accept([item("small")], 3_000);
+    expect(outbox.writable).toBe(true);
     await outbox.settle([{ id: "kept", state: "acked" }], 3_000);
     expect(outbox.depth("main").items).toBe(1);
     expect(outbox.outcomesAfter(0, 10).map((record) => record.item.id)).toEqual(["kept"]);
@@ -505,6 +507,7 @@ describe("failures and closing", () => {
     const closing = outbox.close();
     expect(outbox.close()).toBe(closing);
     await closing;
+    expect(outbox.writable).toBe(false);
     await expect(accepted).resolves.toEqual([{ kind: "stored", id: "last", seq: expect.any(Number) }]);
     await expect(outbox.close()).resolves.toBeUndefined();
     await expect(outbox.accept([item("late")], 2_000)).rejects.toThrow("outbox is closed");

@@ -23,6 +23,7 @@ export interface GatewayFlags extends Omit<ConnectionFlags, "port" | "hostname" 
   apiKeyFile?: string;
   tlsCert?: string;
   tlsKey?: string;
+  retention?: number;
   shutdownTimeout: number;
 }
 
@@ -161,6 +162,7 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
       host,
       port,
       shutdownTimeoutMs: flags.shutdownTimeout,
+      retentionMs: (flags.retention ?? config?.retentionHours ?? 24) * 3_600_000,
       log,
       ...(tls === undefined ? {} : { tls }),
     });

@@ -35,6 +35,11 @@ export function registerGateway(program: Command): void {
     .option("--tls-cert <file>", "serve HTTPS with this PEM certificate (with --tls-key)")
     .option("--tls-key <file>", "PEM private key of --tls-cert")
     .option(
+      "--retention <hours>",
+      "keep final items, outcomes and Idempotency-Keys this long before compacting them (default: 24, or the config file's retentionHours)",
+      positiveIntOption("--retention"),
+    )
+    .option(
       "--shutdown-timeout <ms>",
       "on SIGTERM/SIGINT, how long to wait for the Acks of posts on the wire",
       positiveIntOption("--shutdown-timeout"),

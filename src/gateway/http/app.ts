@@ -304,8 +304,9 @@ export async function buildApp(context: AppContext): Promise<FastifyInstance> {
   app.get("/healthz", () => ({ status: "ok" }));
   app.get("/readyz", (_request, reply) => {
     const accounts = context.readiness();
-    const ready = !context.closing() && accounts.every((account) => account.state === "ready");
-    return reply.code(ready ? 200 : 503).send({ ready, outbox: context.outbox.path, accounts });
+    const writable = context.outbox.writable;
+    const ready = !context.closing() && writable && accounts.every((account) => account.state === "ready");
+    return reply.code(ready ? 200 : 503).send({ ready, outbox: { path: context.outbox.path, writable }, accounts });
   });
   app.get("/metrics", async (_request, reply) =>
     reply.type("text/plain; version=0.0.4; charset=utf-8").send(await context.metrics.text()),

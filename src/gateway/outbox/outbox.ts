@@ -134,6 +134,9 @@ export interface Outbox {
   /** The file it lives in. */
   readonly path: string;
 
+  /** Whether it is open and its last write committed (false after a failed one, until a later one commits). */
+  readonly writable: boolean;
+
   /**
    * Stores new items (state `accepted`), in order, and the request under its Idempotency-Key when given.
    * Resolves once they are durable. An id already stored is not stored again (`existing` or `conflict`).

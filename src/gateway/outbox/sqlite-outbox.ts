@@ -282,6 +282,7 @@ export class SqliteOutbox implements Outbox {
   #turnDepth = new Map<string, { items: number; bytes: number }>();
   #turnCursor = 0;
   readonly #stats: SqliteOutboxStats = { transactions: 0, writes: 0, failedTransactions: 0 };
+  #lastWriteFailed = false;
 
   /** @internal use {@link openSqliteOutbox}. */
   constructor(path: string, db: BetterSqlite3.Database) {
@@ -579,6 +580,7 @@ export class SqliteOutbox implements Outbox {
     } catch (error) {
       // Rolled back: nothing of the turn happened, in the file or in memory.
       this.#stats.failedTransactions += 1;
+      this.#lastWriteFailed = true;
       for (const job of jobs) job.reject(error);
       return;
     }
@@ -589,8 +591,14 @@ export class SqliteOutbox implements Outbox {
     }
     this.#stats.transactions += 1;
     this.#stats.writes += jobs.length;
+    this.#lastWriteFailed = false;
     for (const job of jobs) job.resolve();
   };
+
+  /** Whether it is open and its last transaction committed (false after a failed one, until one commits). */
+  get writable(): boolean {
+    return this.#db !== undefined && !this.#lastWriteFailed;
+  }
 }
 
 /**
