@@ -25,7 +25,7 @@ const apiKeySchema = z
   })
   .strict();
 
-const GATEWAY_KEYS = ["name", "rics", "passwordEnv", "maxPendingItems", "maxPendingBytes"] as const;
+const GATEWAY_KEYS = ["name", "rics", "passwordEnv", "maxPendingItems", "maxPendingBytes", "conflate"] as const;
 
 const accountSchema = z
   .object({
@@ -37,6 +37,7 @@ const accountSchema = z
       .optional(),
     maxPendingItems: z.number().int().positive().optional(),
     maxPendingBytes: z.number().int().positive().optional(),
+    conflate: z.boolean().optional(),
   })
   .loose(); // the connection keys are checked by the settings resolver, which names unknown ones
 
@@ -147,6 +148,7 @@ export async function loadGatewayConfig(path: string, log: Logger): Promise<Gate
       contributor: options,
       ...(entry.maxPendingItems === undefined ? {} : { maxPendingItems: entry.maxPendingItems }),
       ...(entry.maxPendingBytes === undefined ? {} : { maxPendingBytes: entry.maxPendingBytes }),
+      ...(entry.conflate === undefined ? {} : { conflate: entry.conflate }),
     });
   }
   const result: GatewayConfig = { accounts, warnings };

@@ -20,14 +20,14 @@ import {
   SessionClosedError,
   SupersededError,
 } from "../index.js";
-import type { Outbox, Settlement, StoredFields, StoredItem } from "./outbox/outbox.js";
+import type { ConflationMerge, Outbox, Settlement, StoredFields, StoredItem } from "./outbox/outbox.js";
 
 /** Options of {@link AccountDispatcher}. */
 export interface DispatcherOptions {
   /** The account's name (items carry it). */
   account: string;
   /** Posts the items: the account's Contributor. */
-  contributor: Pick<Contributor, "contribute">;
+  contributor: Pick<Contributor, "contribute" | "state">;
   outbox: Outbox;
   /** Wall clock, epoch milliseconds (what the outbox records). */
   now: () => number;
@@ -36,6 +36,11 @@ export interface DispatcherOptions {
   maxHanded?: number;
   /** Sendings of one item whose answers were all lost before it is `failed`. @default 5 */
   maxAttempts?: number;
+  /**
+   * Merge items of one RIC still waiting in the outbox into the newest of them before sending (the older ones
+   * become `conflated`): a backlog after an outage sends each RIC's latest values once. @default false
+   */
+  conflate?: boolean;
   /** Called with the ids that reached a final state, once that is durable. */
   onSettled?: (items: readonly StoredItem[]) => void;
 }
@@ -58,11 +63,13 @@ export class AccountDispatcher {
   readonly #handedByRic = new Map<string, Set<Handed>>();
   /** Items are read from the outbox after this seq; lowered when an item goes back to `accepted`. */
   #cursor = 0;
+  /** Items being merged (their conflation not yet durable): not handed over meanwhile. */
+  readonly #conflating = new Set<string>();
   #pumpScheduled = false;
   #stopped = false;
 
   constructor(options: DispatcherOptions) {
-    this.#options = { maxHanded: 2000, maxAttempts: 5, ...options };
+    this.#options = { maxHanded: 2000, maxAttempts: 5, conflate: false, ...options };
   }
 
   /** Items with the contributor now. */
@@ -102,18 +109,64 @@ export class AccountDispatcher {
   }
 
   #pump(): void {
-    const { outbox, account, maxHanded } = this.#options;
+    const { outbox, account, maxHanded, contributor } = this.#options;
+    // While the session is not ready, items wait in the outbox (state `accepted`, where conflation can merge a
+    // backlog) rather than in the contributor's queue; the gateway wakes the dispatcher when it is ready.
+    if (contributor.state !== "ready") return;
     while (!this.#stopped && this.#handed.size < maxHanded) {
       const page = outbox.pending(account, this.#cursor, Math.min(PAGE, maxHanded - this.#handed.size));
       if (page.length === 0) return;
       const sent: { id: string; postId: number }[] = [];
+      const merging = this.#options.conflate ? this.#merge(page) : undefined;
       for (const item of page) {
         this.#cursor = Math.max(this.#cursor, item.seq);
-        if (this.#handed.has(item.id)) continue; // read again before its `sent` was committed
+        if (this.#handed.has(item.id) || this.#conflating.has(item.id)) continue; // already on its way
+        if (merging?.has(item.id) === true) continue;
         if (this.#hand(item)) sent.push({ id: item.id, postId: 0 });
       }
       if (sent.length > 0) this.#record(outbox.markSent(sent, this.#options.now()));
     }
+  }
+
+  /**
+   * Merges the first sendings of each RIC in `page` into its newest one, durably, then reads them again (the
+   * newest, now carrying every field, is sent on the next look). @returns the ids being merged.
+   */
+  #merge(page: readonly StoredItem[]): Set<string> | undefined {
+    const byRic = new Map<string, StoredItem[]>();
+    for (const item of page) {
+      if (item.attempts > 0 || this.#handed.has(item.id) || this.#conflating.has(item.id)) continue;
+      const group = byRic.get(item.ric);
+      if (group === undefined) byRic.set(item.ric, [item]);
+      else group.push(item);
+    }
+    const merges: ConflationMerge[] = [];
+    for (const group of byRic.values()) {
+      if (group.length < 2) continue;
+      const newest = group[group.length - 1] as StoredItem;
+      merges.push({
+        into: newest.id,
+        fields: Object.assign({}, ...group.map((item) => item.fields)) as StoredFields,
+        from: group.slice(0, -1).map((item) => item.id),
+      });
+    }
+    if (merges.length === 0) return undefined;
+    const ids = new Set(merges.flatMap((merge) => [merge.into, ...merge.from]));
+    for (const id of ids) this.#conflating.add(id);
+    const lowest = Math.min(...page.filter((item) => ids.has(item.id)).map((item) => item.seq));
+    const { outbox, onSettled } = this.#options;
+    this.#record(
+      outbox.conflate(merges, this.#options.now()).finally(() => {
+        for (const id of ids) this.#conflating.delete(id);
+        this.#cursor = Math.min(this.#cursor, lowest - 1); // the merged newest is read (and sent) again
+        this.wake();
+        if (onSettled !== undefined) {
+          const settled = outbox.getMany(merges.flatMap((merge) => merge.from));
+          onSettled(settled.filter((item): item is StoredItem => item?.state === "conflated"));
+        }
+      }),
+    );
+    return ids;
   }
 
   /** Hands one item to the contributor. @returns false when it was settled instead (superseded). */

@@ -29,6 +29,11 @@ export interface GatewayAccount {
   maxPendingItems?: number;
   /** Their bytes (RIC and fields as JSON), at most. @default 64 MiB */
   maxPendingBytes?: number;
+  /**
+   * Merge items of one RIC waiting in the outbox (a backlog: the session is down or at its rate limit) into
+   * the newest before sending; the older ones end `conflated`, naming it. @default false
+   */
+  conflate?: boolean;
 }
 
 /** Options of {@link startGateway}. */
@@ -135,8 +140,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   for (const account of options.accounts) {
     const contributor = contributors.get(account.name) as ContributorType;
-    const dispatcher = new AccountDispatcher({ account: account.name, contributor, outbox, now, log, onSettled });
+    const dispatcher = new AccountDispatcher({
+      account: account.name,
+      contributor,
+      outbox,
+      now,
+      log,
+      onSettled,
+      conflate: account.conflate === true,
+    });
     dispatchers.set(account.name, dispatcher);
+    contributor.on("ready", () => dispatcher.wake());
   }
 
   let closing = false;

@@ -358,6 +358,41 @@ describe("rcc gateway HTTP API", () => {
     expect((await call(`${second.gateway.url}/v1/rics/TRCCTEST01`)).body.fields.BID.value).toBe(18);
   }, 40_000);
 
+  it("with conflate, a backlog of one RIC is sent once with every field; the older items end conflated into the newest", async () => {
+    const sim = await startSimulator({});
+    simulators.push(sim);
+    await sim.stopListener(0); // a backlog builds while RCC is away
+    const { gateway } = await setup({ sim, account: { conflate: true } });
+    const items = [
+      { ric: "TRCCTEST01", fields: { BID: 1, ASK: 2 } },
+      { ric: "TRCCTEST01", fields: { BID: 3 } },
+      { ric: "TRCCTEST02", fields: { BID: 7 } },
+      { ric: "TRCCTEST01", fields: { BID: 5 } },
+    ];
+    const ids: string[] = [];
+    for (const item of items) ids.push(((await post(gateway, item)).body.items as { id: string }[])[0]!.id); // one by one
+    expect((await call(`${gateway.url}/v1/contributions/${ids[0]!}`)).body.state).toBe("accepted"); // waiting in the outbox
+    await sim.startListener(0);
+    await waitFor(
+      async () => (await call(`${gateway.url}/v1/contributions/${ids[3]!}`)).body.state === "acked",
+      20_000,
+      "acked",
+    );
+    const states = await Promise.all(
+      ids.map(async (id) => (await call(`${gateway.url}/v1/contributions/${id}`)).body as Record<string, unknown>),
+    );
+    expect(states[0]).toMatchObject({ state: "conflated", conflatedInto: ids[3] });
+    expect(states[1]).toMatchObject({ state: "conflated", conflatedInto: ids[3] });
+    expect(states[2]).toMatchObject({ state: "acked" });
+    expect(states[3]).toMatchObject({ state: "acked" });
+    expect(sim.state.counters.acks).toBe(2); // one post per RIC
+    expect(sim.state.rics.get("TRCCTEST01")?.fields).toMatchObject({ BID: 5, ASK: 2 });
+    expect((await call(`${gateway.url}/v1/rics/TRCCTEST01`)).body.fields).toMatchObject({
+      BID: { value: 5 },
+      ASK: { value: 2 },
+    });
+  }, 30_000);
+
   it("health, readiness, metrics and the OpenAPI document", async () => {
     const { gateway } = await setup();
     expect((await call(`${gateway.url}/healthz`, { auth: false })).body).toEqual({ status: "ok" });

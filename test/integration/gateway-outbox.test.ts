@@ -470,6 +470,31 @@ describe("compaction", () => {
 });
 
 describe("failures and closing", () => {
+  test("conflate merges queued items into the newest in one write: it carries every field, the older ones end conflated into it", async () => {
+    let outbox = await openOutbox();
+    const a = item("a", { BID: 1, ASK: 2 });
+    const b = item("b", { BID: 3 });
+    const c = item("c", { BID: 9 });
+    await outbox.accept([a, b, c], 1_000);
+    await outbox.markSent([{ id: "c", postId: 1 }], 1_100); // c is on its way: it takes no part
+    await outbox.conflate(
+      [
+        { into: "b", fields: { BID: 3, ASK: 2 }, from: ["a"] },
+        { into: "c", fields: { BID: 9, ASK: 2 }, from: ["b"] }, // into no longer accepted: left out whole
+      ],
+      1_200,
+    );
+    expect(outbox.get("a")).toMatchObject({ state: "conflated", conflatedInto: "b", settledAtMs: 1_200 });
+    expect(outbox.get("b")).toMatchObject({ state: "accepted", fields: { BID: 3, ASK: 2 } });
+    expect(outbox.get("c")).toMatchObject({ state: "sent", fields: { BID: 9 } });
+    expect(outbox.outcomesAfter(0, 10).map((record) => record.item.id)).toEqual(["a"]);
+    const merged = { ...b, fields: { BID: 3, ASK: 2 } };
+    expect(outbox.depth("main")).toMatchObject({ items: 2, bytes: bytesOf(merged) + bytesOf(c) });
+    outbox = await reopen(outbox);
+    expect(outbox.get("b")?.fields).toEqual({ BID: 3, ASK: 2 });
+    expect(outbox.depth("main")).toMatchObject({ items: 2, bytes: bytesOf(merged) + bytesOf(c) });
+  });
+
   test("a transaction that fails rejects every write of its turn, changes nothing, and the outbox goes on", async () => {
     const outbox = await openOutbox("small.db", { maxSizeBytes: 256 * 1024 });
     await outbox.accept([item("kept")], 1_000);

@@ -20,6 +20,7 @@ export interface GatewayFlags extends Omit<ConnectionFlags, "port" | "hostname" 
   host?: string;
   port?: number;
   rics: string;
+  conflate?: boolean;
   apiKeyFile?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -156,7 +157,9 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
   let gateway: RunningGateway;
   try {
     gateway = await gatewayModule.startGateway({
-      accounts: config?.accounts ?? [{ name: ACCOUNT_NAME, rics, contributor: contributorOptions(connection) }],
+      accounts: config?.accounts ?? [
+        { name: ACCOUNT_NAME, rics, contributor: contributorOptions(connection), conflate: flags.conflate === true },
+      ],
       outboxPath,
       apiKeys,
       host,

@@ -29,6 +29,10 @@ export function registerGateway(program: Command): void {
     )
     .option("--rics <patterns>", "RIC patterns the account contributes, comma-separated (* and ? wildcards)", "*")
     .option(
+      "--conflate",
+      "merge items of one RIC waiting in the outbox (a backlog) into the newest before sending; the older end conflated",
+    )
+    .option(
       "--api-key-file <file>",
       'JSON array of producer keys: [{"name","sha256":"sha256:<hex>","accounts":["*"],"rics":["*"]}] (default: a key is generated and printed)',
     )

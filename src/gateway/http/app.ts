@@ -48,6 +48,9 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
   return reply.code(status).send({ error: { code, message } });
 }
 
+/** Open connections at most; beyond it new ones are refused until one closes. */
+const MAX_CONNECTIONS = 4096;
+
 /** Idempotency-Key values accepted: 1–255 visible ASCII characters. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -59,7 +62,14 @@ export async function buildApp(context: AppContext): Promise<FastifyInstance> {
     ...(context.tls === undefined ? {} : { https: { cert: context.tls.cert, key: context.tls.key } }),
     forceCloseConnections: "idle",
     return503OnClosing: true,
+    // A peer that sends a body slowly, or never finishes its headers, cannot hold a connection for ever; the
+    // longest legitimate request is a ?wait=ack of maxWaitMs.
+    requestTimeout: context.maxWaitMs + 30_000,
+    connectionTimeout: context.maxWaitMs + 60_000,
+    keepAliveTimeout: 5_000,
   });
+  app.server.maxConnections = MAX_CONNECTIONS;
+  app.server.headersTimeout = 10_000;
   // Bodies arrive as text: the Idempotency-Key's body hash is of the bytes sent, and JSON errors are ours.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(

@@ -100,6 +100,16 @@ export type Settlement =
   | { id: string; state: "superseded" }
   | { id: string; state: "conflated"; into: string };
 
+/** Queued items of one RIC merged into the newest of them (`into`), which then carries `fields`. */
+export interface ConflationMerge {
+  /** The newest item: it stays `accepted`, with the merged fields. */
+  into: string;
+  /** The merged fields: the older items' with the newer ones' on top. */
+  fields: StoredFields;
+  /** The older items: they become `conflated` into `into`. */
+  from: readonly string[];
+}
+
 /** One entry of the outcome log: every final state, in the order it was reached. */
 export interface OutcomeRecord {
   /** Position in the log: increasing, survives restarts, never reused. */
@@ -178,6 +188,13 @@ export interface Outbox {
    * is already recorded), appends each to the outcome log. An item already final is left as it is.
    */
   settle(settlements: readonly Settlement[], atMs: number): Promise<void>;
+
+  /**
+   * Merges queued items into the newest of their RIC, in one transaction: `into` gets the merged fields (so
+   * nothing of the older items is lost if the gateway dies now), each of `from` becomes `conflated`. Only
+   * items still `accepted` take part.
+   */
+  conflate(merges: readonly ConflationMerge[], atMs: number): Promise<void>;
 
   /** Outcome records after `cursor`, oldest first, at most `limit`. */
   outcomesAfter(cursor: number, limit: number): OutcomeRecord[];

@@ -20,6 +20,7 @@ import { access, open, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import type {
+  ConflationMerge,
   AcceptedItem,
   IdempotentRequest,
   ItemState,
@@ -213,6 +214,9 @@ function prepareStatements(db: BetterSqlite3.Database) {
         "WHERE id = ? AND state IN ('accepted', 'sent')",
     ),
     markUnsent: db.prepare<[string]>("UPDATE items SET state = 'accepted' WHERE id = ? AND state = 'sent'"),
+    conflateInto: db.prepare<[string, number, string]>(
+      "UPDATE items SET fields = ?, bytes = ? WHERE id = ? AND state = 'accepted'",
+    ),
     settle: db.prepare<
       [ItemState, number, number | null, string | null, string | null, string | null, string],
       { seq: number; account: string; bytes: number }
@@ -435,6 +439,42 @@ export class SqliteOutbox implements Outbox {
           this.#turnCursor = Number(statements.insertOutcome.run(row.seq, atMs).lastInsertRowid);
           addTo(this.#turnDepth, row.account, -1, -row.bytes);
           if (state === "acked") statements.upsertLastValues.run(atMs, row.seq);
+        }
+      },
+      () => undefined,
+    );
+  }
+
+  /** {@inheritDoc Outbox.conflate} A merge whose `into` is no longer `accepted` is left out whole. */
+  conflate(merges: readonly ConflationMerge[], atMs: number): Promise<void> {
+    let prepared: { merge: ConflationMerge; fields: string }[];
+    try {
+      this.#ensureOpen();
+      prepared = merges.map((merge) => {
+        checkNewItem({ id: merge.into, account: "-", ric: "-", fields: merge.fields });
+        const fields = JSON.stringify(merge.fields);
+        return { merge, fields };
+      });
+    } catch (error) {
+      return rejected(error);
+    }
+    if (prepared.length === 0) return this.#nothing();
+    const statements = this.#statements;
+    return this.#enqueue(
+      () => {
+        for (const { merge, fields } of prepared) {
+          const into = statements.itemById.get(merge.into);
+          if (into?.state !== "accepted") continue;
+          const bytes = Buffer.byteLength(into.ric) + Buffer.byteLength(fields);
+          if (statements.conflateInto.run(fields, bytes, merge.into).changes !== 1) continue;
+          const before = Buffer.byteLength(into.ric) + Buffer.byteLength(into.fields); // as accept() counted it
+          addTo(this.#turnDepth, into.account, 0, bytes - before);
+          for (const id of merge.from) {
+            const row = statements.settle.get("conflated", atMs, null, null, null, merge.into, id);
+            if (row === undefined) continue;
+            this.#turnCursor = Number(statements.insertOutcome.run(row.seq, atMs).lastInsertRowid);
+            addTo(this.#turnDepth, row.account, -1, -row.bytes);
+          }
         }
       },
       () => undefined,
