@@ -9,6 +9,7 @@ import { killAllChildren } from "./children.js";
 import { codec } from "./codec.js";
 import { type Bench, type BenchResult, meetsGoal } from "./result.js";
 import { fanIn } from "./fan-in.js";
+import { gateway } from "./gateway.js";
 import { memory } from "./memory.js";
 import { rate } from "./rate.js";
 import { reference } from "./reference.js";
@@ -25,6 +26,7 @@ const BENCHES: Record<string, Bench> = {
   memory,
   startup,
   reference,
+  gateway,
 };
 
 /** Linux CPU pressure (share of time some task waited for a CPU, last 10 s): other load skews every figure. */

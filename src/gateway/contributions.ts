@@ -5,7 +5,7 @@
  * gets one result: stored (with its id), an earlier item with the same id (a replay), or an error with a
  * stable code. The HTTP layer (http/app.ts) turns the results into a status and a body.
  */
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Producer } from "./api-keys.js";
 import { checkItem } from "./items.js";
 import type { NewItem, Outbox, StoredItem } from "./outbox/outbox.js";
@@ -113,15 +113,15 @@ export async function acceptItems(
   }
 
   const request = idempotency === undefined ? undefined : { ...idempotency, ids: idByIndex };
+  const acceptedAtMs = context.now();
   const accepted =
     fresh.length === 0 && request === undefined
       ? []
       : await context.outbox.accept(
           fresh.map((entry) => entry.item),
-          context.now(),
+          acceptedAtMs,
           request,
         );
-  const storedIds: string[] = [];
   for (const [position, outcome] of accepted.entries()) {
     const entry = fresh[position];
     if (entry === undefined) continue;
@@ -133,13 +133,11 @@ export async function acceptItems(
     } else if (outcome.kind === "existing") {
       results[entry.index] = { index: entry.index, item: outcome.item, replayed: true };
     } else {
-      storedIds.push(outcome.id);
+      // As stored: built from what was written rather than read back (a read per item was a fifth of the
+      // gateway's CPU in the batched benchmark).
+      const item: StoredItem = { ...entry.item, seq: outcome.seq, state: "accepted", acceptedAtMs, attempts: 0 };
+      results[entry.index] = { index: entry.index, item, replayed: false };
     }
-  }
-  const indexById = new Map(fresh.map((entry) => [entry.item.id, entry.index]));
-  for (const item of context.outbox.getMany(storedIds)) {
-    const index = item === undefined ? undefined : indexById.get(item.id);
-    if (item !== undefined && index !== undefined) results[index] = { index, item, replayed: false };
   }
   for (const name of new Set(fresh.map((entry) => entry.item.account))) context.wake(name);
   return results.map(
@@ -161,9 +159,11 @@ let lastIdMs = 0;
 let idSequence = 0;
 
 /**
- * A new item id, ordered by time: 9 base-36 digits of milliseconds, a per-millisecond sequence and 6 random
- * bytes (`g-…`). Ordered ids land next to each other in the outbox's id index, which made a full
+ * A new item id, ordered by time: 9 base-36 digits of milliseconds, a per-millisecond sequence and 48 random
+ * bits (`g-…`). Ordered ids land next to each other in the outbox's id index, which made a full
  * accept→sent→acked cycle ~40 % faster than random UUIDs (33k → 47k items/s measured on the outbox alone).
+ * The random part is the tail of a `randomUUID()`, which draws on a pooled entropy buffer: `randomBytes(6)`
+ * per id cost 1.9 µs against 0.2 µs (13.5 % of the gateway's CPU in the batched benchmark's profile).
  */
 function newItemId(): string {
   const now = Date.now();
@@ -172,5 +172,5 @@ function newItemId(): string {
     idSequence = 0;
   }
   idSequence += 1;
-  return `g-${now.toString(36).padStart(9, "0")}-${idSequence.toString(36).padStart(4, "0")}-${randomBytes(6).toString("hex")}`;
+  return `g-${now.toString(36).padStart(9, "0")}-${idSequence.toString(36).padStart(4, "0")}-${randomUUID().slice(24)}`;
 }

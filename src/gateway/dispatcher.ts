@@ -173,10 +173,12 @@ export class AccountDispatcher {
   #hand(item: StoredItem): boolean {
     const fields = item.attempts > 0 ? this.#uncovered(item) : item.fields;
     if (fields === undefined) {
-      this.#settle([{ id: item.id, state: "superseded" }]);
+      this.#settle(item, { id: item.id, state: "superseded" });
       return false;
     }
-    const handed: Handed = { item, fields };
+    // As the outbox will have it once `sent` is recorded (the outcome's view is built from this, not read back).
+    const sending: StoredItem = { ...item, state: "sent", attempts: item.attempts + 1, sentAtMs: this.#options.now() };
+    const handed: Handed = { item: sending, fields };
     this.#handed.set(item.id, handed);
     let sameRic = this.#handedByRic.get(item.ric);
     if (sameRic === undefined) this.#handedByRic.set(item.ric, (sameRic = new Set()));
@@ -216,24 +218,24 @@ export class AccountDispatcher {
 
   #onAck(handed: Handed, ack: Ack): void {
     this.#release(handed);
-    this.#settle([{ id: handed.item.id, state: "acked", postId: ack.postId }]);
+    this.#settle(handed.item, { id: handed.item.id, state: "acked", postId: ack.postId });
   }
 
   #onError(handed: Handed, error: unknown): void {
     this.#release(handed);
     const id = handed.item.id;
     if (error instanceof NakError) {
-      this.#settle([{ id, state: "naked", nakCode: error.nakCode, text: error.text, postId: error.postId }]);
+      this.#settle(handed.item, { id, state: "naked", nakCode: error.nakCode, text: error.text, postId: error.postId });
     } else if (error instanceof ContentError) {
-      this.#settle([{ id, state: "failed", text: `RCC answered with an Error: ${error.text}` }]);
+      this.#settle(handed.item, { id, state: "failed", text: `RCC answered with an Error: ${error.text}` });
     } else if (error instanceof SupersededError) {
-      this.#settle([{ id, state: "superseded" }]);
+      this.#settle(handed.item, { id, state: "superseded" });
     } else if (error instanceof SessionClosedError) {
       // The gateway is stopping: the item stays as it is in the outbox and is sent at the next start.
     } else if (error instanceof AckTimeoutError || error instanceof ConnectionLostError) {
       this.#sendAgain(handed.item, error.message);
     } else {
-      this.#settle([{ id, state: "failed", text: (error as Error).message }]);
+      this.#settle(handed.item, { id, state: "failed", text: (error as Error).message });
     }
   }
 
@@ -242,7 +244,7 @@ export class AccountDispatcher {
     const attempts = item.attempts + 1;
     if (attempts >= this.#options.maxAttempts) {
       const text = `no answer from RCC after ${attempts} sendings (the last: ${reason}); RCC may have applied it`;
-      this.#settle([{ id: item.id, state: "failed", text }]);
+      this.#settle(item, { id: item.id, state: "failed", text });
       return;
     }
     this.#record(
@@ -253,21 +255,46 @@ export class AccountDispatcher {
     );
   }
 
-  #settle(settlements: Settlement[]): void {
+  /** Records `item`'s outcome; once durable (and only if it was not final already) tells `onSettled`. */
+  #settle(item: StoredItem, settlement: Settlement): void {
     const { outbox, onSettled } = this.#options;
+    const atMs = this.#options.now();
     this.#record(
-      outbox.settle(settlements, this.#options.now()).then(() => {
-        if (onSettled === undefined) return;
-        const items = outbox.getMany(settlements.map((settlement) => settlement.id));
-        onSettled(items.filter((item): item is StoredItem => item !== undefined));
+      outbox.settle([settlement], atMs).then((changed) => {
+        if (onSettled === undefined || changed.length === 0) return;
+        onSettled([settledView(item, settlement, atMs)]);
       }),
     );
   }
 
   /** An outbox write failed: nothing is told to anyone; the item stays in its last durable state. */
-  #record(write: Promise<void>): void {
+  #record(write: Promise<unknown>): void {
     write.catch((error: unknown) => {
       this.#options.log.error({ account: this.#options.account, err: error }, "the outbox could not record a change");
     });
   }
+}
+
+/** The item as the outbox holds it after `settlement` at `atMs` (what a read would return). */
+function settledView(item: StoredItem, settlement: Settlement, atMs: number): StoredItem {
+  const view: StoredItem = { ...item, state: settlement.state, settledAtMs: atMs };
+  switch (settlement.state) {
+    case "acked":
+      if (settlement.postId !== undefined) view.postId = settlement.postId;
+      break;
+    case "naked":
+      view.nakCode = settlement.nakCode;
+      view.text = settlement.text;
+      if (settlement.postId !== undefined) view.postId = settlement.postId;
+      break;
+    case "failed":
+      view.text = settlement.text;
+      break;
+    case "conflated":
+      view.conflatedInto = settlement.into;
+      break;
+    case "superseded":
+      break;
+  }
+  return view;
 }

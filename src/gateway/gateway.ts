@@ -169,7 +169,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       maxWaitMs: options.maxWaitMs ?? 10_000,
       ...(options.tls === undefined ? {} : { tls: options.tls }),
       closing: () => closing,
-      ready: () => isReady(),
       readiness: () =>
         options.accounts.map((account) => ({
           account: account.name,

@@ -10,7 +10,7 @@ const MAX_WAITED_IDS = 1_000_000;
 
 /** Waits on item outcomes. */
 export class SettleWaiters {
-  readonly #waiting = new Map<string, Set<() => void>>();
+  readonly #waiting = new Map<string, Set<(item: StoredItem) => void>>();
   #count = 0;
 
   /** Tells the waits of these (now final) items. */
@@ -21,19 +21,20 @@ export class SettleWaiters {
       if (waits === undefined) continue;
       this.#waiting.delete(item.id);
       this.#count -= waits.size;
-      for (const wake of waits) wake();
+      for (const wake of waits) wake(item);
     }
   }
 
   /**
-   * Resolves once every id in `pending` is final (as `isFinal` says after each outcome) or after `timeoutMs`,
-   * whichever is first. The ids are those not final when the wait began.
+   * Resolves once every id in `pending` (those not final when the wait began) is final, or after `timeoutMs`,
+   * whichever is first, with the items that became final meanwhile, as they were told.
    */
-  waitFor(pending: readonly string[], timeoutMs: number): Promise<void> {
-    if (pending.length === 0 || this.#count + pending.length > MAX_WAITED_IDS) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+  waitFor(pending: readonly string[], timeoutMs: number): Promise<Map<string, StoredItem>> {
+    const settled = new Map<string, StoredItem>();
+    if (pending.length === 0 || this.#count + pending.length > MAX_WAITED_IDS) return Promise.resolve(settled);
+    return new Promise((resolve) => {
       let left = pending.length;
-      const registered: [string, () => void][] = [];
+      const registered: [string, (item: StoredItem) => void][] = [];
       const finish = () => {
         clearTimeout(timer);
         for (const [id, wake] of registered) {
@@ -43,11 +44,12 @@ export class SettleWaiters {
             if (waits.size === 0) this.#waiting.delete(id);
           }
         }
-        resolve();
+        resolve(settled);
       };
       const timer = setTimeout(finish, timeoutMs);
       for (const id of pending) {
-        const wake = () => {
+        const wake = (item: StoredItem) => {
+          settled.set(item.id, item);
           left -= 1;
           if (left === 0) finish();
         };

@@ -186,8 +186,9 @@ export interface Outbox {
   /**
    * Records final outcomes (and, for `acked`, each field as the RIC's last value unless a newer item's value
    * is already recorded), appends each to the outcome log. An item already final is left as it is.
+   * @returns the ids that reached their final state with this call (the others were unknown or final already).
    */
-  settle(settlements: readonly Settlement[], atMs: number): Promise<void>;
+  settle(settlements: readonly Settlement[], atMs: number): Promise<string[]>;
 
   /**
    * Merges queued items into the newest of their RIC, in one transaction: `into` gets the merged fields (so

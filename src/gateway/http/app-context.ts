@@ -1,0 +1,32 @@
+/** What the gateway's routes work with (http/app.ts builds the app from it). */
+import type { Logger, SessionState } from "../../index.js";
+import type { ApiKeys } from "../api-keys.js";
+import type { RoutedAccount } from "../contributions.js";
+import type { GatewayMetrics } from "../metrics.js";
+import type { Outbox } from "../outbox/outbox.js";
+import type { SettleWaiters } from "../settle-waiters.js";
+import type { GatewayStatus } from "../status.js";
+
+/** What the routes work with. */
+export interface AppContext {
+  log: Logger;
+  apiKeys: ApiKeys;
+  outbox: Outbox;
+  accounts: readonly RoutedAccount[];
+  waiters: SettleWaiters;
+  metrics: GatewayMetrics;
+  now: () => number;
+  bodyLimitBytes: number;
+  maxItemsPerRequest: number;
+  maxWaitMs: number;
+  tls?: { cert: string; key: string };
+  closing: () => boolean;
+  readiness: () => { account: string; state: SessionState }[];
+  wake: (account: string) => void;
+  /** Items per second the account is settling now (its rate in use, else its limit). */
+  drainRate: (account: string) => number;
+  /** The status page's snapshot (status.ts). */
+  status: () => GatewayStatus;
+  /** Subscribes to "new outcomes are durable"; returns the unsubscribe. */
+  onOutcomes: (listener: () => void) => () => void;
+}
