@@ -81,6 +81,26 @@ describe("rcc gateway", () => {
     expect(existsSync(outbox)).toBe(true); // a named outbox is kept
   }, 30_000);
 
+  it("--new-key prints a key and the entry that makes a gateway accept it, and starts nothing", async () => {
+    const made = await runCli(["gateway", "--new-key", "pricing-engine", "--json"]);
+    expect(made.code).toBe(0);
+    const { key, entry } = JSON.parse(made.stdout) as { key: string; entry: { name: string; sha256: string } };
+    expect(key).toMatch(/^rcck_[A-Za-z0-9_-]{43}$/);
+    expect(entry).toEqual({ name: "pricing-engine", sha256: hashApiKey(key), accounts: ["*"], rics: ["*"] });
+    const human = await runCli(["gateway", "--new-key", "excel"]);
+    expect(human.stdout).toMatch(/^key {4}rcck_\S+\n {7}\(shown once/);
+    const keyFile = files.write("new-keys.json", JSON.stringify([entry]));
+    const { run, ready } = await gateway(["--outbox", `${files.dir}/new-key.db`, "--api-key-file", keyFile]);
+    expect(ready.apiKey).toBeUndefined();
+    const answer = await httpCall(`${ready.url}/v1/contributions?wait=ack`, {
+      bearer: key,
+      body: JSON.stringify({ ric: "TRCCTEST01", fields: { BID: 1 } }),
+    });
+    expect(answer.status).toBe(200);
+    run.child.kill("SIGTERM");
+    expect((await run.exited).code).toBe(0);
+  }, 30_000);
+
   it("refuses to start on an outbox that is not one, on a bad key file and on a taken port, each with one clear line", async () => {
     const notDb = files.write("not-a-db.db", "hello, I am a text file\n".repeat(100));
     const refused = await runCli(["gateway", "--port", "0", "--outbox", notDb], { timeoutMs: 30_000 });

@@ -15,6 +15,7 @@ import { jsonLine, safeLine } from "../terminal-text.js";
 
 /** Flags of `rcc gateway`. */
 export interface GatewayFlags extends Omit<ConnectionFlags, "port" | "hostname" | "scheme" | "config"> {
+  newKey?: string;
   config?: string;
   outbox?: string;
   host?: string;
@@ -87,8 +88,34 @@ async function readPem(flag: string, path: string): Promise<string> {
   }
 }
 
+/**
+ * `--new-key NAME`: prints a new key (the only time it is shown) and the entry that makes the gateway accept
+ * it, for `--api-key-file` or the config file's `apiKeys`.
+ */
+async function printNewKey(name: string, json: boolean): Promise<void> {
+  if (name.trim() === "") throw new CliError("--new-key needs a name for the key's holder", EXIT.usage);
+  const { generateApiKey } = await import("../../gateway/index.js");
+  const { key, sha256 } = generateApiKey();
+  const entry = { name, sha256, accounts: ["*"], rics: ["*"] };
+  if (json) {
+    process.stdout.write(`${jsonLine({ key, entry })}\n`);
+    return;
+  }
+  const lines = [
+    `key    ${key}`,
+    "       (shown once: give it to the producer, who sends it as 'Authorization: Bearer <key>')",
+    `entry  ${JSON.stringify(entry)}`,
+    "       (add it to --api-key-file or the config file's apiKeys; narrow accounts and rics as needed)",
+  ];
+  process.stdout.write(`${lines.map((line) => safeLine(line)).join("\n")}\n`);
+}
+
 /** Runs the gateway until a signal; sets `process.exitCode`. */
 export async function runGateway(flags: GatewayFlags): Promise<void> {
+  if (flags.newKey !== undefined) {
+    await printNewKey(flags.newKey, flags.json === true);
+    return;
+  }
   if (flags.port !== undefined && flags.port > 65_535)
     throw new CliError(`--port must be 0–65535, got ${flags.port}`, EXIT.usage);
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {

@@ -17,6 +17,10 @@ export function registerGateway(program: Command): void {
     { postMode: true, endpointParts: false, configFile: false },
   )
     .option(
+      "--new-key <name>",
+      "make a producer key for <name> and print it with its --api-key-file entry, then exit (starts nothing)",
+    )
+    .option(
       "--config <file>",
       "JSON file with several accounts and the producers' keys (docs/gateway.md); flags below override its outbox, host and port",
     )
@@ -56,6 +60,7 @@ Examples:
   rcc gateway                          # embedded simulator: prints the URL, a demo key and a curl command
   rcc gateway --json                   # one JSON line {"url","outbox","accounts","apiKey"} on stdout, logs on stderr
   rcc gateway --config /etc/rcc/gateway.json   # several accounts and the producers' keys
+  rcc gateway --new-key pricing-engine --json   # a key and its entry for --api-key-file / apiKeys
   RCC_PASSWORD_FILE=~/.rcc-pass rcc gateway --env prod --url wss://host/WebSocket --user GE-A-… \\
       --outbox /var/lib/rcc/outbox.db --api-key-file /etc/rcc/keys.json --port 8787
 
