@@ -36,7 +36,13 @@ async function gateway(
   env: Record<string, string> = {},
 ): Promise<{ run: CliProcess; ready: ReadyLine }> {
   const run = spawnCli(["gateway", "--json", "--port", "0", ...args], { env, timeoutMs: 60_000 });
-  await run.waitFor(/"url":[^\n]*\n/, 20_000); // the whole line, not a chunk of it
+  // The whole line on stdout (the "gateway started" log line on stderr carries a "url" too).
+  await waitFor(
+    () => run.stdout.includes("\n") || run.child.exitCode !== null,
+    20_000,
+    () => `the ready line\nstdout: ${run.stdout}\nstderr: ${run.stderr}`,
+    25,
+  );
   return { run, ready: JSON.parse(run.stdout.split("\n")[0] ?? "") as ReadyLine };
 }
 
@@ -279,6 +285,17 @@ describe("rcc gateway", () => {
       expect(states, id).toHaveLength(1); // exactly one final outcome
       expect(["acked", "superseded"], id).toContain(states[0]);
     }
+    // Items whose 202 the kill cut off were stored too, and some may have reached RCC before it: the outbox must
+    // drain them as well before the last values can agree.
+    await waitFor(
+      async () => {
+        const status = await httpCall(`${second.ready.url}/status.json`);
+        return (status.body as { accounts: { pendingItems: number }[] }).accounts[0]?.pendingItems === 0;
+      },
+      30_000,
+      "the outbox drained",
+      50,
+    );
     for (let index = 1; index <= 9; index++) {
       const ric = `TRCCTEST0${index}`;
       const outboxView = await httpCall(`${second.ready.url}/v1/rics/${ric}`, { bearer: key });
