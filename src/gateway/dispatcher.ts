@@ -239,9 +239,12 @@ export class AccountDispatcher {
     }
   }
 
-  /** The answer was lost: back to `accepted` (read again from its seq), or `failed` after the last attempt. */
+  /**
+   * The answer was lost: back to `accepted` (read again from its seq), or `failed` after the last attempt.
+   * @param item as handed over: its `attempts` already counts the sending whose answer was lost.
+   */
   #sendAgain(item: StoredItem, reason: string): void {
-    const attempts = item.attempts + 1;
+    const attempts = item.attempts;
     if (attempts >= this.#options.maxAttempts) {
       const text = `no answer from RCC after ${attempts} sendings (the last: ${reason}); RCC may have applied it`;
       this.#settle(item, { id: item.id, state: "failed", text });

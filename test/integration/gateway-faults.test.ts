@@ -31,8 +31,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function start(
   sim: RunningSimulator,
-  extra: { tls?: { cert: string; key: string } } = {},
+  extra: { tls?: { cert: string; key: string }; ackTimeoutMs?: number } = {},
 ): Promise<RunningGateway> {
+  const { ackTimeoutMs = 1_000, ...gatewayOptions } = extra;
   const account = sim.accounts[0]!;
   const gateway = await startGateway({
     accounts: [
@@ -46,7 +47,7 @@ async function start(
           password: account.password,
           clientId: account.clientId,
           ...(sim.certificate === undefined ? {} : { tls: { ca: sim.certificate } }),
-          ackTimeoutMs: 1_000, // dropped Acks come back as re-sends within the test's time
+          ackTimeoutMs, // dropped Acks come back as re-sends within the test's time
           backoff: { initialDelayMs: 50, maxDelayMs: 300 },
           retry: { maxAttempts: 10, initialDelayMs: 50 },
         },
@@ -55,7 +56,7 @@ async function start(
     outboxPath: join(dir, `faults-${(files += 1)}.db`),
     apiKeys: [{ name: "desk", sha256: key.sha256 }],
     port: 0,
-    ...extra,
+    ...gatewayOptions,
   });
   gateways.push(gateway);
   return gateway;
@@ -122,6 +123,23 @@ describe("rcc gateway under faults", () => {
     expect(acked).toBeGreaterThan(900);
     expect(sim.state.counters.acks).toBeGreaterThanOrEqual(acked);
   }, 60_000);
+
+  it("an item whose Acks never come is sent 5 times in all, then failed with the reason, never lost", async () => {
+    const sim = await startSimulator({});
+    simulators.push(sim);
+    sim.faults.add({ type: "drop-acks", ric: "TRCCTEST05" }); // RCC applies it, the Ack never arrives
+    const gateway = await start(sim, { ackTimeoutMs: 200 });
+    const answer = await httpCall(`${gateway.url}/v1/contributions?wait=ack`, {
+      bearer: key.key,
+      body: JSON.stringify({ ric: "TRCCTEST05", fields: { BID: 1 } }),
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.items[0]).toMatchObject({ state: "failed", attempts: 5 });
+    expect(answer.body.items[0].text).toMatch(
+      /^no answer from RCC after 5 sendings \(the last: no Ack for post \d+ to TRCCTEST05 within 200 ms\); RCC may have applied it$/,
+    );
+    expect(sim.state.contributions("TRCCTEST05")).toHaveLength(5);
+  }, 30_000);
 
   it("answers 503 to contributions that arrive while it stops, and keeps what it accepted for the next start", async () => {
     const sim = await startSimulator({ maxMessagesPerSecond: 50 });
