@@ -82,7 +82,16 @@ export function streamOutcomes(
     pumping = false;
   };
 
-  const unsubscribe = context.onOutcomes(pump);
+  // Outcomes are told one by one; the stream reads the log once per event-loop turn however many there were.
+  let scheduled = false;
+  const unsubscribe = context.onOutcomes(() => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      pump();
+    });
+  });
   const keepalive = setInterval(() => {
     if (context.closing()) end();
     else socket.write(": keepalive\n\n");
