@@ -63,6 +63,8 @@ export class AccountDispatcher {
   readonly #handedByRic = new Map<string, Set<Handed>>();
   /** Items are read from the outbox after this seq; lowered when an item goes back to `accepted`. */
   #cursor = 0;
+  /** Outcomes of this synchronous run, written to the outbox together (#flushSettles). */
+  #settling: { item: StoredItem; settlement: Settlement }[] = [];
   /** Items being merged (their conflation not yet durable): not handed over meanwhile. */
   readonly #conflating = new Set<string>();
   #pumpScheduled = false;
@@ -258,17 +260,34 @@ export class AccountDispatcher {
     );
   }
 
-  /** Records `item`'s outcome; once durable (and only if it was not final already) tells `onSettled`. */
+  /**
+   * Records `item`'s outcome; once durable (and only if it was not final already) tells `onSettled`. The
+   * outcomes of one frame of Acks (settled in one synchronous run) go to the outbox as one call.
+   */
   #settle(item: StoredItem, settlement: Settlement): void {
+    this.#settling.push({ item, settlement });
+    if (this.#settling.length === 1) queueMicrotask(this.#flushSettles);
+  }
+
+  readonly #flushSettles = (): void => {
+    const batch = this.#settling;
+    this.#settling = [];
     const { outbox, onSettled } = this.#options;
     const atMs = this.#options.now();
     this.#record(
-      outbox.settle([settlement], atMs).then((changed) => {
-        if (onSettled === undefined || changed.length === 0) return;
-        onSettled([settledView(item, settlement, atMs)]);
-      }),
+      outbox
+        .settle(
+          batch.map((entry) => entry.settlement),
+          atMs,
+        )
+        .then((changed) => {
+          if (onSettled === undefined || changed.length === 0) return;
+          const done = new Set(changed);
+          const views = batch.filter((entry) => done.has(entry.item.id));
+          onSettled(views.map((entry) => settledView(entry.item, entry.settlement, atMs)));
+        }),
     );
-  }
+  };
 
   /** An outbox write failed: nothing is told to anyone; the item stays in its last durable state. */
   #record(write: Promise<unknown>): void {
