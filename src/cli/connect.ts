@@ -124,16 +124,32 @@ export async function resolveConnection(
 }
 
 /**
+ * Reads a text file a command was given, e.g. `--tls-cert`.
+ * @param what how the message names it: "--tls-cert" gives `cannot read --tls-cert 'x.pem' (ENOENT)`.
+ * @throws CliError (exit 1) when it cannot be read.
+ */
+export async function readGivenFile(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw new CliError(
+      `cannot read ${what} '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      EXIT.usage,
+    );
+  }
+}
+
+/**
  * Reads a PEM file of extra trusted CAs (`--ca`, `ca` in a config file).
  * @param where what named it, prefixed to the message: "account 'x' of --config 'y'". @default none
  * @throws CliError (exit 1) when it cannot be read.
  */
 export async function readCaFile(path: string, where?: string): Promise<string> {
   try {
-    return await readFile(path, "utf8");
+    return await readGivenFile(path, "the CA file");
   } catch (error) {
-    const message = `cannot read the CA file '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`;
-    throw new CliError(where === undefined ? message : `${where}: ${message}`, EXIT.usage);
+    if (where === undefined) throw error;
+    throw new CliError(`${where}: ${(error as Error).message}`, EXIT.usage);
   }
 }
 

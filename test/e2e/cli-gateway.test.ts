@@ -10,6 +10,7 @@ import { hashApiKey } from "../../src/gateway/index.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { type CliProcess, runCli, simEnv, spawnCli, stopAllCli, tempFiles } from "../helpers/cli.js";
 import { httpCall } from "../helpers/http.js";
+import { expectOneFinalOutcomeEach } from "../helpers/gateway.js";
 import { closeAllSse, openSse } from "../helpers/sse.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -266,25 +267,7 @@ describe("rcc gateway", () => {
 
     const second = await gateway(args, simEnv(sim));
     const stream = await openSse(`${second.ready.url}/v1/outcomes?after=0`, { Authorization: `Bearer ${key}` });
-    const finals = new Map<string, string[]>();
-    await waitFor(
-      () => {
-        for (const event of stream.events.splice(0)) {
-          const states = finals.get(event.data.id as string) ?? [];
-          states.push(event.data.state as string);
-          finals.set(event.data.id as string, states);
-        }
-        return [...accepted].every((id) => finals.has(id));
-      },
-      40_000,
-      () => `every accepted id final (${[...accepted].filter((id) => finals.has(id)).length} of ${accepted.size})`,
-      50,
-    );
-    for (const id of accepted) {
-      const states = finals.get(id)!;
-      expect(states, id).toHaveLength(1); // exactly one final outcome
-      expect(["acked", "superseded"], id).toContain(states[0]);
-    }
+    await expectOneFinalOutcomeEach(stream, [...accepted], 40_000);
     // Items whose 202 the kill cut off were stored too, and some may have reached RCC before it: the outbox must
     // drain them as well before the last values can agree.
     await waitFor(

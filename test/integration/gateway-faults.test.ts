@@ -13,8 +13,8 @@ import { type RunningGateway, generateApiKey, startGateway } from "../../src/gat
 import { type FaultSpec, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { generateSelfSigned } from "../../src/simulator/tls.js";
 import { httpCall } from "../helpers/http.js";
+import { expectOneFinalOutcomeEach, simContributor } from "../helpers/gateway.js";
 import { closeAllSse, openSse } from "../helpers/sse.js";
-import { waitFor } from "../helpers/wait-for.js";
 
 const dir = mkdtempSync(join(tmpdir(), "rcc-gateway-faults-"));
 const simulators: RunningSimulator[] = [];
@@ -34,19 +34,13 @@ async function start(
   extra: { tls?: { cert: string; key: string }; ackTimeoutMs?: number } = {},
 ): Promise<RunningGateway> {
   const { ackTimeoutMs = 1_000, ...gatewayOptions } = extra;
-  const account = sim.accounts[0]!;
   const gateway = await startGateway({
     accounts: [
       {
         name: "main",
         rics: ["*"],
         contributor: {
-          urls: sim.wsUrls,
-          authUrl: sim.authUrl,
-          user: account.user,
-          password: account.password,
-          clientId: account.clientId,
-          ...(sim.certificate === undefined ? {} : { tls: { ca: sim.certificate } }),
+          ...simContributor(sim),
           ackTimeoutMs, // dropped Acks come back as re-sends within the test's time
           backoff: { initialDelayMs: 50, maxDelayMs: 300 },
           retry: { maxAttempts: 10, initialDelayMs: 50 },
@@ -92,24 +86,7 @@ describe("rcc gateway under faults", () => {
       await new Promise((resolve) => setTimeout(resolve, 40)); // a stream over time, so faults land mid-way
     }
     expect(accepted).toHaveLength(1_000);
-    const finals = new Map<string, string[]>();
-    await waitFor(
-      () => {
-        for (const event of stream.events.splice(0)) {
-          const states = finals.get(event.data.id as string) ?? [];
-          states.push(event.data.state as string);
-          finals.set(event.data.id as string, states);
-        }
-        return accepted.every((id) => finals.has(id));
-      },
-      45_000,
-      () => `every accepted id final (${accepted.filter((id) => finals.has(id)).length} of ${accepted.length})`,
-      50,
-    );
-    for (const id of accepted) {
-      expect(finals.get(id), id).toHaveLength(1);
-      expect(["acked", "superseded"], id).toContain(finals.get(id)![0]);
-    }
+    const finals = await expectOneFinalOutcomeEach(stream, accepted, 45_000);
     for (let index = 1; index <= 9; index++) {
       const ric = `TRCCTEST0${index}`;
       const last = await httpCall(`${gateway.url}/v1/rics/${ric}`, { bearer: key.key });
@@ -168,8 +145,7 @@ describe("rcc gateway under faults", () => {
     simulators.push(sim);
     const outboxPath = join(dir, "refused-start.db");
     const base = { outboxPath, apiKeys: [{ name: "desk", sha256: key.sha256 }], port: 0 };
-    const account = sim.accounts[0]!;
-    const contributor = { urls: sim.wsUrls, authUrl: sim.authUrl, user: account.user, password: account.password };
+    const { clientId, ...contributor } = simContributor(sim);
     await expect(
       startGateway({
         ...base,
@@ -179,14 +155,14 @@ describe("rcc gateway under faults", () => {
     await expect(
       startGateway({
         ...base,
-        accounts: [{ name: "main", rics: ["*"], contributor: { ...contributor, clientId: account.clientId } }],
+        accounts: [{ name: "main", rics: ["*"], contributor: { ...contributor, clientId } }],
         tls: { cert: "not a certificate", key: "not a key" },
       }),
     ).rejects.toThrow();
     // Neither left the file locked: a gateway starts on it.
     const gateway = await startGateway({
       ...base,
-      accounts: [{ name: "main", rics: ["*"], contributor: { ...contributor, clientId: account.clientId } }],
+      accounts: [{ name: "main", rics: ["*"], contributor: { ...contributor, clientId } }],
     });
     gateways.push(gateway);
     expect((await httpCall(`${gateway.url}/healthz`)).status).toBe(200);

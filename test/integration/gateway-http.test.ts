@@ -16,6 +16,7 @@ import {
 } from "../../src/gateway/index.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { type HttpAnswer, type HttpCallOptions, httpCall } from "../helpers/http.js";
+import { simContributor } from "../helpers/gateway.js";
 import { closeAllSse, openSse } from "../helpers/sse.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -41,19 +42,7 @@ interface Setup {
 }
 
 function accountFor(sim: RunningSimulator, extra: Partial<GatewayAccount> = {}): GatewayAccount {
-  const account = sim.accounts[0]!;
-  return {
-    name: "main",
-    rics: ["TRCC*", "NOT.*"],
-    contributor: {
-      urls: sim.wsUrls,
-      authUrl: sim.authUrl,
-      user: account.user,
-      password: account.password,
-      clientId: account.clientId,
-    },
-    ...extra,
-  };
+  return { name: "main", rics: ["TRCC*", "NOT.*"], contributor: simContributor(sim), ...extra };
 }
 
 async function setup(

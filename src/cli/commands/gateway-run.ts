@@ -1,11 +1,11 @@
 /** The work of `rcc gateway` (see gateway.ts). */
 import { randomBytes } from "node:crypto";
-import { readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { ApiKeyConfig, RunningGateway } from "../../gateway/index.js";
 import type { RunningSimulator } from "../../simulator/index.js";
-import { contributorOptions, embeddedSimulator, resolveConnection } from "../connect.js";
+import { contributorOptions, embeddedSimulator, readGivenFile, resolveConnection } from "../connect.js";
 import type { ConnectionFlags } from "../connection-options.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { loadGatewayConfig } from "../gateway-config.js";
@@ -41,15 +41,7 @@ function hasExplicitTarget(flags: GatewayFlags, env: NodeJS.ProcessEnv): boolean
 
 /** Reads `--api-key-file`. @throws CliError (exit 1) naming what is wrong with it. */
 async function readApiKeys(path: string): Promise<ApiKeyConfig[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new CliError(
-      `cannot read --api-key-file '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      EXIT.usage,
-    );
-  }
+  const text = await readGivenFile(path, "--api-key-file");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -75,17 +67,6 @@ async function readApiKeys(path: string): Promise<ApiKeyConfig[]> {
     }
     return key as ApiKeyConfig;
   });
-}
-
-async function readPem(flag: string, path: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    throw new CliError(
-      `cannot read ${flag} '${path}' (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      EXIT.usage,
-    );
-  }
 }
 
 /**
@@ -157,7 +138,7 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
   }
   const tls =
     flags.tlsCert !== undefined && flags.tlsKey !== undefined
-      ? { cert: await readPem("--tls-cert", flags.tlsCert), key: await readPem("--tls-key", flags.tlsKey) }
+      ? { cert: await readGivenFile(flags.tlsCert, "--tls-cert"), key: await readGivenFile(flags.tlsKey, "--tls-key") }
       : undefined;
 
   let sim: RunningSimulator | undefined;
