@@ -274,13 +274,16 @@ describe("the dashboard in Chromium", () => {
       code: "AccessDenied",
     });
     await page.locator("#fault-result").filter({ hasText: "Nak AccessDenied on TRCCTEST02: injected." }).waitFor();
-    expect(await page.locator("#active-faults li").count()).toBe(2);
+    // The list follows the admin API and the event stream, two connections: a tick sent before the change can
+    // still arrive after it, so the list is waited for (a bounded wait), not read once.
+    const listed = (count: number) => async () => (await page.locator("#active-faults li").count()) === count;
+    await waitFor(listed(2), 2000, "two active faults listed");
 
     await page.getByRole("button", { name: "Clear all faults" }).focus();
     await page.keyboard.press("Enter");
     await page.locator("#fault-result").filter({ hasText: "Cleared 2 faults." }).waitFor();
     expect(sim.faults.list()).toEqual([]);
-    expect(await page.locator("#active-faults li").count()).toBe(0);
+    await waitFor(listed(0), 2000, "no active fault listed");
     expect(problems).toEqual([]);
   });
 

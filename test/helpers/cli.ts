@@ -257,7 +257,14 @@ function hasScript(): boolean {
 export function spawnCliInTerminal(args: readonly string[], options: CliOptions = {}): CliProcess {
   const words = [process.execPath, BIN, ...args];
   if (hasScript()) {
-    return new CliProcess("script", ["-qfec", words.map(shellQuote).join(" "), "/dev/null"], options);
+    // script runs the line with $SHELL -c; a shell that forks (dash, /bin/sh on Debian, when SHELL is unset)
+    // would take the terminal's Ctrl+C itself and end with 130. The shell is fixed and `exec` puts node in its
+    // place, so what the terminal signals is rcc alone, whatever the machine's SHELL.
+    const line = `exec ${words.map(shellQuote).join(" ")}`;
+    return new CliProcess("script", ["-qfec", line, "/dev/null"], {
+      ...options,
+      env: { SHELL: "/bin/sh", ...options.env },
+    });
   }
   const python = "import os, pty, sys; sys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))";
   return new CliProcess("python3", ["-c", python, ...words], options);

@@ -72,22 +72,23 @@ export class FaultControls {
     this.#empty.hidden = faults.length > 0;
   }
 
+  // The list is brought up to date before the result is announced, so what the result says is what the list shows.
   async #add(spec) {
     const answer = await this.#admin.addFault(spec);
+    await this.#refresh();
     if (answer.ok) {
       this.#say(`${describeFault(answer.body.fault)}: injected.`); // the stream's "faults" event logs it
     } else this.#fail(answer);
-    await this.#refresh();
   }
 
   async #clear(type) {
     const answer = await this.#admin.clearFaults(type);
+    await this.#refresh();
     if (answer.ok) {
       const what = type === undefined ? "" : ` ${LABELS[type] ?? type}`;
       this.#say(`Cleared ${answer.body.cleared}${what} fault${answer.body.cleared === 1 ? "" : "s"}.`);
       this.#log.add(`Faults cleared${what ? `:${what}` : ""} (${answer.body.cleared})`);
     } else this.#fail(answer);
-    await this.#refresh();
   }
 
   async #refresh() {
