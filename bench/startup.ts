@@ -1,8 +1,8 @@
 /**
  * startup: median wall time of `rcc --version` from compiled JavaScript (benchmark 7; goal < 300 ms), and the
  * import time of each package entry (dist/index.js = `rcc-contrib`, dist/simulator/index.js =
- * `rcc-contrib/simulator`, dist/internal.js = the CLI's internal entry) over a bare Node start (client entry
- * goal ≤ 40 ms).
+ * `rcc-contrib/simulator`, dist/internal.js = the CLI's internal entry, dist/gateway/index.js =
+ * `rcc-contrib/gateway`) over a bare Node start (client entry goal ≤ 40 ms).
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -13,6 +13,7 @@ const ENTRIES = {
   client: "../dist/index.js",
   simulator: "../dist/simulator/index.js",
   internal: "../dist/internal.js",
+  gateway: "../dist/gateway/index.js",
 } as const;
 
 /** Goals over bare Node, milliseconds (docs/performance.md). */

@@ -9,7 +9,7 @@
  * should simply stay open, and the ETA Consumer needs a non-empty `Fields` object (§4A.3) [INF].
  */
 import { ConverterFailure } from "./converter-errors.js";
-import { type ItemState, itemKeyJson, itemRefresh, itemStatus } from "./item-messages.js";
+import { type ItemStreamState, itemKeyJson, itemRefresh, itemStatus } from "./item-messages.js";
 import { type ItemRequest, parseItemRequest } from "./item-request.js";
 import type { ServedItemStream } from "./stream-types.js";
 import type { JsonObject } from "./message-keys.js";
@@ -41,7 +41,7 @@ function requestItem(
   fromBatch: boolean,
 ): void {
   const keyJson = ric === undefined ? undefined : itemKeyJson(request.serviceName, ric);
-  const refuse = (state: ItemState): void => session.reply(itemStatus(id, keyJson, state, request.privateStream));
+  const refuse = (state: ItemStreamState): void => session.reply(itemStatus(id, keyJson, state, request.privateStream));
   const existing = session.streams.get(id);
   // The login stream's ID is taken too: an item request there has a different key (§4A.1).
   if (existing !== undefined || id === session.loginStreamId) {
@@ -108,7 +108,7 @@ function requestItem(
 function reissue(session: ServerSession, stream: ServedItemStream, request: ItemRequest): void {
   if (request.view === "invalid") {
     session.streams.close(stream.id);
-    const state: ItemState = {
+    const state: ItemStreamState = {
       Stream: "Closed",
       Data: "Suspect",
       Code: "InvalidView",

@@ -9,7 +9,7 @@
  */
 import type { Fields } from "../../protocol/messages.js";
 import type { SimulatorState } from "../state.js";
-import { type ItemState, itemRefresh, itemStatus, itemUpdate, viewFilter } from "./item-messages.js";
+import { type ItemStreamState, itemRefresh, itemStatus, itemUpdate, viewFilter } from "./item-messages.js";
 import type { ServedItemStream } from "./stream-types.js";
 import { RicMatcher } from "./ric-matcher.js";
 
@@ -125,7 +125,7 @@ export class SubscriptionRegistry {
    * Deletes an item (a posted Status Closed with the Delete right, §4A.6 rule 3): its image goes, and every
    * stream on it receives `state` and is closed.
    */
-  deleteItem(ric: string, state: ItemState): void {
+  deleteItem(ric: string, state: ItemStreamState): void {
     this.#created.delete(ric);
     this.#state.rics.delete(ric);
     const set = this.#streams.get(ric);
