@@ -5,6 +5,8 @@ import { onOutputClosed } from "../closed-output.js";
 import { buildContributor, connectWithin, embeddedSimulator, resolveConnection, toCliError } from "../connect.js";
 import { DemoTally, formatDemoSummary } from "../demo-tally.js";
 import { formatOutcome, type Outcome, outcomeOf } from "../outcome.js";
+import { EXIT } from "../exit-codes.js";
+import { DEFAULT_RECONNECT_FOR_MS, onStopSignals } from "../stopping.js";
 import { jsonLine, safeLine, safeText } from "../terminal-text.js";
 import type { ConnectionFlags } from "../connection-options.js";
 import type { Settings } from "../settings.js";
@@ -12,8 +14,23 @@ import type { Settings } from "../settings.js";
 /** Flags of `rcc demo`. */
 export interface DemoFlags extends ConnectionFlags {
   ric: string;
+  /** Time between two posts, seconds. */
   interval: number;
   count?: number;
+  /** How long a stop waits for the Acks of posts already sent, ms. */
+  drainTimeout: number;
+  /** How long a lost connection is retried, ms. @default DEFAULT_RECONNECT_FOR_MS */
+  reconnectFor?: number;
+}
+
+/** Why the demo stopped sending, if it did before `--count`. */
+interface DemoStop {
+  /** A signal (or the output closing). */
+  interrupted: boolean;
+  /** A second signal: the Acks of posts on the wire are not waited for. */
+  aborted?: boolean;
+  /** The error that ended the session for good (reconnecting gave up, a re-login refused). */
+  lost?: Error;
 }
 
 function clockText(): string {
@@ -40,8 +57,9 @@ function hasExplicitTarget(flags: DemoFlags, env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * Runs the demo until `--count` contributions are settled or Ctrl+C, then prints its summary (one line, or one
- * JSON object with `--json`); sets `process.exitCode`.
+ * Runs the demo until `--count` contributions are settled, a stop signal, or the session is lost for good
+ * (`--reconnect-for`), then prints its summary (one line, or one JSON object with `--json`); sets
+ * `process.exitCode`, or throws the CliError of the lost session (exit 4) after the summary.
  */
 export async function runDemo(flags: DemoFlags): Promise<void> {
   const started = performance.now();
@@ -68,67 +86,101 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     // then on stdout masks it. The demo account's password is public (the simulator's DEMO_ACCOUNT).
     for (const line of tryItLines(connection.settings, flags)) say(line);
   }
-  const contributor = buildContributor(connection, { backoff: { maxAttempts: 20 } });
+  const contributor = buildContributor(connection, {
+    // Bounded by time, not by a count: a few seconds of server restart must not end the demo.
+    backoff: { maxAttempts: Number.POSITIVE_INFINITY },
+    reconnectForMs: flags.reconnectFor ?? DEFAULT_RECONNECT_FOR_MS,
+    drainTimeoutMs: flags.drainTimeout,
+  });
   watchLifecycle(contributor, say);
 
-  const stop = { interrupted: false };
+  const stop: DemoStop = { interrupted: false };
   const tally = new DemoTally();
   let wake: (() => void) | undefined;
-  const onSigint = () => {
-    if (stop.interrupted) process.exit(130); // a second Ctrl+C does not wait for the clean close
-    stop.interrupted = true;
+  const halt = (): void => {
     wake?.();
+    wake = undefined;
   };
-  process.on("SIGINT", onSigint);
-  process.on("SIGTERM", onSigint);
+  // Reconnecting gave up (or a re-login was refused): no post can go out any more.
+  contributor.on("closed", (error) => {
+    if (error === undefined) return;
+    stop.lost = error;
+    halt();
+  });
+  const offSignals = onStopSignals((count) => {
+    if (count === 1) {
+      // Queued posts are dropped (not sent); those on the wire get up to --drain-timeout for their Acks.
+      const waiting = contributor.stats().inFlight;
+      stop.interrupted = true;
+      halt();
+      say(
+        waiting > 0
+          ? `stopping: waiting for ${waiting} acks (Ctrl+C again to abort)`
+          : "stopping (Ctrl+C again to abort)",
+      );
+      void contributor.close({ dropQueued: true, drainTimeoutMs: flags.drainTimeout });
+    } else if (count === 2) {
+      stop.aborted = true;
+      say("aborting: not waiting for acks");
+      void contributor.close({ dropQueued: true, drainTimeoutMs: 0 });
+    } else {
+      process.exit(EXIT.interrupted); // a third one does not even wait for the Login Close
+    }
+  });
   // The reader went away (`| head`): stop as on Ctrl+C; still connecting, closing ends connect() at once.
   const offClosed = onOutputClosed(() => {
     stop.interrupted = true;
-    wake?.();
+    halt();
     if (contributor.state !== "ready") void contributor.close();
   });
+  const stopped = (): boolean => stop.interrupted || stop.lost !== undefined;
   try {
-    await connectWithin(contributor, connection); // bounded by --connect-timeout
-    let primact = 100;
-    let secAct = 20;
-    const pending: Promise<void>[] = [];
-    for (let sent = 0; !stop.interrupted && (flags.count === undefined || sent < flags.count); sent++) {
-      const fields = { BID: 451.55, ASK: 451.57, DSPLY_NAME: "Hello RCC", PRIMACT_1: primact, SEC_ACT_1: secAct };
-      primact += 1;
-      secAct += 1;
-      pending.push(
-        contributor.contribute(flags.ric, fields).then(
-          (ack) => report(outcomeOf(flags.ric, { ack }), fields),
-          (error: unknown) => report(outcomeOf(flags.ric, { error }), fields),
-        ),
-      );
-      if (flags.count !== undefined && sent + 1 >= flags.count) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, flags.interval * 1000);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+    try {
+      await connectWithin(contributor, connection); // bounded by --connect-timeout
+      let primact = 100;
+      let secAct = 20;
+      const pending: Promise<void>[] = [];
+      for (let sent = 0; !stopped() && (flags.count === undefined || sent < flags.count); sent++) {
+        const fields = { BID: 451.55, ASK: 451.57, DSPLY_NAME: "Hello RCC", PRIMACT_1: primact, SEC_ACT_1: secAct };
+        primact += 1;
+        secAct += 1;
+        pending.push(
+          contributor.contribute(flags.ric, fields).then(
+            (ack) => report(outcomeOf(flags.ric, { ack }), fields),
+            (error: unknown) => report(outcomeOf(flags.ric, { error }), fields),
+          ),
+        );
+        if (flags.count !== undefined && sent + 1 >= flags.count) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, flags.interval * 1000);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      await Promise.all(pending);
+    } catch (error) {
+      // Ctrl+C before the first login is still a clean stop, not a failure.
+      if (!stop.interrupted) throw toCliError(error, connection.settings);
+    } finally {
+      offClosed();
+      await contributor.close();
+      if (stop.interrupted) say("Login Close sent; disconnected.");
+      await sim?.close();
     }
-    await Promise.all(pending);
-  } catch (error) {
-    // Ctrl+C before the first login is still a clean stop, not a failure.
-    if (!stop.interrupted) throw toCliError(error, connection.settings);
+    const summary = tally.summary((performance.now() - started) / 1000, stop.interrupted);
+    process.stdout.write(
+      flags.json ? `${jsonLine({ event: "summary", ...summary })}\n` : `${formatDemoSummary(summary)}\n`,
+    );
   } finally {
-    process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigint);
-    offClosed();
-    await contributor.close();
-    if (stop.interrupted) say("Login Close sent; disconnected.");
-    await sim?.close();
+    // Only now: a second signal during the drain or the close is still ours, not the end of the process.
+    offSignals();
   }
-  const summary = tally.summary((performance.now() - started) / 1000, stop.interrupted);
-  process.stdout.write(
-    flags.json ? `${jsonLine({ event: "summary", ...summary })}\n` : `${formatDemoSummary(summary)}\n`,
-  );
-  // Ctrl+C is how the demo is meant to end: exit 0 unless a post failed.
-  process.exitCode = tally.exitCode();
+  // After the summary, the cause on stderr (exit 4): what a lost connection leaves the demo with.
+  if (stop.lost !== undefined) throw toCliError(stop.lost, connection.settings);
+  // Ctrl+C is how the demo is meant to end: exit 0 unless a post failed; a second one, 130.
+  process.exitCode = stop.aborted === true ? EXIT.interrupted : tally.exitCode();
 
   function report(outcome: Outcome, fields: Record<string, unknown>): void {
     tally.add(outcome);

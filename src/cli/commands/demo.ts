@@ -1,13 +1,16 @@
 /**
  * `rcc demo`: LSEG's tutorial example done right — authenticate, connect, log in, contribute the tutorial's
  * fields to a RIC at an interval, print each Ack or Nak on one line, re-login silently on token refresh, recover
- * from "System busy", and on Ctrl+C send the Login Close and exit 0. With no credentials and no URL it starts
- * the simulator in this process and runs against it. The work is in demo-run.ts, loaded only when run.
+ * from "System busy" and lost connections (for `--reconnect-for`), and on Ctrl+C (SIGTERM, SIGHUP) stop sending,
+ * wait for the Acks of posts on the wire (`--drain-timeout`), send the Login Close and exit 0. With no credentials
+ * and no URL it starts the simulator in this process and runs against it. The work is in demo-run.ts, loaded only
+ * when run.
  */
 import type { Command } from "commander";
 import { addConnectionOptions } from "../connection-options.js";
 import { EXIT_CODES_HELP } from "../exit-codes.js";
-import { positiveIntOption, positiveNumberOption } from "./shared.js";
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_RECONNECT_FOR_MS } from "../stopping.js";
+import { nonNegativeIntOption, positiveIntOption, positiveNumberOption } from "./shared.js";
 import type { DemoFlags } from "./demo-run.js";
 
 /** The RIC the simulator knows out of the box (DEMO_RIC of src/simulator/config.ts, not imported: start-up cost). */
@@ -30,6 +33,17 @@ export function registerDemo(program: Command): void {
       "stop after this many contributions (default: run until Ctrl+C)",
       positiveIntOption("--count"),
     )
+    .option(
+      "--drain-timeout <ms>",
+      "on Ctrl+C (or SIGTERM/SIGHUP), how long to wait for the Acks of posts already sent",
+      nonNegativeIntOption("--drain-timeout"),
+      DEFAULT_DRAIN_TIMEOUT_MS,
+    )
+    .option(
+      "--reconnect-for <ms>",
+      `keep reconnecting after a lost connection for this long before giving up (default: ${DEFAULT_RECONNECT_FOR_MS})`,
+      positiveIntOption("--reconnect-for"),
+    )
     .addHelpText(
       "after",
       `
@@ -46,7 +60,14 @@ stops when the demo does (with --count, after the last post: for one that stays 
 
 --trace (or RCC_TRACE=1) prints every WebSocket frame sent and received on stderr, as the tutorial does.
 
-Ctrl+C sends the Login Close, closes the WebSocket and exits 0.
+Stopping: the first Ctrl+C (or SIGTERM, SIGHUP) stops sending, waits up to --drain-timeout for the Acks of
+posts already sent, sends the Login Close, closes the WebSocket, prints the summary and exits 0 (unless a post
+failed); a second one stops waiting for Acks (those posts count as unknown), still prints the summary and
+exits 130.
+
+A lost connection (the server restarting, "System busy") is retried for --reconnect-for (default
+${DEFAULT_RECONNECT_FOR_MS} ms = 5 min); then the demo prints its summary and exits 4 with the last failure, e.g.
+  rcc: could not connect: gave up reconnecting after 300 s (41 attempts): … — check --url and the network
 
 It ends (after --count posts, or on Ctrl+C) with one summary line, e.g.
   3 posts: 3 acked, 0 naked, 0 content errors, 0 ack timeouts in 2.1 s (latency min 0.85 ms, avg 1.02 ms, max 1.40 ms)

@@ -1,6 +1,5 @@
 /** The work of `rcc watch` (see watch.ts). */
 import {
-  ConnectionLostError,
   Consumer,
   type ConsumerLogin,
   type ConsumerStatusEvent,
@@ -23,6 +22,7 @@ import {
 import { onOutputClosed } from "../closed-output.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import { useColour } from "../logging.js";
+import { DEFAULT_RECONNECT_FOR_MS, onStopSignals } from "../stopping.js";
 import { jsonLine, quoteText, safeLine, safeText } from "../terminal-text.js";
 import { WatchTable } from "../watch-table.js";
 import type { ConnectionFlags } from "../connection-options.js";
@@ -31,6 +31,8 @@ import type { ConnectionFlags } from "../connection-options.js";
 export interface WatchFlags extends ConnectionFlags {
   /** Fields to show (a View, §4A.1). */
   field?: string[];
+  /** How long a lost connection is retried, ms. @default DEFAULT_RECONNECT_FOR_MS */
+  reconnectFor?: number;
 }
 
 /** Longest time between two redraws of the table, milliseconds: fast enough to look live, cheap at any rate. */
@@ -48,9 +50,10 @@ interface WatchOutput {
 }
 
 /**
- * Subscribes to `rics` and prints what arrives until Ctrl+C (exit 0). A lost connection, "System busy" or a
- * token refresh is healed by the consumer (reconnect, re-login, every open item requested again) and said on
- * stderr or the table's status line; only a fatal failure ends the watch (exit 3 or 4).
+ * Subscribes to `rics` and prints what arrives until Ctrl+C, SIGTERM or SIGHUP (exit 0; a second one, 130 at
+ * once). A lost connection, "System busy" or a token refresh is healed by the consumer (reconnect, re-login,
+ * every open item requested again) and said on stderr or the table's status line; only a fatal failure, or no
+ * connection for `--reconnect-for`, ends the watch (exit 3 or 4).
  */
 export async function runWatch(rics: string[], flags: WatchFlags): Promise<void> {
   const connection = await resolveConnection(flags, { needCredentials: false });
@@ -64,6 +67,8 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
     service: settings.service,
     ...(flags.field === undefined ? {} : { view: flags.field }),
     ...(ca === undefined ? {} : { tls: { ca } }),
+    // Bounded by time (the consumer's backoff never gives up by count): a server restart is waited out.
+    reconnectForMs: flags.reconnectFor ?? DEFAULT_RECONNECT_FOR_MS,
     log,
     ...traceOption(settings),
   });
@@ -78,23 +83,34 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
     if (line !== undefined) output.notice(safeLine(line));
   });
 
-  let stop: (() => void) | undefined;
+  let resolveInterrupted: (() => void) | undefined;
   const interrupted = new Promise<"interrupted">((resolve) => {
-    stop = () => resolve("interrupted");
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    resolveInterrupted = () => resolve("interrupted");
+  });
+  const stopping = { requested: false };
+  // Still connecting, closing ends the connect at once.
+  const stop = (): void => {
+    stopping.requested = true;
+    resolveInterrupted?.();
+    if (!opened) void consumer.close();
+  };
+  const offSignals = onStopSignals((count) => {
+    if (count === 1) stop();
+    else process.exit(EXIT.interrupted); // a second one does not wait for the Closes
   });
   // The reader went away (`| head`): stop as on Ctrl+C, closing the streams and the Login.
-  const offClosed = onOutputClosed(() => {
-    stop?.();
-    if (!opened) void consumer.close();
-  });
+  const offClosed = onOutputClosed(stop);
   try {
     let info;
     try {
       info = await openWithin(consumer, connection, login.manager); // bounded by --connect-timeout
       opened = true;
     } catch (error) {
+      // Ctrl+C before the first Login is still a clean stop, not a failure.
+      if (stopping.requested) {
+        process.exitCode = EXIT.ok;
+        return;
+      }
       throw toCliError(error, settings);
     }
     if (table)
@@ -109,20 +125,15 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
       process.exitCode = EXIT.ok;
       return;
     }
-    // The consumer stopped for good: reconnecting gave up, or a re-login was refused.
-    if (outcome === undefined || outcome instanceof ConnectionLostError) {
-      throw new CliError(`connection lost: ${outcome?.message ?? "closed"}`, EXIT.connection);
-    }
+    // The consumer stopped for good: reconnecting gave up (after --reconnect-for), or a re-login was refused.
+    if (outcome === undefined) throw new CliError("connection lost: closed", EXIT.connection);
     throw toCliError(outcome, settings);
   } finally {
     offClosed();
     output.finish();
-    if (stop !== undefined) {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-    }
     await consumer.close();
     await login.dispose();
+    offSignals();
   }
 }
 

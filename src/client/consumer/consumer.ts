@@ -68,6 +68,13 @@ export interface ConsumerOptions {
   backoff?: Partial<BackoffPolicy>;
   /** Time "ready" after which the reconnect attempt counter resets, milliseconds. @default 30_000 */
   stableAfterMs?: number;
+  /**
+   * Give up reconnecting (the consumer ends with ConnectionLostError) once it has been without a ready
+   * connection this long since the first failure of the current run of failures, milliseconds; `Infinity` =
+   * never (`backoff.maxAttempts` still applies). The session option of the same name (§3.6).
+   * @default Infinity
+   */
+  reconnectForMs?: number;
   /** A (re)connect asks the token provider for a token valid at least this long, milliseconds (§3.6). @default 60_000 */
   tokenMinValidityMs?: number;
   /** Rate limit when the Login Refresh advertises none (§3.3), messages per second. @default 1000 */
@@ -152,6 +159,7 @@ export class Consumer {
         "missedPings",
         "backoff",
         "stableAfterMs",
+        "reconnectForMs",
         "tokenMinValidityMs",
         "defaultMaxMessagesPerSecond",
         "traceFrames",
@@ -226,7 +234,7 @@ export class Consumer {
   /**
    * Connects and logs in; the session then heals itself until {@link close}. Resolves on the first accepted
    * Login. Retriable failures (no connection, "System busy", a Login timeout) are retried with backoff, for
-   * ever by default: bound the wait yourself, or set `backoff.maxAttempts`. Idempotent.
+   * ever by default: bound the wait yourself, or set `reconnectForMs` or `backoff.maxAttempts`. Idempotent.
    * @throws LoginRefusedError when the Login is refused for good (a bad token, an unknown DACS user) or the
    *   server cannot read it; the token provider's fatal errors; CertificateError for an untrusted server;
    *   ConnectionLostError when reconnecting gave up or the consumer was closed first.
