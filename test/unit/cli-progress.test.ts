@@ -38,6 +38,14 @@ describe("progress", () => {
     expect(renderProgress({ ...counts, settled: 1 }, 20_000)).toContain("  0.1/s  ");
   });
 
+  it("shows `sent` as the posts written, whatever was read: 3,000 rows read and handed over, 8 written, none settled", () => {
+    const line = renderProgress(
+      { sent: 8, acked: 0, naked: 0, errors: 0, inFlight: 8, rows: 3_000, settled: 0, inputDone: true },
+      100,
+    );
+    expect(line).toBe("0%  ETA ?  sent 8  acked 0  naked 0  in flight 8  0/s  elapsed 0s");
+  });
+
   it("redraws in place on a terminal at most every 100 ms", () => {
     const clock = new ManualClock();
     const stream = sink(true);

@@ -24,6 +24,7 @@ import { FINAL_OUTCOMES, type Outcome, type OutcomeKind, outcomeOf } from "../ou
 import { Progress } from "../progress.js";
 import { ReportWriter } from "../report-writer.js";
 import { readResumeReport } from "../resume-report.js";
+import { DEFAULT_RECONNECT_FOR_MS } from "../stopping.js";
 import { expandHome } from "../file-paths.js";
 import { jsonLine, safeLine } from "../terminal-text.js";
 import type { ConnectionFlags } from "../connection-options.js";
@@ -47,9 +48,6 @@ export interface ContributeFlags extends ConnectionFlags {
   reconnectFor?: number;
   progress?: boolean;
 }
-
-/** `--reconnect-for` when not given: five minutes of reconnecting before a run gives up. */
-const DEFAULT_RECONNECT_FOR_MS = 300_000;
 
 /**
  * Contributions handed to the contributor and not yet settled, at most: a huge file never piles up in memory. Kept
@@ -259,12 +257,13 @@ function printResumeHint(
     if (!FINAL_OUTCOMES.has(kind) && kind !== "conflated") open += count;
   }
   if (open === 0) return;
+  const rows = open === 1 ? "1 row has" : `${open} rows have`;
   if (reportPath === undefined || report.toStdout) {
-    say(`rcc: ${open} rows have no final outcome; run with --report FILE to be able to send only those later`);
+    say(`rcc: ${rows} no final outcome; run with --report FILE to be able to send only those later`);
     return;
   }
   say(
-    `rcc: ${open} rows have no final outcome; to send only those, run (with the same connection options):\n` +
+    `rcc: ${rows} no final outcome; to send only those, run (with the same connection options):\n` +
       `  rcc contribute ${shellQuote(file)} --resume ${shellQuote(reportPath)}`,
   );
 }

@@ -8,6 +8,7 @@
 import { type Command, Option } from "commander";
 import { addConnectionOptions } from "../connection-options.js";
 import { EXIT_CODES_HELP } from "../exit-codes.js";
+import { DEFAULT_DRAIN_TIMEOUT_MS } from "../stopping.js";
 import { nonNegativeIntOption, positiveIntOption } from "./shared.js";
 import type { ContributeFlags } from "./contribute-run.js";
 
@@ -48,7 +49,7 @@ export function registerContribute(program: Command): void {
       "--drain-timeout <ms>",
       "on Ctrl+C (or SIGTERM/SIGHUP), how long to wait for the Acks of posts already sent",
       nonNegativeIntOption("--drain-timeout"),
-      10_000,
+      DEFAULT_DRAIN_TIMEOUT_MS,
     )
     .option(
       "--reconnect-for <ms>",
