@@ -56,7 +56,11 @@ export function itemRefresh(
   image: Fields | undefined,
   options: ItemRefreshOptions,
 ): string {
-  const state: ItemStreamState = { Stream: options.streaming ? "Open" : "NonStreaming", Data: "Ok", Text: options.text };
+  const state: ItemStreamState = {
+    Stream: options.streaming ? "Open" : "NonStreaming",
+    Data: "Ok",
+    Text: options.text,
+  };
   let json = `{"ID":${stream.id},"Type":"Refresh","Key":${stream.keyJson},"State":${JSON.stringify(state)}`;
   json += `,"Qos":${JSON.stringify(REALTIME_QOS)}`;
   if (!options.solicited) json += ',"Solicited":false';
@@ -85,7 +89,12 @@ export function itemUpdate(
  * A Status on an item stream (§4A.3). `keyJson` is omitted when undefined (a stream opened with
  * `KeyInUpdates:false`, or a request too broken to have a key).
  */
-export function itemStatus(id: number, keyJson: string | undefined, state: ItemStreamState, privateStream = false): string {
+export function itemStatus(
+  id: number,
+  keyJson: string | undefined,
+  state: ItemStreamState,
+  privateStream = false,
+): string {
   let json = `{"ID":${id},"Type":"Status"`;
   if (keyJson !== undefined) json += `,"Key":${keyJson}`;
   if (privateStream) json += ',"Private":true';
