@@ -29,6 +29,8 @@ export interface DriveResult {
   failed: number;
   /** How many of the first `latenciesMs` arrived within {@link RATE_WARMUP_MS} of the start. */
   warmupAcks: number;
+  /** Most posts written in one WebSocket frame after {@link RATE_WARMUP_MS} (when the driver can see its frames). */
+  maxPostsPerFrameAfterWarmup?: number;
   firstError?: string;
 }
 
@@ -48,6 +50,7 @@ export interface RateRun {
   steadyP50Ms: number;
   steadyP99Ms: number;
   steadyMaxMs: number;
+  maxPostsPerFrameAfterWarmup?: number;
   firstError?: string;
 }
 
@@ -79,6 +82,9 @@ export async function runRateScenario(
       steadyP50Ms: percentile(steady, 50),
       steadyP99Ms: percentile(steady, 99),
       steadyMaxMs: steady.at(-1) ?? Number.NaN,
+      ...(result.maxPostsPerFrameAfterWarmup === undefined
+        ? {}
+        : { maxPostsPerFrameAfterWarmup: result.maxPostsPerFrameAfterWarmup }),
       ...(result.firstError === undefined ? {} : { firstError: result.firstError }),
     };
   } finally {
@@ -90,14 +96,22 @@ export async function runRateScenario(
 export function contributorRate(quick: boolean): Promise<RateRun> {
   return memo("rate", () =>
     runRateScenario(quick, async (sim, durationMs) => {
-      const client = await connectContributor(sim);
+      // The frames written, seen through the trace hook: how many posts each carries once warmed up.
+      const frames = { warmFromMs: Number.POSITIVE_INFINITY, maxPosts: 0 };
+      const client = await connectContributor(sim, {
+        traceFrames: (direction, text) => {
+          if (direction !== "sent" || performance.now() < frames.warmFromMs) return;
+          frames.maxPosts = Math.max(frames.maxPosts, text.split('"Type":"Post"').length - 1);
+        },
+      });
       try {
+        frames.warmFromMs = performance.now() + RATE_WARMUP_MS;
         const result = await pump((i) => client.contribute(BENCH_RIC, tutorialFields(i)), {
           durationMs,
           window: Math.ceil(RATE_LIMIT * 1.25),
           warmupMs: RATE_WARMUP_MS,
         });
-        return result;
+        return { ...result, maxPostsPerFrameAfterWarmup: frames.maxPosts };
       } finally {
         await client.close();
       }
@@ -148,6 +162,17 @@ export function rateResults(bench: string, run: RateRun, withGoals: boolean): Be
       ...goal({ op: "<=" as const, value: 1 }),
     },
     { bench, metric: "ack_latency_max_ms_after_warmup", value: round(run.steadyMaxMs, 3), unit: "ms", params },
+    ...(run.maxPostsPerFrameAfterWarmup === undefined
+      ? []
+      : [
+          {
+            bench,
+            metric: "max_posts_per_frame_after_warmup",
+            value: run.maxPostsPerFrameAfterWarmup,
+            unit: "posts",
+            params: { ...params, warmupMs: RATE_WARMUP_MS },
+          },
+        ]),
   ];
   if (run.failed > run.naks) {
     lines.push({

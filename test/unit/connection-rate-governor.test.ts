@@ -160,7 +160,12 @@ describe("RateGovernor", () => {
   });
 
   test("the pacing wait is exact: one post's worth of the window rate", () => {
-    const governor = new RateGovernor({ maxMessagesPerSecond: 100, reservedControlSlots: 0, paceBurstMs: 50 });
+    const governor = new RateGovernor({
+      maxMessagesPerSecond: 100,
+      reservedControlSlots: 0,
+      paceBurstMs: 50,
+      paceHeadroom: 0,
+    });
     expect(governor.available(0)).toBe(5); // 50 ms of 100 per second
     governor.record(0, 5);
     expect(governor.available(0)).toBe(0);
@@ -169,5 +174,8 @@ describe("RateGovernor", () => {
     expect(governor.available(0, "control")).toBe(95); // control messages are not paced
     expect(governor.available(10)).toBe(1);
     expect(governor.available(1000)).toBe(5); // never more than the burst
+    const faster = new RateGovernor({ maxMessagesPerSecond: 100, reservedControlSlots: 0, paceBurstMs: 50 });
+    faster.record(0, 5);
+    expect(faster.waitMs(0)).toBe(9.709); // 3 % headroom by default: 10 ms / 1.03, rounded up to a µs
   });
 });

@@ -17,10 +17,13 @@
  * window (at least one): the rest is left to posts whatever the server does. The link coalesces a burst of
  * Pings into one Pong (session-link.ts), so the cap only bites on a server pinging many times a second.
  *
- * Posts are also paced by a token bucket refilled at the window's post rate and holding `paceBurstMs` worth
- * of posts: a saturated sender then sends small groups all through the window instead of the whole
- * window's worth at once, which keeps Ack latency low without lowering throughput (the bucket's rate is the
- * window's rate).
+ * Posts are also paced by a token bucket holding `paceBurstMs` worth of posts: a saturated sender then sends
+ * small groups all through the window instead of the whole window's worth at once, which keeps Ack latency
+ * low. The bucket refills only while the window has room for a post, and a few percent faster than the
+ * window's post rate (`paceHeadroom`), so that at the limit the window, not the bucket, sets the pace: each
+ * post waits for one slot to leave the window and goes alone. A bucket that kept refilling while the window
+ * was full would be full again when a group of Acks leaves the window together, and would send that group's
+ * size as one burst a window later, every window, forever (groups merge but never split).
  *
  * Ack-clocked mode (`ackClocked`, what the contributor uses): the server counts a message when it ARRIVES,
  * and any delay in the network or in the server's scheduling squeezes messages sent a second apart into
@@ -65,6 +68,12 @@ export interface RateGovernorOptions {
    */
   paceBurstMs?: number;
   /**
+   * How much faster than the window's post rate the bucket refills, as a fraction (0 = exactly the rate).
+   * The window still enforces the limit; the headroom only keeps late timers from leaving slots unused.
+   * @default DEFAULT_RATE_GOVERNOR_OPTIONS.paceHeadroom
+   */
+  paceHeadroom?: number;
+  /**
    * Count posts from their settlement (reported with {@link RateGovernor.settle}) instead of their sending;
    * pending in between. @default DEFAULT_RATE_GOVERNOR_OPTIONS.ackClocked
    */
@@ -86,6 +95,7 @@ const DEFAULT_RATE_GOVERNOR_OPTIONS = Object.freeze({
   safetyFactor: 1,
   windowMs: 1000,
   paceBurstMs: 20,
+  paceHeadroom: 0.03,
   ackClocked: false,
   controlMarginMs: 0,
   maxReplyShare: 0.05,
@@ -97,6 +107,7 @@ export class RateGovernor {
   readonly #windowMs: number;
   readonly #reservedOption: number | undefined;
   readonly #paceBurstMs: number;
+  readonly #paceHeadroom: number;
   readonly #ackClocked: boolean;
   readonly #controlMarginMs: number;
   readonly #maxReplyShare: number;
@@ -114,6 +125,8 @@ export class RateGovernor {
   #burst = Number.POSITIVE_INFINITY;
   #tokensPerMs = 0;
   #refilledAtMs = Number.NEGATIVE_INFINITY;
+  /** Since when the window has had room for a post; +∞ while it is full (the bucket does not refill then). */
+  #roomSinceMs = Number.NEGATIVE_INFINITY;
   // The log: parallel arrays of send times and message counts, oldest first from #head.
   #times: number[] = [];
   #counts: number[] = [];
@@ -131,6 +144,7 @@ export class RateGovernor {
     this.#windowMs = windowMs;
     this.#reservedOption = options.reservedControlSlots;
     this.#paceBurstMs = Math.max(0, options.paceBurstMs ?? defaults.paceBurstMs);
+    this.#paceHeadroom = Math.max(0, options.paceHeadroom ?? defaults.paceHeadroom);
     this.#ackClocked = options.ackClocked ?? defaults.ackClocked;
     this.#controlMarginMs = Math.max(0, options.controlMarginMs ?? defaults.controlMarginMs);
     const replyShare = options.maxReplyShare ?? defaults.maxReplyShare;
@@ -151,11 +165,13 @@ export class RateGovernor {
     const defaultReserved = this.#limit >= 20 ? 2 : this.#limit >= 5 ? 1 : 0;
     this.#reserved = Math.min(this.#limit - 1, Math.max(0, this.#reservedOption ?? defaultReserved));
     const postsPerWindow = this.#limit - this.#reserved;
-    this.#tokensPerMs = postsPerWindow / this.#windowMs;
+    const postsPerMs = postsPerWindow / this.#windowMs;
+    this.#tokensPerMs = postsPerMs * (1 + this.#paceHeadroom);
     this.#burst =
-      this.#paceBurstMs > 0 ? Math.max(1, Math.ceil(this.#tokensPerMs * this.#paceBurstMs)) : Number.POSITIVE_INFINITY;
+      this.#paceBurstMs > 0 ? Math.max(1, Math.ceil(postsPerMs * this.#paceBurstMs)) : Number.POSITIVE_INFINITY;
     this.#tokens = Math.min(this.#tokens, this.#burst);
     this.#replyCap = Math.max(1, Math.floor(this.#limit * this.#maxReplyShare));
+    this.#noteRoom(Number.NEGATIVE_INFINITY);
   }
 
   /** Messages allowed per window after the safety factor. */
@@ -217,8 +233,10 @@ export class RateGovernor {
       left += this.#counts[index] ?? 0;
       if (left >= mustLeave) {
         // Same arithmetic as #expire, rounded up to whole microseconds so the wait really moves past it.
-        const windowWaitMs = this.#windowMs - (nowMs - (this.#times[index] ?? nowMs));
-        return Math.max(ownWaitMs, roundUpToMicros(windowWaitMs));
+        const windowWaitMs = roundUpToMicros(this.#windowMs - (nowMs - (this.#times[index] ?? nowMs)));
+        // The bucket does not refill while the window is full: its shortfall is made up after the window frees.
+        if (kind === "post" && this.#roomSinceMs === Number.POSITIVE_INFINITY) return windowWaitMs + paceWaitMs;
+        return Math.max(ownWaitMs, windowWaitMs);
       }
     }
     // Pending posts must leave: each counts until a window after its settlement, which is now at the earliest.
@@ -232,11 +250,16 @@ export class RateGovernor {
     if (kind === "reply") {
       for (let index = 0; index < count; index++) this.#replyTimes.push(nowMs + this.#controlMarginMs);
     }
-    if (kind !== "post") return this.#log(nowMs + this.#controlMarginMs, count);
+    if (kind !== "post") {
+      this.#refill(nowMs); // credits the bucket up to now, before the window may fill
+      this.#log(nowMs + this.#controlMarginMs, count);
+      return this.#noteRoom(nowMs);
+    }
     this.#refill(nowMs);
     this.#tokens -= count;
     if (this.#ackClocked) this.#pending += count;
     else this.#log(nowMs, count);
+    this.#noteRoom(nowMs);
   }
 
   /**
@@ -266,12 +289,21 @@ export class RateGovernor {
     this.#total += count;
   }
 
+  /** Credits the bucket for the time since its last refill during which the window had room for a post. */
   #refill(nowMs: number): void {
     if (nowMs <= this.#refilledAtMs) return;
     if (this.#refilledAtMs !== Number.NEGATIVE_INFINITY) {
-      this.#tokens = Math.min(this.#burst, this.#tokens + (nowMs - this.#refilledAtMs) * this.#tokensPerMs);
+      const fromMs = Math.max(this.#refilledAtMs, this.#roomSinceMs);
+      if (nowMs > fromMs) this.#tokens = Math.min(this.#burst, this.#tokens + (nowMs - fromMs) * this.#tokensPerMs);
     }
     this.#refilledAtMs = nowMs;
+  }
+
+  /** After the window changed at `atMs`: marks it full, or notes since when it has had room again. */
+  #noteRoom(atMs: number): void {
+    const room = this.#total + this.#pending < this.#capacity("post");
+    if (!room) this.#roomSinceMs = Number.POSITIVE_INFINITY;
+    else if (this.#roomSinceMs === Number.POSITIVE_INFINITY) this.#roomSinceMs = atMs;
   }
 
   #capacity(kind: MessageKind): number {
@@ -303,6 +335,8 @@ export class RateGovernor {
     const times = this.#times;
     while (this.#head < times.length && nowMs - (times[this.#head] ?? nowMs) >= this.#windowMs) {
       this.#total -= this.#counts[this.#head] ?? 0;
+      // The window got room when this entry left it (not at `nowMs`, which may be later).
+      if (this.#roomSinceMs === Number.POSITIVE_INFINITY) this.#noteRoom((times[this.#head] ?? nowMs) + this.#windowMs);
       this.#head += 1;
     }
     // Compact now and then so the arrays stay as small as the window.
