@@ -62,6 +62,10 @@ export interface RunningSimulator {
   /** PEM certificate clients must trust when TLS is on. */
   certificate?: string;
   config: SimulatorConfig;
+  /**
+   * What `GET /admin/state` shows, live: connections, RICs, `counters`, `maxMessagesInWindow`, and
+   * `loginsByUser` (sessions logged in per machine ID, now and at most at once).
+   */
   state: SimulatorState;
   faults: FaultRegistry;
   listeners: ListenerHandle[];
@@ -278,6 +282,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
 export { DEMO_ACCOUNT, DEMO_RIC, type SimulatorConfigInput } from "./config.js";
 export { FAULT_TYPES, type FaultSpec, type FaultType, type ActiveFault, type FaultRegistry } from "./faults.js";
-export type { SimulatorState, StateSnapshot, ConnectionInfo, ReceivedPost } from "./state.js";
+export type { SimulatorState, StateSnapshot, ConnectionInfo, ReceivedPost, UserLogins } from "./state.js";
 export type { TlsMaterial } from "./tls.js";
 export type { SimulatorConfig, Account } from "./types.js";

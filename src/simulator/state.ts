@@ -1,7 +1,8 @@
 /**
  * What the simulator knows and shows: live connections, per-RIC last values, a ring of recent posts, a
- * ring of recorded inbound messages (item 32) and counters. Memory stays bounded: rings have fixed sizes,
- * closed connections are dropped, and everything else is a counter.
+ * ring of recorded inbound messages (item 32), counters, and the sessions logged in per machine ID. Memory
+ * stays bounded: rings have fixed sizes, closed connections are dropped, the per-user table holds only
+ * configured accounts, and everything else is a counter.
  */
 import { EventEmitter } from "node:events";
 import type { Fields } from "../protocol/messages.js";
@@ -84,6 +85,18 @@ export interface Counters {
   tokenErrors: number;
 }
 
+/**
+ * Sessions of one machine ID logged in at the same time, on any connection of any listener. RDP exclusive
+ * sign-on (§1.7) lets one session per machine ID live; the simulator does not enforce that on its WebSocket
+ * side, it records it, so a test can check that its clients never overlap.
+ */
+export interface UserLogins {
+  /** Sessions logged in now: Login accepted, and neither closed, refused nor cut since. */
+  current: number;
+  /** Most sessions logged in at once since the simulator started. */
+  max: number;
+}
+
 /** A Login the simulator refused (§2.6): what the client was told, and why. */
 export interface LoginRefusal {
   atMs: number;
@@ -141,6 +154,7 @@ export class SimulatorState extends EventEmitter<StateEvents> {
   maxMessagesInWindow = 0;
   /** Sum of `messagesOverLimit` of every connection, closed ones included. */
   messagesOverLimit = 0;
+  readonly #loginsByUser = new Map<string, UserLogins>();
   #nextConnection = 1;
 
   constructor(limits: StateLimits = { recentPosts: 10_000, recordedMessages: 10_000 }) {
@@ -184,6 +198,33 @@ export class SimulatorState extends EventEmitter<StateEvents> {
     info.state = "closed";
     this.connections.delete(info.id);
     this.emit("connection", info);
+  }
+
+  /**
+   * Sessions logged in per machine ID (the user of a token's RDP session, or the DACS user name of an ADS
+   * user-name Login), now and at most so far. A user stays listed, with `current` 0, once its sessions end.
+   * Only accepted Logins add users, and a Login is accepted only for a configured account, so the table holds
+   * at most `config.accounts.length` entries whatever clients send.
+   */
+  get loginsByUser(): ReadonlyMap<string, Readonly<UserLogins>> {
+    return this.#loginsByUser;
+  }
+
+  /** A session of `user` is logged in from now on (its Login accepted). */
+  sessionLoggedIn(user: string): void {
+    let logins = this.#loginsByUser.get(user);
+    if (logins === undefined) {
+      logins = { current: 0, max: 0 };
+      this.#loginsByUser.set(user, logins);
+    }
+    logins.current += 1;
+    if (logins.current > logins.max) logins.max = logins.current;
+  }
+
+  /** A session of `user` counted by {@link sessionLoggedIn} has ended; call exactly once per session. */
+  sessionLoggedOut(user: string): void {
+    const logins = this.#loginsByUser.get(user);
+    if (logins !== undefined && logins.current > 0) logins.current -= 1;
   }
 
   /** Counts a refused Login and announces it. */
@@ -278,6 +319,9 @@ export class SimulatorState extends EventEmitter<StateEvents> {
       counters: { ...this.counters, naks: { ...this.counters.naks } },
       maxMessagesInWindow: this.maxMessagesInWindow,
       messagesOverLimit: this.messagesOverLimit,
+      loginsByUser: Object.fromEntries(
+        [...this.#loginsByUser].map(([user, logins]) => [user, { current: logins.current, max: logins.max }]),
+      ),
     };
   }
 
@@ -365,4 +409,6 @@ export interface StateSnapshot {
   counters: Counters;
   maxMessagesInWindow: number;
   messagesOverLimit: number;
+  /** Sessions logged in per machine ID, now and at most at once (at most one entry per configured account). */
+  loginsByUser: Record<string, UserLogins>;
 }

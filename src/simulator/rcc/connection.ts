@@ -188,6 +188,8 @@ export class RccConnection implements ServerSession {
   }
 
   startSession(details: LoginDetails): void {
+    // An ending connection has no session to open (and must not count one as logged in again).
+    if (this.#closing) return;
     this.#login.start(details);
   }
 
@@ -216,8 +218,7 @@ export class RccConnection implements ServerSession {
   /** One-shot fault `disconnect`: drop the TCP connection without a close handshake. */
   drop(): void {
     this.log.info("injected disconnect");
-    this.#closing = true;
-    this.#inbound.stop();
+    this.#beginClosing();
     this.#ws.terminate();
   }
 
@@ -335,19 +336,26 @@ export class RccConnection implements ServerSession {
         { bufferedBytes: buffered, frameBytes: frame.length, limit },
         "peer is not reading: too much waiting to be sent; terminating the connection",
       );
-      this.#closing = true;
-      this.#pinger.stop();
-      this.#inbound.stop();
+      this.#beginClosing();
       ws.terminate();
       return;
     }
     ws.send(frame);
   }
 
-  #close(code: number, reason: string): void {
+  /**
+   * Every way the connection ends starts here: no more input or pings, and its session (if any) stops counting
+   * as logged in at once, not when the close handshake completes, since the server has ended it.
+   */
+  #beginClosing(): void {
     this.#closing = true;
     this.#pinger.stop();
     this.#inbound.stop();
+    this.#login.release();
+  }
+
+  #close(code: number, reason: string): void {
+    this.#beginClosing();
     // Close reasons are limited to 123 bytes (RFC 6455 §5.5).
     this.#ws.close(code, reason.slice(0, 120));
   }
@@ -361,10 +369,8 @@ export class RccConnection implements ServerSession {
   }
 
   #onClose(code: number): void {
-    this.#closing = true;
     const { state } = this.resources.context;
-    this.#inbound.stop();
-    this.#pinger.stop();
+    this.#beginClosing();
     this.#timers.clearAll();
     this.streams.closeAll();
     this.postParts.clear();
