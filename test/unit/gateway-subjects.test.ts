@@ -51,6 +51,8 @@ describe("cluster subjects", () => {
     expect(subjects.parseInbound("rcc.in.desk-1.A.B")).toBeUndefined();
     expect(subjects.parseInbound("rcc.in.desk-1.A~2")).toBeUndefined();
     expect(subjects.parseInbound("other.in.desk-1.A")).toBeUndefined();
+    expect(subjects.outcome("g-01.x")).toBe("rcc.out.g-01~2Ex");
+    expect(subjects.allOutcomes).toBe("rcc.out.*");
     expect(clusterSubjects("bank.prod").inbound("a", "b")).toBe("bank.prod.in.a.b");
     expect(() => clusterSubjects("bad prefix")).toThrow(RangeError);
     expect(() => clusterSubjects("a..b")).toThrow(RangeError);

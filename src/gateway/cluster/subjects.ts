@@ -75,6 +75,10 @@ export interface ClusterSubjects {
   allInbound: string;
   /** Reads an inbound subject back. @returns undefined when `subject` is not an inbound one of this prefix. */
   parseInbound(subject: string): { account: string; ric: string } | undefined;
+  /** Where the final outcome of item `id` is recorded: `<prefix>.out.<id>`. */
+  outcome(id: string): string;
+  /** Every item's outcome (the outcomes stream's subjects): `<prefix>.out.*`. */
+  allOutcomes: string;
 }
 
 /**
@@ -90,6 +94,8 @@ export function clusterSubjects(prefix = "rcc"): ClusterSubjects {
   }
   const head = `${prefix}.in.`;
   return {
+    outcome: (id) => `${prefix}.out.${encodeToken(id)}`,
+    allOutcomes: `${prefix}.out.*`,
     inbound: (account, ric) => `${head}${encodeToken(account)}.${encodeToken(ric)}`,
     inboundOf: (account) => `${head}${encodeToken(account)}.*`,
     allInbound: `${head}*.*`,
