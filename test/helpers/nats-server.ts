@@ -138,3 +138,16 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
 export async function stopAllNatsServers(): Promise<void> {
   await Promise.all([...running].map((server) => server.stop()));
 }
+
+/** Three JetStream servers routed to each other on loopback: a cluster for replicated streams. */
+export async function startNatsCluster(size = 3): Promise<NatsServer[]> {
+  const routePorts: number[] = [];
+  for (let index = 0; index < size; index++) routePorts.push(await freePort());
+  sequence += 1;
+  const clusterName = `c${process.pid}-${sequence}`;
+  return Promise.all(
+    routePorts.map((routePort, index) =>
+      startNatsServer({ name: `${clusterName}-${index}`, cluster: { name: clusterName, routePort, routePorts } }),
+    ),
+  );
+}
