@@ -89,3 +89,25 @@ describe("RateGovernor pacing at the limit", () => {
     expect(governor.available(100)).toBe(50); // the window has room: refilled, capped at the burst
   });
 });
+
+describe("RateGovernor pacing edge cases", () => {
+  test("a limit raised while the window is full does not credit the full spell as one burst", () => {
+    const governor = new RateGovernor({
+      maxMessagesPerSecond: 100,
+      reservedControlSlots: 0,
+      paceBurstMs: 1_000,
+      paceHeadroom: 0,
+    });
+    governor.record(0, governor.available(0)); // the whole window at once: full until t = 1,000
+    expect(governor.available(1)).toBe(0);
+    governor.setLimit(200); // a new Login Refresh at t = 500: room for 100 more from then, not from t = 1
+    expect(governor.available(500)).toBe(0);
+    expect(governor.available(550)).toBe(10); // 50 ms at 200 per second
+  });
+
+  test("refuses a pacing headroom outside [0, 1]", () => {
+    expect(() => new RateGovernor({ maxMessagesPerSecond: 10, paceHeadroom: Number.NaN })).toThrow(RangeError);
+    expect(() => new RateGovernor({ maxMessagesPerSecond: 10, paceHeadroom: -0.1 })).toThrow(RangeError);
+    expect(new RateGovernor({ maxMessagesPerSecond: 10, paceHeadroom: 0 }).limit).toBe(10);
+  });
+});

@@ -144,7 +144,9 @@ export class RateGovernor {
     this.#windowMs = windowMs;
     this.#reservedOption = options.reservedControlSlots;
     this.#paceBurstMs = Math.max(0, options.paceBurstMs ?? defaults.paceBurstMs);
-    this.#paceHeadroom = Math.max(0, options.paceHeadroom ?? defaults.paceHeadroom);
+    const headroom = options.paceHeadroom ?? defaults.paceHeadroom;
+    if (!(headroom >= 0 && headroom <= 1)) throw new RangeError("paceHeadroom must be in [0, 1]");
+    this.#paceHeadroom = headroom;
     this.#ackClocked = options.ackClocked ?? defaults.ackClocked;
     this.#controlMarginMs = Math.max(0, options.controlMarginMs ?? defaults.controlMarginMs);
     const replyShare = options.maxReplyShare ?? defaults.maxReplyShare;
@@ -171,7 +173,8 @@ export class RateGovernor {
       this.#paceBurstMs > 0 ? Math.max(1, Math.ceil(postsPerMs * this.#paceBurstMs)) : Number.POSITIVE_INFINITY;
     this.#tokens = Math.min(this.#tokens, this.#burst);
     this.#replyCap = Math.max(1, Math.floor(this.#limit * this.#maxReplyShare));
-    this.#noteRoom(Number.NEGATIVE_INFINITY);
+    // A lower limit may leave the window full now; a higher one's room is dated by the next call (#expire).
+    if (this.#total + this.#pending >= this.#capacity("post")) this.#roomSinceMs = Number.POSITIVE_INFINITY;
   }
 
   /** Messages allowed per window after the safety factor. */
@@ -333,12 +336,17 @@ export class RateGovernor {
 
   #expire(nowMs: number): void {
     const times = this.#times;
+    // When the entries that left took their leave (the latest of them: control entries are dated ahead, so
+    // the log is not quite in time order); the window got room then, not at `nowMs`, which may be later.
+    let leftAtMs = Number.NEGATIVE_INFINITY;
     while (this.#head < times.length && nowMs - (times[this.#head] ?? nowMs) >= this.#windowMs) {
       this.#total -= this.#counts[this.#head] ?? 0;
-      // The window got room when this entry left it (not at `nowMs`, which may be later).
-      if (this.#roomSinceMs === Number.POSITIVE_INFINITY) this.#noteRoom((times[this.#head] ?? nowMs) + this.#windowMs);
+      leftAtMs = Math.max(leftAtMs, (times[this.#head] ?? nowMs) + this.#windowMs);
+      if (this.#roomSinceMs === Number.POSITIVE_INFINITY) this.#noteRoom(leftAtMs);
       this.#head += 1;
     }
+    // Room that no entry's leaving made (a higher limit): from now.
+    if (this.#roomSinceMs === Number.POSITIVE_INFINITY) this.#noteRoom(nowMs);
     // Compact now and then so the arrays stay as small as the window.
     if (this.#head > 1024 && this.#head * 2 > times.length) {
       this.#times = times.slice(this.#head);
