@@ -131,9 +131,12 @@ export async function runWatch(rics: string[], flags: WatchFlags): Promise<void>
   } finally {
     offClosed();
     output.finish();
-    await consumer.close();
-    await login.dispose();
-    offSignals();
+    try {
+      await consumer.close();
+      await login.dispose();
+    } finally {
+      offSignals(); // whatever closing did: no listener outlives the command
+    }
   }
 }
 
