@@ -109,6 +109,7 @@ describe("the inbound stream", () => {
           : new Promise<HandledItem>((resolve) => pending.push(() => resolve("again"))),
       invalid: () => Promise.resolve(),
     });
+    consumers.push(first); // stopped after the test, once its held items are released below
     await first.start();
     await waitFor(() => pending.length === 10, 5_000, "items 11-20 held by the first leader");
     const other = await natsClient(server); // the next leader, on its own connection
@@ -132,6 +133,69 @@ describe("the inbound stream", () => {
       "item 15 handed back and delivered again",
     );
     for (const release of pending) release();
+  });
+
+  test("an item handled for longer than the ack wait is reported in progress, not delivered twice", async () => {
+    const server = await startNatsServer();
+    const client = await natsClient(server);
+    const stream = await ensureInboundStream(client.jsm, subjects);
+    await publishItem(client.js, subjects, item(1));
+    const handled: number[] = [];
+    const consumer = new AccountConsumer({
+      ...client,
+      stream,
+      subjects,
+      account: "desk-1",
+      ackWaitMs: 600,
+      handle: (_item, delivery) => {
+        handled.push(delivery.deliveryCount);
+        return new Promise<HandledItem>((resolve) => setTimeout(() => resolve("done"), 2_000)); // RCC is slow
+      },
+      invalid: () => Promise.resolve(),
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    await waitFor(
+      async () =>
+        (await client.jsm.consumers.info(stream, consumerName("desk-1"))).num_ack_pending === 0 && handled.length > 0,
+      6_000,
+      "the slow item acknowledged",
+    );
+    expect(handled).toEqual([1]);
+    expect((await client.jsm.consumers.info(stream, consumerName("desk-1"))).num_redelivered).toBe(0);
+  });
+
+  test("a gateway that may not act (its lease ran out) hands every message back untouched", async () => {
+    const server = await startNatsServer();
+    const client = await natsClient(server);
+    const stream = await ensureInboundStream(client.jsm, subjects);
+    for (let n = 1; n <= 3; n++) await publishItem(client.js, subjects, item(n));
+    const lease = { mayAct: false };
+    const handled: string[] = [];
+    const consumer = new AccountConsumer({
+      ...client,
+      stream,
+      subjects,
+      account: "desk-1",
+      ackWaitMs: 1_000,
+      mayAct: () => lease.mayAct,
+      handle: (handedItem) => {
+        handled.push(handedItem.id);
+        return Promise.resolve("done");
+      },
+      invalid: () => Promise.resolve(),
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    await waitFor(
+      async () => (await client.jsm.consumers.info(stream, consumerName("desk-1"))).num_redelivered > 0,
+      5_000,
+      "the messages handed back and delivered again",
+    );
+    expect(handled).toEqual([]);
+    lease.mayAct = true; // the lease renewed: the next deliveries are handled
+    await waitFor(() => handled.length === 3, 5_000, "the three items handled once the gateway may act");
+    expect(handled.sort()).toEqual([item(1).id, item(2).id, item(3).id]);
   });
 
   test("bad messages published straight to NATS are reported with a reason and do not block the good ones", async () => {

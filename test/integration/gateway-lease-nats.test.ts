@@ -79,7 +79,7 @@ describe("the lease on nats-server", () => {
       { untilMs: TTL_MS * 2.5, stepMs: 50, renews: (name) => name === "b" }, // a is paused, or dead
     );
     expect(overlaps).toBe(0);
-    expect(holders).toEqual(["a", "-", "b"]); // a gap between the two: a stopped before b could start
+    expect([holders[0], holders.at(-1)]).toEqual(["a", "b"]); // a, then (after a gap, if a poll saw it) b
     expect(b.lease.state).toBe("holder");
     expect(await a.lease.renew()).toBe(false); // back from its pause, a learns it lost the lease
     expect(await b.lease.holderNow()).toBe("gw-b");
@@ -98,7 +98,7 @@ describe("the lease on nats-server", () => {
       { untilMs: TTL_MS * 2.5, stepMs: 50, renews: () => true },
     );
     expect(overlaps).toBe(0);
-    expect(holders).toEqual(["a", "-", "b"]);
+    expect([holders[0], holders.at(-1)]).toEqual(["a", "b"]);
   });
 
   test("a released lease is taken at once, without waiting for the age limit", async () => {

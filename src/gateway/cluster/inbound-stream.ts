@@ -98,17 +98,27 @@ export async function publishItem(
     try {
       return await js.publish(subjects.inbound(item.account, item.ric), body, { msgID: item.id, timeout: timeoutMs });
     } catch (error) {
-      if (!isRetryable(error) || performance.now() + 100 > deadline) throw error;
+      // Another attempt only if it can finish (its own timeout included) before the deadline.
+      if (!isRetryable(error) || performance.now() + 100 + timeoutMs > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** Math.min(attempt, 5))));
     }
   }
 }
 
-/** Failures of a publish that a later attempt may not have (a leader election, a server restarting). */
+/**
+ * Failures of a publish that a later attempt may not have, by the client's error classes: no PubAck in time
+ * (`TimeoutError`), nobody listening on the stream's subject (`NoRespondersError`, named "NoResponders"; also as the cause of a
+ * `RequestError`), and `JetStreamNotEnabled`, which is what the client reports while a stream leader is being
+ * elected. A server without JetStream at all fails the same way, for `retryForMs`, then for good.
+ */
+const RETRYABLE = new Set(["TimeoutError", "NoResponders", "NoRespondersError", "JetStreamNotEnabled"]);
+
 function isRetryable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const text = `${error.name} ${error.message}`;
-  return /timeout|no responders|jetstream is not enabled|not enabled|503|leader/i.test(text);
+  for (let cause: unknown = error, depth = 0; cause instanceof Error && depth < 4; depth++) {
+    if (RETRYABLE.has(cause.name)) return true;
+    cause = cause.cause;
+  }
+  return false;
 }
 
 /** What {@link decodeInbound} makes of one message. */

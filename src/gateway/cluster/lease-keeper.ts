@@ -15,6 +15,8 @@ import { Lease, type LeaseStore, leaseKey } from "./lease.js";
 interface LeaseBucket extends LeaseStore {
   put(key: string, data: string): Promise<number>;
   keys(filter?: string): Promise<AsyncIterable<string>>;
+  /** The bucket's settings: its `ttl` (age limit, milliseconds) must be the keeper's `ttlMs`. */
+  status(): Promise<{ ttl: number }>;
 }
 
 /** What the gateway does when it gains or gives up an account. */
@@ -35,6 +37,7 @@ interface LeaseKeeperEvents {
 
 /** Options of {@link LeaseKeeper}. */
 export interface LeaseKeeperOptions {
+  /** The lease bucket (`@nats-io/kv`'s KV), created with `ttl` = `ttlMs`. */
   bucket: LeaseBucket;
   /** This gateway's id: unique among the live gateways (a new one per process start). */
   gatewayId: string;
@@ -42,11 +45,13 @@ export interface LeaseKeeperOptions {
   accounts: readonly string[];
   /** The bucket's age limit, milliseconds: how long a lease or a presence entry lives after its last write. */
   ttlMs: number;
-  /** Time between two rounds, milliseconds. @default ttlMs / 3 */
+  /** Time between two rounds, milliseconds; less than `ttlMs - safetyMarginMs`. @default ttlMs / 3 */
   renewEveryMs?: number;
   /** Stop acting this long before a lease could expire, milliseconds. @default max(250, ttlMs / 10) */
   safetyMarginMs?: number;
+  /** What the gateway does when it gains, loses or gives up an account. */
   events: LeaseKeeperEvents;
+  /** Where gains, losses and unreachable NATS are logged. @default silentLogger */
   log?: Logger;
 }
 
@@ -74,12 +79,19 @@ export class LeaseKeeper {
   #stopped = false;
   #liveGateways = 1;
 
-  /** @throws RangeError on an empty account list, duplicate accounts, or a bad ttl/margin (see Lease). */
+  /**
+   * @throws RangeError on an empty account list, duplicate accounts, a bad ttl or margin (see Lease), or a
+   *   round interval that would let leases lapse between rounds.
+   */
   constructor(options: LeaseKeeperOptions) {
     if (options.accounts.length === 0) throw new RangeError("a lease keeper needs at least one account");
     if (new Set(options.accounts).size !== options.accounts.length) throw new RangeError("duplicate account names");
     this.#options = options;
     this.#renewEveryMs = options.renewEveryMs ?? options.ttlMs / 3;
+    const marginMs = options.safetyMarginMs ?? Math.max(250, options.ttlMs / 10);
+    if (!(this.#renewEveryMs > 0 && this.#renewEveryMs < options.ttlMs - marginMs)) {
+      throw new RangeError("renewEveryMs must be > 0 and < ttlMs - safetyMarginMs");
+    }
     for (const account of options.accounts) {
       this.#leases.set(
         account,
@@ -112,9 +124,19 @@ export class LeaseKeeper {
     return this.#leases.get(account);
   }
 
-  /** Starts the rounds; the first runs at once. */
-  start(): void {
-    if (this.#timer !== undefined || this.#stopped) return;
+  /**
+   * Checks the bucket's age limit, then starts the rounds; the first runs at once.
+   * @throws RangeError when the bucket's ttl is not `ttlMs` (fencing counts on it: a shorter one would let
+   *   another gateway take a lease while this one still acts).
+   */
+  async start(): Promise<void> {
+    if (this.#timer !== undefined || this.#round !== undefined || this.#stopped) return;
+    const { ttl } = await this.#options.bucket.status();
+    if (ttl !== this.#options.ttlMs) {
+      throw new RangeError(
+        `the lease bucket's ttl is ${ttl} ms, not the ${this.#options.ttlMs} ms the leases count on`,
+      );
+    }
     const tick = (): void => {
       this.#round = this.#runRound()
         .catch((error: unknown) => {
@@ -136,7 +158,7 @@ export class LeaseKeeper {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     await this.#round;
     if (options.release === false) return;
-    await Promise.all(this.held.map((account) => this.#release(account)));
+    await Promise.allSettled(this.held.map((account) => this.#release(account)));
     await this.#options.bucket.delete(memberKey(this.#options.gatewayId)).catch(() => undefined);
   }
 
@@ -152,11 +174,17 @@ export class LeaseKeeper {
       log.warn({ err: error }, "the lease bucket cannot be reached: keeping the leases held until they run out");
     }
     const share = Math.ceil(accounts.length / this.#liveGateways);
-    for (const account of this.held) {
-      const lease = this.#leases.get(account) as Lease;
-      const kept = await lease.renew().catch(() => lease.remainingMs() > 0);
-      if (!kept) this.#lose(account);
-    }
+    // Every held lease renewed at once: one slow call must not hold back the others' renewals.
+    const held = this.held;
+    const renewals = await Promise.all(
+      held.map((account) => {
+        const lease = this.#leases.get(account) as Lease;
+        return lease.renew().catch(() => lease.remainingMs() > 0); // NATS unreachable: kept while fencing allows
+      }),
+    );
+    held.forEach((account, index) => {
+      if (renewals[index] !== true) this.#lose(account);
+    });
     for (const account of this.#preference) {
       if (this.#stopped || this.#held.size >= share) break;
       if (this.#held.has(account)) continue;
@@ -164,7 +192,12 @@ export class LeaseKeeper {
       if (await lease.tryAcquire().catch(() => false)) {
         this.#held.add(account);
         log.info({ account, liveGateways: this.#liveGateways }, "this gateway leads the account now");
-        this.#options.events.gained(account, lease);
+        try {
+          this.#options.events.gained(account, lease);
+        } catch (error) {
+          log.error({ err: error, account }, "taking up the account failed: giving its lease up");
+          await this.#release(account);
+        }
       }
     }
     // Above the share (a gateway joined): give up the least preferred first.

@@ -109,6 +109,9 @@ export async function* followOutcomes(
   after: number,
   signal: AbortSignal,
 ): AsyncGenerator<OutcomeEntry> {
+  // A function, not the property: TypeScript would take `aborted` for false after the first check.
+  const aborted = (): boolean => signal.aborted;
+  if (aborted()) return;
   const consumer = await js.consumers.get(
     stream,
     after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 } : {},
@@ -116,10 +119,11 @@ export async function* followOutcomes(
   const messages = await consumer.consume();
   const stop = () => void messages.close();
   signal.addEventListener("abort", stop, { once: true });
+  if (aborted()) stop(); // aborted while the consumer was being made: the listener came too late
   try {
     for await (const message of messages) {
       yield { cursor: message.seq, item: message.json<StoredItem>() };
-      if (signal.aborted) break;
+      if (aborted()) break;
     }
   } finally {
     signal.removeEventListener("abort", stop);
