@@ -187,10 +187,11 @@ export class RccConnection implements ServerSession {
     this.streams.forget(stream);
   }
 
-  startSession(details: LoginDetails): void {
+  startSession(details: LoginDetails): boolean {
     // An ending connection has no session to open (and must not count one as logged in again).
-    if (this.#closing) return;
+    if (this.#closing) return false;
     this.#login.start(details);
+    return true;
   }
 
   endSession(): void {

@@ -168,13 +168,14 @@ export function handleLoginRequest(session: ServerSession, message: JsonObject, 
 
   const position = textElement(elements, "Position");
   const applicationId = textElement(elements, "ApplicationId");
-  session.startSession({
+  const started = session.startSession({
     streamId: id,
     user,
     ...(tokenExpiresAtMs === undefined ? {} : { tokenExpiresAtMs }),
     ...(position === undefined ? {} : { position }),
     ...(applicationId === undefined ? {} : { applicationId }),
   });
+  if (!started) return; // the connection is ending: neither counted nor answered
   state.counters.logins += 1;
   session.log.info({ user, position, applicationId, relogin, refresh: flags.Refresh, userNameLogin }, "login accepted");
   // A re-login with Refresh:false is answered with nothing (§2.4); a first Login always gets its Refresh.

@@ -84,8 +84,11 @@ export interface ServerSession extends Subscriber {
   replyError(failure: ConverterFailure, element: unknown, countInState?: boolean): void;
   /** Sends one pre-serialised JSON message later, in its own frame (delayed Acks). */
   replyLater(json: string, delayMs: number): void;
-  /** Opens or renews the login session (items 13 and 15). */
-  startSession(details: LoginDetails): void;
+  /**
+   * Opens or renews the login session (items 13 and 15). @returns false when the connection is ending and no
+   * session was opened (the Login then gets no answer).
+   */
+  startSession(details: LoginDetails): boolean;
   /** Drops the login session without a reply (Login Close, item 29); the socket stays open. */
   endSession(): void;
   /**
