@@ -15,6 +15,7 @@ import { rate } from "./rate.js";
 import { reference } from "./reference.js";
 import { startup } from "./startup.js";
 import { throughput } from "./throughput.js";
+import { wire } from "./wire.js";
 
 /** In the order of docs/performance.md; `--only` picks a subset (the order stays this one). */
 const BENCHES: Record<string, Bench> = {
@@ -27,6 +28,7 @@ const BENCHES: Record<string, Bench> = {
   startup,
   reference,
   gateway,
+  wire,
 };
 
 /** Linux CPU pressure (share of time some task waited for a CPU, last 10 s): other load skews every figure. */
