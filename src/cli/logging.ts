@@ -3,7 +3,7 @@
  * NO_COLOR. Secrets are redacted by the logger itself (src/util/logger.ts).
  */
 import { Writable } from "node:stream";
-import { createLogger, type Logger } from "../index.js";
+import { createLogger, type Logger, silentLogger } from "../index.js";
 import type { LogFormat } from "./settings.js";
 import { safeLine } from "./terminal-text.js"; // log fields may hold server text: escaped, bounded
 
@@ -40,6 +40,8 @@ export function createCliLogger(
   format: LogFormat,
   stream: NodeJS.WritableStream = process.stderr,
 ): Logger {
+  // Nothing to write, nothing to load: pino (~10 ms of a one-shot command's start) stays unloaded.
+  if (level === "silent") return silentLogger;
   if (format === "json") return createLogger({ level, destination: stream });
   const colour = useColour(stream as { isTTY?: boolean });
   let pending = "";
