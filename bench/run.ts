@@ -11,6 +11,7 @@ import { type Bench, type BenchResult, meetsGoal } from "./result.js";
 import { fanIn } from "./fan-in.js";
 import { gateway } from "./gateway.js";
 import { memory } from "./memory.js";
+import { oneshot } from "./oneshot.js";
 import { rate } from "./rate.js";
 import { reference } from "./reference.js";
 import { startup } from "./startup.js";
@@ -29,6 +30,7 @@ const BENCHES: Record<string, Bench> = {
   reference,
   gateway,
   wire,
+  oneshot,
 };
 
 /** Linux CPU pressure (share of time some task waited for a CPU, last 10 s): other load skews every figure. */
