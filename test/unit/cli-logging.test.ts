@@ -44,7 +44,10 @@ process.stdout.write(JSON.stringify(Object.keys(require.cache).some((path) => pa
         process.execPath,
         ["--import", "tsx", "--input-type=module", "-e", script],
         { cwd: ROOT },
-        (error, out) => (error ? reject(error) : resolve(out)),
+        (error, out) => {
+          if (error) reject(new Error("the child failed", { cause: error }));
+          else resolve(out);
+        },
       ),
     );
     expect(JSON.parse(loaded)).toBe(false);
