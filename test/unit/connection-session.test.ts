@@ -411,7 +411,7 @@ describe("Session state machine", () => {
     const h = harness();
     const first = await startReady(h);
     first.drop();
-    const second = await reconnectAfter(h, 100);
+    const second = await reconnectAfter(h, 25);
     second.accept();
     h.clock.advance(STABLE_AFTER_MS - 1);
     second.drop(); // not yet stable: a second consecutive failure
@@ -419,11 +419,21 @@ describe("Session state machine", () => {
     third.accept();
     h.clock.advance(STABLE_AFTER_MS);
     third.drop(); // stable: starts afresh
+    // A healthy session's first drop is retried at once (jitter: random 0.5 of 50 ms); the backoff grows from
+    // the second consecutive failure.
     expect(h.reconnects().map((event) => [event.attempt, event.delayMs])).toEqual([
-      [1, 100],
+      [1, 25],
       [2, 200],
-      [1, 100],
+      [1, 25],
     ]);
+  });
+
+  test('§3.6: a ready session told "System busy" backs off from the first retry, as asked', async () => {
+    const h = harness();
+    const link = await startReady(h);
+    link.closeLogin("SystemBusy");
+    expect(h.session.state).toBe("backing-off");
+    expect(h.reconnects().map((event) => [event.attempt, event.delayMs])).toEqual([[1, 100]]);
   });
 
   test("an untrusted certificate is fatal before the first ready", async () => {

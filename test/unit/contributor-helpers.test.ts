@@ -142,6 +142,16 @@ describe("Reconnector", () => {
     expect(reconnector.next(350)).toBeUndefined();
   });
 
+  test("a healthy session's dropped connection is retried at once (jitter only), the next failure backs off", () => {
+    const reconnector = new Reconnector(["ws://a/WebSocket", "ws://b/WebSocket"], policy, () => 0.5);
+    expect(reconnector.next(0, { healthyDrop: true })).toEqual({ attempt: 1, delayMs: 25, url: "ws://b/WebSocket" });
+    expect(reconnector.next(25, { healthyDrop: true })).toEqual({ attempt: 2, delayMs: 100, url: "ws://a/WebSocket" });
+    reconnector.reset();
+    expect(reconnector.next(1_000)).toMatchObject({ attempt: 1, delayMs: 50 }); // a refusal or a failed try: backoff
+    const oneTry = new Reconnector(["ws://a/WebSocket"], { ...policy, maxAttempts: 1 }, () => 0.5);
+    expect(oneTry.next(0, { healthyDrop: true })).toBeUndefined(); // maxAttempts still bounds it
+  });
+
   test("reset() after a stable period starts the backoff afresh", () => {
     const reconnector = new Reconnector(["ws://a/WebSocket"], policy, () => 1);
     reconnector.next(0);

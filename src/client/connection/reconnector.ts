@@ -3,9 +3,17 @@
  * the backoff policy (exponential, capped, full jitter) and the next endpoint of the pool; the count resets
  * once a connection has been stable for a while. Gives up after `backoff.maxAttempts` failures or once the
  * first failure of the run lies `maxDownMs` back. Pure apart from the injected random source.
+ *
+ * The first attempt after a healthy session lost its connection goes at once, with a small jitter
+ * ({@link FIRST_RETRY_JITTER_MS}): a dropped connection is usually one event, and waiting out a backoff for it
+ * only delays the posts. The backoff grows from the second consecutive failure, and applies from the first
+ * when the server asked for it ("System busy") or the session was not up yet.
  */
 import { type BackoffPolicy, backoffDelayMs } from "../../util/backoff.js";
 import { EndpointPool } from "./endpoint-pool.js";
+
+/** Upper bound of the delay of an immediate first retry, milliseconds (jitter, so that many clients dropped together do not all return in the same millisecond). */
+const FIRST_RETRY_JITTER_MS = 50;
 
 /** The next attempt: how long to wait and where to go. */
 export interface ReconnectPlan {
@@ -50,13 +58,18 @@ export class Reconnector {
    * Records a failure at monotonic `nowMs` and plans the next attempt on the next endpoint; undefined = give
    * up (too many attempts, or down for `maxDownMs`). The last wait is cut so the next attempt starts before
    * the time runs out.
+   * @param options.healthyDrop the failure is a healthy session losing its connection (not a refusal, not a
+   *   failed attempt): when it is the first of its run, the retry goes at once (jitter only).
    */
-  next(nowMs: number): ReconnectPlan | undefined {
+  next(nowMs: number, options: { healthyDrop?: boolean } = {}): ReconnectPlan | undefined {
     this.#attempt += 1;
     this.#downSinceMs ??= nowMs;
     const remainingMs = this.#downSinceMs + this.#maxDownMs - nowMs;
     if (remainingMs <= 0) return undefined;
-    const delayMs = backoffDelayMs(this.#attempt, this.#policy, this.#random);
+    const immediate = options.healthyDrop === true && this.#attempt === 1 && this.#policy.maxAttempts > 1;
+    const delayMs = immediate
+      ? Math.min(1, Math.max(0, this.#random())) * FIRST_RETRY_JITTER_MS
+      : backoffDelayMs(this.#attempt, this.#policy, this.#random);
     if (delayMs === undefined) return undefined;
     return { attempt: this.#attempt, delayMs: Math.min(delayMs, remainingMs), url: this.#pool.advance() };
   }

@@ -274,7 +274,9 @@ export class Session implements PostSink {
     if (state !== "authenticating" && state !== "connecting" && state !== "logging-in" && state !== "ready") return;
     this.#stopRunning(cause);
     const nowMs = this.#deps.clock.monotonic();
-    const plan = this.#reconnector.next(nowMs);
+    // A session that was up and lost its connection (not one the server refused or told to go away).
+    const healthyDrop = state === "ready" && cause instanceof ConnectionLostError;
+    const plan = this.#reconnector.next(nowMs, { healthyDrop });
     if (plan === undefined) {
       const downMs = this.#reconnector.downForMs(nowMs);
       const attempts = `${this.#reconnector.attempts} attempts`;
