@@ -126,6 +126,19 @@ describe("rcc demo, stopped by a signal", () => {
 });
 
 describe("rcc demo, when the connection stays away", () => {
+  it("stopped while reconnecting, says that no Login Close could be sent, not that one was", async () => {
+    const sim = await simulator();
+    const demo = spawnCli(["demo", ...simFlags(sim), "--interval", "0.2"], { env: simEnv(sim) });
+    await demo.waitFor(/ ack {3}TRCCTEST01 post 2 /);
+    await sim.stopListener(0);
+    await demo.waitFor(/connection lost \(.*\); reconnecting in [\d.]+ s \(attempt 1\)/, 5_000);
+    demo.child.kill("SIGINT");
+    const result = await demo.exited;
+    expect(result.stdout).toContain("disconnected (not logged in: no Login Close to send).");
+    expect(result.stdout).not.toContain("Login Close sent");
+    expect(result.stdout).toMatch(/posts: .* — interrupted\n$/);
+  });
+
   it("reconnects for --reconnect-for, then prints its summary and exits 4 with one line naming the cause", async () => {
     const sim = await simulator();
     const demo = spawnCli(["demo", ...simFlags(sim), "--interval", "0.2", "--reconnect-for", "1500"], {

@@ -27,6 +27,8 @@ export interface DemoFlags extends ConnectionFlags {
 interface DemoStop {
   /** A signal (or the output closing). */
   interrupted: boolean;
+  /** Whether a session was up when the first signal came (then the stop ends with its Login Close). */
+  loggedInAtStop?: boolean;
   /** A second signal: the Acks of posts on the wire are not waited for. */
   aborted?: boolean;
   /** The error that ended the session for good (reconnecting gave up, a re-login refused). */
@@ -112,6 +114,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
       // Queued posts are dropped (not sent); those on the wire get up to --drain-timeout for their Acks.
       const waiting = contributor.stats().inFlight;
       stop.interrupted = true;
+      stop.loggedInAtStop = contributor.state === "ready";
       halt();
       say(
         waiting > 0
@@ -165,8 +168,12 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
       if (!stop.interrupted) throw toCliError(error, connection.settings);
     } finally {
       offClosed();
+      // Only a session that is up has a Login to close.
+      const loggedIn = stop.loggedInAtStop ?? contributor.state === "ready";
       await contributor.close();
-      if (stop.interrupted) say("Login Close sent; disconnected.");
+      if (stop.interrupted) {
+        say(loggedIn ? "Login Close sent; disconnected." : "disconnected (not logged in: no Login Close to send).");
+      }
       await sim?.close();
     }
     const summary = tally.summary((performance.now() - started) / 1000, stop.interrupted);
