@@ -169,7 +169,7 @@ export class Lease {
  * Whether `error` is a compare-and-set that lost: JetStream's "wrong last sequence" (10071), or its variant for a
  * subject whose last sequence is unknown (10164), which the KV client treats alike.
  */
-function isWrongLastSequence(error: unknown): boolean {
+export function isWrongLastSequence(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
   const apiCode = (error as { api_error?: { err_code?: unknown } }).api_error?.err_code;
