@@ -67,15 +67,19 @@ export class ContributeTally {
   /** Rows skipped by `--resume`. */
   skipped = 0;
 
-  /** Counts one row's final outcome in this run (a bad row is an `invalid` outcome). */
+  /**
+   * Counts one row's outcome in this run (a bad row is an `invalid` outcome). A row `not-sent` (dropped by a stop
+   * before it was written) is not progress: the progress line's `%` leaves it out (a stopped run does not read
+   * 100 %); like the summary, its `errors` count it.
+   */
   settle(row: number, outcome: Pick<Outcome, "outcome" | "nakCode">): void {
     const kind = outcome.outcome;
     this.outcomes[kind] = (this.outcomes[kind] ?? 0) + 1;
-    this.progress.settled += 1;
     if (LISTED.has(kind)) {
       const list = (this.rowNumbers[kind] ??= []);
       if (list.length < MAX_LISTED_ROWS) list.push(row);
     }
+    if (kind !== "not-sent") this.progress.settled += 1;
     if (kind === "ack") this.progress.acked += 1;
     else if (kind === "nak") {
       this.progress.naked += 1;

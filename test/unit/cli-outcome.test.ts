@@ -74,6 +74,16 @@ describe("outcomes", () => {
     expect(tally.exitCode()).toBe(EXIT.ackTimeout);
   });
 
+  it("leaves rows not sent (dropped by a stop) out of the progress line's %, and counts them in its errors as the summary does", () => {
+    const tally = new ContributeTally();
+    tally.progress.rows = 3;
+    tally.settle(1, outcomeOf("TRCCTEST01", { ack: { ric: "TRCCTEST01", postId: 8, latencyMs: 1 } }));
+    tally.settle(2, { outcome: "not-sent" });
+    tally.settle(3, { outcome: "not-sent" });
+    expect(tally.progress).toMatchObject({ settled: 1, acked: 1, errors: 2 });
+    expect(tally.summary(1, { dryRun: false, interrupted: true }).rowNumbers).toEqual({ "not-sent": [2, 3] });
+  });
+
   it("a post left unsettled by a close is not-sent when never written, unknown (with its PostID and connection) when it was", () => {
     const notSent = outcomeOf("TRCCTEST01", {
       error: new SessionClosedError("closed", { post: { ric: "TRCCTEST01", postId: 0, connection: 0, sends: 0 } }),
@@ -98,7 +108,7 @@ describe("outcomes", () => {
     expect(formatSummary(summary, false)).toMatch(
       /, 1 not sent, 1 unknown \(sent, no Ack\) in 1 s \(2 rows\/s\) — interrupted$/,
     );
-    expect(tally.progress).toMatchObject({ settled: 2, errors: 2 });
+    expect(tally.progress).toMatchObject({ settled: 1, errors: 2 }); // not-sent is not progress: only the unknown row counts toward %
   });
 
   it("a slow run shows a rate with decimals, not 0 rows/s", () => {
