@@ -8,8 +8,7 @@
 import { type Command, Option } from "commander";
 import { addConnectionOptions } from "../connection-options.js";
 import { EXIT_CODES_HELP } from "../exit-codes.js";
-import { DEFAULT_DRAIN_TIMEOUT_MS } from "../stopping.js";
-import { nonNegativeIntOption, positiveIntOption } from "./shared.js";
+import { drainTimeoutOption, positiveIntOption, reconnectForOption } from "./shared.js";
 import type { ContributeFlags } from "./contribute-run.js";
 
 /** Registers `rcc contribute`. */
@@ -45,17 +44,8 @@ export function registerContribute(program: Command): void {
       positiveIntOption("--ack-timeout"),
       15_000,
     )
-    .option(
-      "--drain-timeout <ms>",
-      "on Ctrl+C (or SIGTERM/SIGHUP), how long to wait for the Acks of posts already sent",
-      nonNegativeIntOption("--drain-timeout"),
-      DEFAULT_DRAIN_TIMEOUT_MS,
-    )
-    .option(
-      "--reconnect-for <ms>",
-      "keep reconnecting after a lost connection for this long before giving up (default: 300000)",
-      positiveIntOption("--reconnect-for"),
-    )
+    .addOption(drainTimeoutOption())
+    .addOption(reconnectForOption())
     .option("--no-progress", "no progress output on stderr")
     .addHelpText(
       "after",

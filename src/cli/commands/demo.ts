@@ -9,8 +9,8 @@
 import type { Command } from "commander";
 import { addConnectionOptions } from "../connection-options.js";
 import { EXIT_CODES_HELP } from "../exit-codes.js";
-import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_RECONNECT_FOR_MS } from "../stopping.js";
-import { nonNegativeIntOption, positiveIntOption, positiveNumberOption } from "./shared.js";
+import { DEFAULT_RECONNECT_FOR_MS } from "../stopping.js";
+import { drainTimeoutOption, positiveIntOption, positiveNumberOption, reconnectForOption } from "./shared.js";
 import type { DemoFlags } from "./demo-run.js";
 
 /** The RIC the simulator knows out of the box (DEMO_RIC of src/simulator/config.ts, not imported: start-up cost). */
@@ -33,17 +33,8 @@ export function registerDemo(program: Command): void {
       "stop after this many contributions (default: run until Ctrl+C)",
       positiveIntOption("--count"),
     )
-    .option(
-      "--drain-timeout <ms>",
-      "on Ctrl+C (or SIGTERM/SIGHUP), how long to wait for the Acks of posts already sent",
-      nonNegativeIntOption("--drain-timeout"),
-      DEFAULT_DRAIN_TIMEOUT_MS,
-    )
-    .option(
-      "--reconnect-for <ms>",
-      `keep reconnecting after a lost connection for this long before giving up (default: ${DEFAULT_RECONNECT_FOR_MS})`,
-      positiveIntOption("--reconnect-for"),
-    )
+    .addOption(drainTimeoutOption())
+    .addOption(reconnectForOption())
     .addHelpText(
       "after",
       `

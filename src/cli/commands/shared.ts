@@ -1,5 +1,6 @@
-/** Small option parsers shared by the commands. */
-import { InvalidArgumentError } from "commander";
+/** Small option parsers, and the options more than one command takes, shared by the commands. */
+import { InvalidArgumentError, Option } from "commander";
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_RECONNECT_FOR_MS } from "../stopping.js";
 
 /** A commander parser for a positive integer option, naming the flag in its error. */
 export function positiveIntOption(flag: string): (raw: string) => number {
@@ -33,3 +34,21 @@ export function nonNegativeIntOption(flag: string): (raw: string) => number {
 
 /** `rcc gateway`'s HTTP port when neither --port nor its config file names one. */
 export const DEFAULT_GATEWAY_PORT = 8787;
+
+/** `--drain-timeout <ms>` of the long-running commands (`contribute`, `demo`), default DEFAULT_DRAIN_TIMEOUT_MS. */
+export function drainTimeoutOption(): Option {
+  return new Option(
+    "--drain-timeout <ms>",
+    "on Ctrl+C (or SIGTERM/SIGHUP), how long to wait for the Acks of posts already sent",
+  )
+    .argParser(nonNegativeIntOption("--drain-timeout"))
+    .default(DEFAULT_DRAIN_TIMEOUT_MS);
+}
+
+/** `--reconnect-for <ms>` of the long-running commands (`contribute`, `demo`, `watch`), default DEFAULT_RECONNECT_FOR_MS. */
+export function reconnectForOption(): Option {
+  return new Option(
+    "--reconnect-for <ms>",
+    `keep reconnecting after a lost connection for this long before giving up (default: ${DEFAULT_RECONNECT_FOR_MS})`,
+  ).argParser(positiveIntOption("--reconnect-for"));
+}

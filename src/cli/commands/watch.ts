@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { addConnectionOptions } from "../connection-options.js";
 import { DEFAULT_RECONNECT_FOR_MS } from "../stopping.js";
-import { positiveIntOption } from "./shared.js";
+import { reconnectForOption } from "./shared.js";
 import type { WatchFlags } from "./watch-run.js";
 
 /** Registers `rcc watch`. */
@@ -22,11 +22,7 @@ export function registerWatch(program: Command): void {
       "show only this field; repeat for several (sent as a View)",
       (v: string, p?: string[]) => [...(p ?? []), v],
     )
-    .option(
-      "--reconnect-for <ms>",
-      `keep reconnecting after a lost connection for this long before giving up (default: ${DEFAULT_RECONNECT_FOR_MS})`,
-      positiveIntOption("--reconnect-for"),
-    )
+    .addOption(reconnectForOption())
     .addHelpText(
       "after",
       `
