@@ -1,7 +1,7 @@
 /**
- * How the long-running commands (`demo`, `watch`) stop and how long they keep trying: the signals that stop
- * them, and the defaults of `--drain-timeout` and `--reconnect-for`, which mean what they mean for
- * `rcc contribute`. Kept free of imports: the commands' registration loads it at start-up.
+ * How the long-running commands (`contribute`, `demo`, `watch`, `gateway`) stop and how long they keep trying:
+ * the signals that stop them, and the defaults of `--drain-timeout` and `--reconnect-for`. Kept free of
+ * imports: the commands' registration loads it at start-up.
  */
 
 /** `--reconnect-for` when not given: five minutes of reconnecting before a command gives up (exit 4). */

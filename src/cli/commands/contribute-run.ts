@@ -24,7 +24,7 @@ import { FINAL_OUTCOMES, type Outcome, type OutcomeKind, outcomeOf } from "../ou
 import { Progress } from "../progress.js";
 import { ReportWriter } from "../report-writer.js";
 import { readResumeReport } from "../resume-report.js";
-import { DEFAULT_RECONNECT_FOR_MS } from "../stopping.js";
+import { DEFAULT_RECONNECT_FOR_MS, onStopSignals } from "../stopping.js";
 import { expandHome } from "../file-paths.js";
 import { jsonLine, safeLine } from "../terminal-text.js";
 import type { ConnectionFlags } from "../connection-options.js";
@@ -170,8 +170,7 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
       process.exit(EXIT.interrupted);
     }
   };
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-  for (const signal of signals) process.on(signal, onSignal);
+  const offSignals = onStopSignals(onSignal);
   const offClosed = onOutputClosed(() => run.interrupt(0));
   let failure: unknown;
   try {
@@ -190,7 +189,7 @@ export async function runContribute(file: string, flags: ContributeFlags): Promi
   try {
     await contributor?.close();
   } finally {
-    for (const signal of signals) process.off(signal, onSignal);
+    offSignals();
     if (show) progress.finish(run.progressCounts(undefined));
     await report.close();
   }

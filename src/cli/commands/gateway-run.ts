@@ -11,6 +11,7 @@ import { CliError, EXIT } from "../exit-codes.js";
 import { loadGatewayConfig } from "../gateway-config.js";
 import { createCliLogger } from "../logging.js";
 import { DEFAULT_GATEWAY_PORT } from "./shared.js";
+import { onStopSignals } from "../stopping.js";
 import { jsonLine, safeLine } from "../terminal-text.js";
 
 /** Flags of `rcc gateway`. */
@@ -217,20 +218,17 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
   }
 
   await new Promise<void>((resolveStop) => {
-    let stopping = false;
-    const stop = () => {
-      if (stopping) {
+    onStopSignals((count) => {
+      if (count > 1) {
         process.exitCode = EXIT.interrupted; // a second signal: go now; the outbox keeps what is not final
         resolveStop();
         return;
       }
-      stopping = true;
       void gateway
         .close()
         .then(cleanUp)
         .catch((error: unknown) => log.error({ err: error }, "the gateway did not stop cleanly"))
         .then(() => resolveStop());
-    };
-    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
+    });
   });
 }
