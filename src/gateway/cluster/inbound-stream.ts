@@ -5,8 +5,9 @@
  * "accepted". Producers may publish there directly, without HTTP: the message is `{ "fields", "id"? }` as JSON
  * (the RIC comes from the subject), checked exactly as an HTTP item is.
  */
-import { type JetStreamClient, type JetStreamManager, JetStreamApiError, type PubAck } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager, PubAck } from "@nats-io/jetstream";
 import { type CheckedItem, checkItem } from "../items.js";
+import { ensureStream, NANOS_PER_MS } from "./streams.js";
 import type { ClusterSubjects } from "./subjects.js";
 
 /** Options of {@link ensureInboundStream}. */
@@ -29,8 +30,6 @@ const DEFAULT_INBOUND_STREAM = Object.freeze({
   maxAgeMs: 86_400_000,
 });
 
-const NANOS_PER_MS = 1_000_000;
-
 /**
  * Creates the inbound stream, or checks that the one there takes the cluster's subjects.
  * @returns the stream's name.
@@ -42,25 +41,13 @@ export async function ensureInboundStream(
   options: InboundStreamOptions = {},
 ): Promise<string> {
   const settings = { ...DEFAULT_INBOUND_STREAM, ...options };
-  try {
-    const info = await jsm.streams.info(settings.name);
-    if (!info.config.subjects.includes(subjects.allInbound)) {
-      throw new Error(
-        `stream ${settings.name} exists with subjects ${info.config.subjects.join(", ")}, not ${subjects.allInbound}`,
-      );
-    }
-    return settings.name;
-  } catch (error) {
-    if (!(error instanceof JetStreamApiError) || error.code !== 10059) throw error; // 10059: stream not found
-  }
-  await jsm.streams.add({
+  return ensureStream(jsm, {
     name: settings.name,
     subjects: [subjects.allInbound],
     num_replicas: settings.replicas,
     duplicate_window: settings.duplicateWindowMs * NANOS_PER_MS,
     max_age: settings.maxAgeMs * NANOS_PER_MS,
   });
-  return settings.name;
 }
 
 /** One item as the gateway publishes it: checked, with its id and account. */

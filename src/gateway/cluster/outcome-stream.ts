@@ -6,8 +6,10 @@
  * before acknowledging the item to the inbound stream leaves the next leader to send it again). The stream
  * sequence is the outcome feed's cursor: it survives restarts of the gateways and of NATS.
  */
-import { type JetStreamClient, JetStreamApiError, type JetStreamManager, DeliverPolicy } from "@nats-io/jetstream";
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { StoredItem } from "../outbox/outbox.js";
+import { isWrongLastSequence } from "./lease.js";
+import { ensureStream, NANOS_PER_MS } from "./streams.js";
 import type { ClusterSubjects } from "./subjects.js";
 
 /** Options of {@link ensureOutcomeStream}. */
@@ -20,8 +22,6 @@ export interface OutcomeStreamOptions {
   maxAgeMs?: number;
 }
 
-const NANOS_PER_MS = 1_000_000;
-
 /**
  * Creates the outcomes stream, or checks that the one there takes the cluster's subjects.
  * @returns the stream's name.
@@ -32,26 +32,13 @@ export async function ensureOutcomeStream(
   subjects: ClusterSubjects,
   options: OutcomeStreamOptions = {},
 ): Promise<string> {
-  const name = options.name ?? "RCC_OUTCOMES";
-  try {
-    const info = await jsm.streams.info(name);
-    if (!info.config.subjects.includes(subjects.allOutcomes)) {
-      throw new Error(
-        `stream ${name} exists with subjects ${info.config.subjects.join(", ")}, not ${subjects.allOutcomes}`,
-      );
-    }
-    return name;
-  } catch (error) {
-    if (!(error instanceof JetStreamApiError) || error.code !== 10059) throw error; // 10059: stream not found
-  }
-  await jsm.streams.add({
-    name,
+  return ensureStream(jsm, {
+    name: options.name ?? "RCC_OUTCOMES",
     subjects: [subjects.allOutcomes],
     num_replicas: options.replicas ?? 1,
     max_age: (options.maxAgeMs ?? 86_400_000) * NANOS_PER_MS,
     max_msgs_per_subject: 1,
   });
-  return name;
 }
 
 /** What {@link recordOutcome} did. */
@@ -74,7 +61,7 @@ export async function recordOutcome(
     });
     return { recorded: true, cursor: ack.seq };
   } catch (error) {
-    if (!(error instanceof JetStreamApiError) || error.code !== 10071) throw error; // 10071: wrong last sequence
+    if (!isWrongLastSequence(error)) throw error; // someone recorded this item's outcome first
     const existing = await lookUpOutcome(jsm, stream, subjects, item.id);
     if (existing === undefined) throw error;
     return { recorded: false, existing: existing.item };
