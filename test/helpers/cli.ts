@@ -263,7 +263,7 @@ export function spawnCliInTerminal(args: readonly string[], options: CliOptions 
     const line = `exec ${words.map(shellQuote).join(" ")}`;
     return new CliProcess("script", ["-qfec", line, "/dev/null"], {
       ...options,
-      env: { SHELL: "/bin/sh", ...options.env },
+      env: { ...options.env, SHELL: "/bin/sh" },
     });
   }
   const python = "import os, pty, sys; sys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))";

@@ -7,7 +7,12 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { type NatsConnection, connect, headers } from "@nats-io/transport-node";
 import { afterEach, describe, expect, test } from "vitest";
-import { AccountConsumer, consumerName, type HandledItem } from "../../src/gateway/cluster/account-consumer.js";
+import {
+  AccountConsumer,
+  type AccountConsumerOptions,
+  consumerName,
+  type HandledItem,
+} from "../../src/gateway/cluster/account-consumer.js";
 import { ensureInboundStream, type InboundItem, publishItem } from "../../src/gateway/cluster/inbound-stream.js";
 import { clusterSubjects } from "../../src/gateway/cluster/subjects.js";
 import { type NatsServer, startNatsServer, stopAllNatsServers } from "../helpers/nats-server.js";
@@ -33,12 +38,15 @@ function item(n: number, account = "desk-1"): InboundItem {
   return { id: `g-${String(n).padStart(6, "0")}`, account, ric: `TRCCTEST.${n % 5}`, fields: { BID: n, ASK: n + 1 } };
 }
 
-/** A consumer of `account` that records what it was handed; `decide` says how each delivery went. */
+/**
+ * A consumer of `account` (ack wait 1 s unless `overrides` say otherwise) that records what it was handed;
+ * `decide` says how each delivery went.
+ */
 function recordingConsumer(
   client: Awaited<ReturnType<typeof natsClient>>,
   stream: string,
-  decide: (item: InboundItem, deliveryCount: number) => HandledItem = () => "done",
-  account = "desk-1",
+  decide: (item: InboundItem, deliveryCount: number) => HandledItem | Promise<HandledItem> = () => "done",
+  { account = "desk-1", ...overrides }: Partial<Pick<AccountConsumerOptions, "account" | "ackWaitMs" | "mayAct">> = {},
 ) {
   const handled: { item: InboundItem; seq: number; deliveryCount: number }[] = [];
   const invalid: { id: string; error: string }[] = [];
@@ -48,6 +56,7 @@ function recordingConsumer(
     subjects,
     account,
     ackWaitMs: 1_000,
+    ...overrides,
     handle: (handedItem, delivery) => {
       handled.push({ item: handedItem, ...delivery });
       return Promise.resolve(decide(handedItem, delivery.deliveryCount));
@@ -97,19 +106,12 @@ describe("the inbound stream", () => {
     for (let n = 1; n <= 20; n++) await publishItem(client.js, subjects, item(n));
     // The first leader finishes items 1-10 and dies holding 11-20 (its handler never settles them).
     const pending: (() => void)[] = [];
-    const first = new AccountConsumer({
-      ...client,
-      stream,
-      subjects,
-      account: "desk-1",
-      ackWaitMs: 1_000,
-      handle: (handedItem) =>
-        Number(handedItem.fields.BID) <= 10
-          ? Promise.resolve("done")
-          : new Promise<HandledItem>((resolve) => pending.push(() => resolve("again"))),
-      invalid: () => Promise.resolve(),
-    });
-    consumers.push(first); // stopped after the test, once its held items are released below
+    // Stopped after the test, once its held items are released below.
+    const { consumer: first } = recordingConsumer(client, stream, (handedItem) =>
+      Number(handedItem.fields.BID) <= 10
+        ? "done"
+        : new Promise<HandledItem>((resolve) => pending.push(() => resolve("again"))),
+    );
     await first.start();
     await waitFor(() => pending.length === 10, 5_000, "items 11-20 held by the first leader");
     const other = await natsClient(server); // the next leader, on its own connection
@@ -140,20 +142,12 @@ describe("the inbound stream", () => {
     const client = await natsClient(server);
     const stream = await ensureInboundStream(client.jsm, subjects);
     await publishItem(client.js, subjects, item(1));
-    const handled: number[] = [];
-    const consumer = new AccountConsumer({
-      ...client,
+    const { consumer, handled } = recordingConsumer(
+      client,
       stream,
-      subjects,
-      account: "desk-1",
-      ackWaitMs: 600,
-      handle: (_item, delivery) => {
-        handled.push(delivery.deliveryCount);
-        return new Promise<HandledItem>((resolve) => setTimeout(() => resolve("done"), 2_000)); // RCC is slow
-      },
-      invalid: () => Promise.resolve(),
-    });
-    consumers.push(consumer);
+      () => new Promise<HandledItem>((resolve) => setTimeout(() => resolve("done"), 2_000)), // RCC is slow
+      { ackWaitMs: 600 },
+    );
     await consumer.start();
     await waitFor(
       async () =>
@@ -161,7 +155,7 @@ describe("the inbound stream", () => {
       6_000,
       "the slow item acknowledged",
     );
-    expect(handled).toEqual([1]);
+    expect(handled.map((entry) => entry.deliveryCount)).toEqual([1]);
     expect((await client.jsm.consumers.info(stream, consumerName("desk-1"))).num_redelivered).toBe(0);
   });
 
@@ -171,21 +165,7 @@ describe("the inbound stream", () => {
     const stream = await ensureInboundStream(client.jsm, subjects);
     for (let n = 1; n <= 3; n++) await publishItem(client.js, subjects, item(n));
     const lease = { mayAct: false };
-    const handled: string[] = [];
-    const consumer = new AccountConsumer({
-      ...client,
-      stream,
-      subjects,
-      account: "desk-1",
-      ackWaitMs: 1_000,
-      mayAct: () => lease.mayAct,
-      handle: (handedItem) => {
-        handled.push(handedItem.id);
-        return Promise.resolve("done");
-      },
-      invalid: () => Promise.resolve(),
-    });
-    consumers.push(consumer);
+    const { consumer, handled } = recordingConsumer(client, stream, () => "done", { mayAct: () => lease.mayAct });
     await consumer.start();
     await waitFor(
       async () => (await client.jsm.consumers.info(stream, consumerName("desk-1"))).num_redelivered > 0,
@@ -195,7 +175,7 @@ describe("the inbound stream", () => {
     expect(handled).toEqual([]);
     lease.mayAct = true; // the lease renewed: the next deliveries are handled
     await waitFor(() => handled.length === 3, 5_000, "the three items handled once the gateway may act");
-    expect(handled.sort()).toEqual([item(1).id, item(2).id, item(3).id]);
+    expect(handled.map((entry) => entry.item.id).sort()).toEqual([item(1).id, item(2).id, item(3).id]);
   });
 
   test("bad messages published straight to NATS are reported with a reason and do not block the good ones", async () => {
