@@ -15,6 +15,7 @@ import {
   optional,
   positiveInt,
   required,
+  satisfies,
   type Spec,
   str,
   withDefault,
@@ -89,11 +90,25 @@ export interface PipelineOptions {
    * @default DEFAULT_PIPELINE_OPTIONS.postMode
    */
   postMode?: PostStreamMode;
+  /**
+   * A gate checked before each frame of posts is written: while it returns false nothing more is written (posts
+   * stay queued, and it is checked again every {@link MAY_POST_RECHECK_MS} ms). For a caller that may lose the
+   * right to post at any moment, such as a cluster gateway whose lease for the account is about to run out
+   * (docs/cluster.md, "Fencing"). Control messages (Pong, Login, Close) are not gated.
+   * @default undefined (always written)
+   */
+  mayPost?: () => boolean;
 }
+
+/** How often a closed {@link PipelineOptions.mayPost} gate is asked again, milliseconds. */
+export const MAY_POST_RECHECK_MS = 50;
 
 /** {@link PipelineOptions} with defaults applied. */
 export type ResolvedPipelineOptions = Readonly<
-  Required<Omit<PipelineOptions, "postUserInfo">> & { postUserInfo: PipelineOptions["postUserInfo"] }
+  Required<Omit<PipelineOptions, "postUserInfo" | "mayPost">> & {
+    postUserInfo: PipelineOptions["postUserInfo"];
+    mayPost: PipelineOptions["mayPost"];
+  }
 >;
 
 /** The defaults of {@link PipelineOptions}: the one place each is written. */
@@ -109,7 +124,7 @@ export const DEFAULT_PIPELINE_OPTIONS = Object.freeze({
   conflate: false,
   drainTimeoutMs: 5_000,
   postMode: "off-stream",
-}) satisfies Omit<ResolvedPipelineOptions, "postUserInfo">;
+}) satisfies Omit<ResolvedPipelineOptions, "postUserInfo" | "mayPost">;
 
 const defaults = DEFAULT_PIPELINE_OPTIONS;
 const pipelineSpec: Spec = {
@@ -130,6 +145,7 @@ const pipelineSpec: Spec = {
   conflate: withDefault(bool, defaults.conflate),
   drainTimeoutMs: withDefault(num({ int: true, min: 0 }), defaults.drainTimeoutMs),
   postMode: withDefault(oneOf(["off-stream", "on-stream"] satisfies PostStreamMode[]), defaults.postMode),
+  mayPost: optional(satisfies((value) => typeof value === "function", "must be a function returning a boolean")),
   postUserInfo: optional(
     nested({
       address: required(str({ pattern: /^\d{1,3}(\.\d{1,3}){3}$/, patternText: "must be a dotted IPv4" })),
@@ -148,5 +164,5 @@ export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipeli
     throw new InvalidOptionsError(`invalid pipeline options: ${checked.problems.join("; ")}`);
   }
   const data = checked.value as ResolvedPipelineOptions;
-  return Object.freeze({ ...data, postUserInfo: data.postUserInfo });
+  return Object.freeze({ ...data, postUserInfo: data.postUserInfo, mayPost: data.mayPost });
 }

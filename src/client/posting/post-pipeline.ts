@@ -25,7 +25,7 @@ import { fillOffStream, fillOnStream } from "./post-queue.js";
 import { type ItemStreams, itemStreamsFor } from "./item-streams.js";
 import { type FieldsInput, normalizeFields } from "./post-fields.js";
 import { LatencyHistogram } from "./latency.js";
-import type { ResolvedPipelineOptions } from "./pipeline-options.js";
+import { MAY_POST_RECHECK_MS, type ResolvedPipelineOptions } from "./pipeline-options.js";
 import { AckTimeoutError, ContentError, type NakError, QueueFullError } from "../errors.js";
 import { type PrepareContext, PrepareMemo, checkRic, createEntry, mergeInto } from "./post-entry.js";
 import { PostQueue } from "./post-queue.js";
@@ -286,6 +286,11 @@ export class PostPipeline implements SessionPipeline {
     this.#expireQueued(clock.monotonic()); // a post past its time is never sent
     while (this.#ready && this.#queue.length > 0 && this.#tracker.size < maxInFlight) {
       const now = clock.monotonic();
+      const gate = this.#options.mayPost;
+      if (gate !== undefined && !gate()) {
+        this.#flushes.after(MAY_POST_RECHECK_MS); // held back, not failed: the caller decides what becomes of them
+        break;
+      }
       const budget = Math.min(sink.postCapacity(now), maxInFlight - this.#tracker.size);
       if (budget <= 0) {
         this.#flushes.after(sink.postWaitMs(now));
