@@ -21,6 +21,7 @@ import {
   SupersededError,
 } from "../index.js";
 import type { ConflationMerge, Outbox, Settlement, StoredFields, StoredItem } from "./outbox/outbox.js";
+import { settledView } from "./outbox/outbox-rows.js";
 
 /** Options of {@link AccountDispatcher}. */
 export interface DispatcherOptions {
@@ -295,28 +296,4 @@ export class AccountDispatcher {
       this.#options.log.error({ account: this.#options.account, err: error }, "the outbox could not record a change");
     });
   }
-}
-
-/** The item as the outbox holds it after `settlement` at `atMs` (what a read would return). */
-function settledView(item: StoredItem, settlement: Settlement, atMs: number): StoredItem {
-  const view: StoredItem = { ...item, state: settlement.state, settledAtMs: atMs };
-  switch (settlement.state) {
-    case "acked":
-      if (settlement.postId !== undefined) view.postId = settlement.postId;
-      break;
-    case "naked":
-      view.nakCode = settlement.nakCode;
-      view.text = settlement.text;
-      if (settlement.postId !== undefined) view.postId = settlement.postId;
-      break;
-    case "failed":
-      view.text = settlement.text;
-      break;
-    case "conflated":
-      view.conflatedInto = settlement.into;
-      break;
-    case "superseded":
-      break;
-  }
-  return view;
 }

@@ -16,6 +16,8 @@ import { RicPatterns } from "./ric-patterns.js";
 import type { RoutedAccount } from "./contributions.js";
 import { SettleWaiters } from "./settle-waiters.js";
 import { readStatus } from "./status.js";
+import type { ClusterRuntime } from "./cluster/cluster-runtime.js";
+import type { GatewayNatsOptions } from "./cluster/nats-options.js";
 
 /** One RCC account the gateway contributes through. */
 export interface GatewayAccount {
@@ -39,8 +41,18 @@ export interface GatewayAccount {
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
   accounts: readonly GatewayAccount[];
-  /** The outbox file (SQLite); created when absent, never recreated when it cannot be read. */
-  outboxPath: string;
+  /**
+   * The outbox file (SQLite); created when absent, never recreated when it cannot be read. Required without
+   * `nats`; ignored with it (the cluster's items live in its streams, and each gateway's local view in a
+   * temporary directory).
+   */
+  outboxPath?: string;
+  /**
+   * Run as one gateway of a cluster on NATS JetStream (docs/cluster.md): items are stored in the cluster's
+   * streams, each account is led by one gateway at a time. Every gateway of the cluster must have the same
+   * accounts. @default undefined (single-node, the SQLite outbox)
+   */
+  nats?: GatewayNatsOptions;
   /** Producers' keys (api-keys.ts). */
   apiKeys: readonly ApiKeyConfig[];
   /** Address to listen on. @default "127.0.0.1" */
@@ -70,9 +82,12 @@ export interface GatewayOptions {
 export interface RunningGateway {
   /** The base URL producers use, e.g. `http://127.0.0.1:8787`. */
   url: string;
+  /** The outbox file (in cluster mode: the local view's). */
   outboxPath: string;
-  /** Whether every account is logged in and the outbox is open. */
+  /** Whether every account is logged in (in cluster mode: every account this gateway leads) and the outbox is open. */
   ready(): boolean;
+  /** In cluster mode: the accounts this gateway leads now, and the cluster as it sees it. */
+  cluster?: () => ReturnType<ClusterRuntime["snapshot"]>;
   /**
    * Stops: new requests get 503, posts on the wire get up to `shutdownTimeoutMs` for their Acks, each
    * session closes (Login Close), the outbox closes. Items not yet final stay for the next start.
@@ -104,9 +119,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     maxPendingBytes: account.maxPendingBytes ?? 64 * 1024 * 1024,
   }));
 
-  // The contributors first: a bad account option is refused before the outbox file is opened (and locked).
-  const contributors = new Map<string, ContributorType>();
-  for (const account of options.accounts) {
+  const cluster = options.nats;
+  if (cluster === undefined && options.outboxPath === undefined) throw new Error("a gateway needs an outboxPath");
+  if (cluster !== undefined) {
+    const conflating = options.accounts.find((account) => account.conflate === true);
+    if (conflating !== undefined) {
+      throw new Error(`account '${conflating.name}': conflate is not available in cluster mode (nats)`);
+    }
+  }
+  const makeContributor = (account: GatewayAccount, mayPost?: () => boolean): ContributorType => {
     const contributor = new Contributor({
       log: log.child({ account: account.name }),
       ...account.contributor,
@@ -114,31 +135,67 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // is written, and reconnecting never gives up while the gateway runs.
       ackTimeoutFrom: "sent",
       backoff: { ...account.contributor.backoff, maxAttempts: Number.POSITIVE_INFINITY },
+      ...(mayPost === undefined ? {} : { mayPost }),
     });
     contributor.on("error", () => undefined); // every failure reaches the dispatcher through its posts
-    contributors.set(account.name, contributor);
-  }
+    return contributor;
+  };
 
-  const outbox: Outbox = await openSqliteOutbox(options.outboxPath, { synchronous: options.synchronous ?? "full" });
+  // The contributors first: a bad account option is refused before the outbox file is opened (and locked).
+  const contributors = new Map<string, ContributorType>();
+  for (const account of options.accounts) contributors.set(account.name, makeContributor(account));
+
   const waiters = new SettleWaiters();
   const outcomeListeners = new Set<() => void>();
+  // The metrics are made once the outbox is open; outcomes before that (none in single-node mode) are not counted.
+  const late: { metrics?: GatewayMetrics } = {};
+  const onSettled = (items: readonly StoredItem[]) => {
+    late.metrics?.settled(items, now());
+    waiters.settled(items);
+    for (const listener of outcomeListeners) listener();
+  };
+  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  const drainTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
+
+  let runtime: ClusterRuntime | undefined;
+  if (cluster !== undefined) {
+    // In cluster mode a term's Contributor is made when this gateway gains the account (idle ones before).
+    await Promise.all([...contributors.values()].map((contributor) => contributor.close()));
+    contributors.clear();
+    const byName = new Map(options.accounts.map((account) => [account.name, account]));
+    const { ClusterRuntime } = await import("./cluster/cluster-runtime.js");
+    runtime = await ClusterRuntime.start({
+      nats: cluster,
+      accounts: [...names],
+      makeContributor: (name, mayPost) => makeContributor(byName.get(name) as GatewayAccount, mayPost),
+      onSettled,
+      retentionMs,
+      drainTimeoutMs,
+      log,
+      now,
+    });
+  }
+  const contributorOf = (name: string): ContributorType =>
+    runtime?.contributor(name) ?? (contributors.get(name) as ContributorType);
+
+  const outbox: Outbox =
+    runtime?.outbox ??
+    (await openSqliteOutbox(options.outboxPath as string, { synchronous: options.synchronous ?? "full" }));
   const dispatchers = new Map<string, AccountDispatcher>();
   const sentLastSecond = new Map<string, { sent: number; rate: number }>();
 
   const metrics = new GatewayMetrics({
     accounts: [...names],
     depth: (account) => outbox.depth(account),
-    stats: (account) => (contributors.get(account) as ContributorType).stats(),
+    stats: (account) => contributorOf(account).stats(),
     rateInUse: (account) => sentLastSecond.get(account)?.rate ?? 0,
     now,
+    ...(runtime === undefined ? {} : { cluster: () => runtime.snapshot() }),
   });
-  const onSettled = (items: readonly StoredItem[]) => {
-    metrics.settled(items, now());
-    waiters.settled(items);
-    for (const listener of outcomeListeners) listener();
-  };
 
-  for (const account of options.accounts) {
+  late.metrics = metrics;
+
+  for (const account of runtime === undefined ? options.accounts : []) {
     const contributor = contributors.get(account.name) as ContributorType;
     const dispatcher = new AccountDispatcher({
       account: account.name,
@@ -172,17 +229,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       readiness: () =>
         options.accounts.map((account) => ({
           account: account.name,
-          state: (contributors.get(account.name) as ContributorType).state,
+          state: contributorOf(account.name).state,
+          ...(runtime === undefined ? {} : { leader: runtime.leads(account.name) }),
         })),
-      wake: (account) => dispatchers.get(account)?.wake(),
-      drainRate: (account) =>
-        sentLastSecond.get(account)?.rate ||
-        (contributors.get(account) as ContributorType).stats().maxMessagesPerSecond,
+      wake: (account) => (runtime === undefined ? dispatchers.get(account)?.wake() : runtime.wake(account)),
+      drainRate: (account) => sentLastSecond.get(account)?.rate || contributorOf(account).stats().maxMessagesPerSecond,
       status: () =>
         readStatus(
           outbox,
           options.accounts.map((account) => {
-            const stats = (contributors.get(account.name) as ContributorType).stats();
+            const stats = contributorOf(account.name).stats();
             return {
               name: account.name,
               rics: account.rics,
@@ -201,22 +257,34 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         outcomeListeners.add(listener);
         return () => outcomeListeners.delete(listener);
       },
+      ...(runtime === undefined
+        ? {}
+        : {
+            cluster: () => runtime.snapshot(),
+            healthy: () => runtime.healthy(),
+          }),
     });
   } catch (error) {
-    await outbox.close(); // e.g. TLS material fastify refuses: the file is not left locked
+    // e.g. TLS material fastify refuses: the file is not left locked (in cluster mode, the cluster is left)
+    await (runtime === undefined ? outbox.close() : runtime.close());
     throw error;
   }
 
-  const isReady = () => [...contributors.values()].every((contributor) => contributor.state === "ready");
+  const isReady = () =>
+    runtime === undefined
+      ? [...contributors.values()].every((contributor) => contributor.state === "ready")
+      : runtime.healthy() &&
+        options.accounts.every(
+          (account) => !runtime.leads(account.name) || contributorOf(account.name).state === "ready",
+        );
 
   const rateTimer = setInterval(() => {
-    for (const [name, contributor] of contributors) {
-      const sent = contributor.stats().sent;
+    for (const name of names) {
+      const sent = contributorOf(name).stats().sent;
       const previous = sentLastSecond.get(name)?.sent ?? sent;
       sentLastSecond.set(name, { sent, rate: sent - previous });
     }
   }, 1000).unref();
-  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const compactTimer = setInterval(
     () => {
       outbox
@@ -237,32 +305,42 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     clearInterval(compactTimer);
     await Promise.all([...contributors.values()].map((contributor) => contributor.close({ dropQueued: true })));
     await app.close();
-    await outbox.close();
+    await (runtime === undefined ? outbox.close() : runtime.close());
     throw error;
   }
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : (options.port ?? 8787);
   const host = options.host ?? "127.0.0.1";
   const url = `${options.tls === undefined ? "http" : "https"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  log.info({ url, outbox: outbox.path, accounts: [...names] }, "gateway started");
+  log.info(
+    {
+      url,
+      outbox: outbox.path,
+      accounts: [...names],
+      ...(runtime === undefined ? {} : { gatewayId: runtime.gatewayId }),
+    },
+    "gateway started",
+  );
 
   let closed: Promise<void> | undefined;
   return {
     url,
     outboxPath: outbox.path,
     ready: isReady,
+    ...(runtime === undefined ? {} : { cluster: () => runtime.snapshot() }),
     close: () =>
       (closed ??= (async () => {
         closing = true;
         clearInterval(rateTimer);
         clearInterval(compactTimer);
         for (const dispatcher of dispatchers.values()) dispatcher.stop();
-        const drainTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
         // Queued posts are dropped (they stay `sent` in the outbox and go again at the next start); those on
-        // the wire get drainTimeoutMs for their Acks, which the dispatchers record.
+        // the wire get drainTimeoutMs for their Acks, which the dispatchers record. In cluster mode every led
+        // account is given up the same way, and its lease deleted, so another gateway takes it at once.
         await Promise.all(
           [...contributors.values()].map((contributor) => contributor.close({ dropQueued: true, drainTimeoutMs })),
         );
+        if (runtime !== undefined) await runtime.close();
         await app.close();
         await new Promise((resolve) => setImmediate(resolve)); // the last outcomes' writes are queued
         await outbox.close();

@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ContributorStats, SessionState } from "../index.js";
+import type { ClusterSnapshot } from "./cluster/cluster-runtime.js";
 import type { OutboxDepth, StoredItem } from "./outbox/outbox.js";
 
 /** What a scrape reads at that moment. */
@@ -16,6 +17,8 @@ export interface MetricsSources {
   /** Posts written by the account in the last second (the rate in use), messages per second. */
   rateInUse: (account: string) => number;
   now: () => number;
+  /** In cluster mode: the cluster as this gateway sees it (cluster/cluster-runtime.ts). */
+  cluster?: () => ClusterSnapshot;
 }
 
 /** The states a session gauge reports, one series each (1 for the current one). */
@@ -73,15 +76,7 @@ export class GatewayMetrics {
       registers,
     });
     const perAccount = (name: string, help: string, read: (account: string) => number) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ["account"],
-        registers,
-        collect() {
-          for (const account of sources.accounts) this.set({ account }, read(account));
-        },
-      });
+      accountGauge(registers, name, help, () => sources.accounts.map((account) => [account, read(account)]));
     perAccount("rcc_gateway_outbox_items", "Items in the outbox not yet final", (a) => sources.depth(a).items);
     perAccount("rcc_gateway_outbox_bytes", "Bytes of the items not yet final", (a) => sources.depth(a).bytes);
     perAccount("rcc_gateway_oldest_pending_seconds", "Age of the oldest item not yet final", (account) => {
@@ -106,6 +101,45 @@ export class GatewayMetrics {
           const current = sources.stats(account).state;
           for (const state of SESSION_STATES) this.set({ account, state }, state === current ? 1 : 0);
         }
+      },
+    });
+    if (sources.cluster !== undefined) this.#clusterGauges(sources.cluster, registers);
+  }
+
+  /** The cluster's gauges (cluster mode only). */
+  #clusterGauges(cluster: () => ClusterSnapshot, registers: Registry[]): void {
+    const perAccount = (name: string, help: string, read: (entry: ClusterSnapshot["accounts"][number]) => number) =>
+      accountGauge(registers, name, help, () => cluster().accounts.map((entry) => [entry.account, read(entry)]));
+    perAccount("rcc_gateway_cluster_leader", "1 while this gateway leads the account", (e) => (e.leader ? 1 : 0));
+    perAccount(
+      "rcc_gateway_cluster_lease_age_seconds",
+      "Time this gateway has led the account",
+      (e) => e.leaseAgeSeconds,
+    );
+    perAccount(
+      "rcc_gateway_cluster_consumer_lag",
+      "Items of the account's inbound consumer not yet acknowledged (pending and in progress)",
+      (e) => e.consumerLag ?? 0,
+    );
+    perAccount(
+      "rcc_gateway_cluster_redeliveries",
+      "Items delivered to this gateway again (an earlier delivery was not acknowledged)",
+      (e) => e.redeliveries,
+    );
+    new Gauge({
+      name: "rcc_gateway_cluster_live_gateways",
+      help: "Gateways of the cluster seen alive in the last lease round",
+      registers,
+      collect() {
+        this.set(cluster().liveGateways);
+      },
+    });
+    new Gauge({
+      name: "rcc_gateway_cluster_connected",
+      help: "1 while the gateway's NATS connection is up",
+      registers,
+      collect() {
+        this.set(cluster().connected ? 1 : 0);
       },
     });
   }
@@ -134,4 +168,22 @@ export class GatewayMetrics {
   text(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+/** A gauge with one series per account, read at each scrape from `values` ([account, value] pairs). */
+function accountGauge(
+  registers: Registry[],
+  name: string,
+  help: string,
+  values: () => [account: string, value: number][],
+): Gauge<"account"> {
+  return new Gauge({
+    name,
+    help,
+    labelNames: ["account"],
+    registers,
+    collect() {
+      for (const [account, value] of values()) this.set({ account }, value);
+    },
+  });
 }

@@ -28,7 +28,7 @@ describe("the mayPost gate", () => {
     expect(client.stats()).toMatchObject({ queued: 3, inFlight: 0, sent: 0 });
     open = true;
     expect((await acks).map((ack) => ack.postId)).toEqual([1, 2, 3]);
-    expect(recorded(sim, isPost).map((post) => post.Message.Fields.BID)).toEqual([1, 2, 3]);
+    expect(recorded(sim, isPost).map((post) => post.Message.Fields.BID as number)).toEqual([1, 2, 3]);
     expect(sim.state.rics.get("TRCCTEST01")?.fields.BID).toBe(3);
   });
 

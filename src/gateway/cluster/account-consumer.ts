@@ -14,12 +14,22 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { type Logger, silentLogger } from "../../index.js";
-import { decodeInbound, type InboundItem, msgIdOf } from "./inbound-stream.js";
+import { decodeDelivered, type InboundItem } from "./inbound-stream.js";
 import { leaseKey } from "./lease.js";
 import type { ClusterSubjects } from "./subjects.js";
 
 /** How one delivery of an item went. */
 export type HandledItem = "done" | "again";
+
+/** Which delivery of which message an item came in. */
+interface ItemDelivery {
+  /** The inbound stream's sequence. */
+  seq: number;
+  /** 1 for the first delivery. */
+  deliveryCount: number;
+  /** When the stream stored the message, epoch milliseconds. */
+  acceptedAtMs: number;
+}
 
 /** Options of {@link AccountConsumer}. */
 export interface AccountConsumerOptions {
@@ -54,7 +64,7 @@ export interface AccountConsumerOptions {
    * its outcome is recorded (the message is then acknowledged), `"again"` to have it delivered again later.
    * A rejection counts as `"again"`.
    */
-  handle(item: InboundItem, delivery: { seq: number; deliveryCount: number }): Promise<HandledItem>;
+  handle(item: InboundItem, delivery: ItemDelivery): Promise<HandledItem>;
   /** Called for a message that is not a valid item, with the id it is known by and why; then it is terminated. */
   invalid(id: string, error: string, seq: number): Promise<void>;
   /** Where failures to settle a message are logged. @default silentLogger */
@@ -160,13 +170,7 @@ export class AccountConsumer {
       message.nak(AGAIN_DELAY_MS); // not ours to post any more: for the next leader
       return;
     }
-    const msgId = msgIdOf(message.headers);
-    const decoded = decodeInbound(subjects, {
-      subject: message.subject,
-      data: message.data,
-      seq: message.seq,
-      ...(msgId === undefined ? {} : { msgId }),
-    });
+    const decoded = decodeDelivered(subjects, message);
     // A handler that throws at once is a rejection like any other (the message is handed back).
     const work =
       decoded.kind === "invalid"
@@ -174,7 +178,13 @@ export class AccountConsumer {
             .then(() => options.invalid(decoded.id, decoded.error, message.seq))
             .then(() => message.term()) // no reason given: nats-server 2.9 does not read one
         : Promise.resolve()
-            .then(() => options.handle(decoded.item, { seq: message.seq, deliveryCount: message.info.deliveryCount }))
+            .then(() =>
+              options.handle(decoded.item, {
+                seq: message.seq,
+                deliveryCount: message.info.deliveryCount,
+                acceptedAtMs: Math.floor(message.info.timestampNanos / 1e6),
+              }),
+            )
             .then(
               (result) => (result === "done" ? message.ack() : message.nak(AGAIN_DELAY_MS)),
               () => message.nak(AGAIN_DELAY_MS),

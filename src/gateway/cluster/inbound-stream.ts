@@ -153,8 +153,17 @@ export function decodeInbound(subjects: ClusterSubjects, message: MessageView): 
   return { kind: "item", item: { ...checked, id: checked.id ?? fallbackId, account: route.account } };
 }
 
-/** The `Nats-Msg-Id` of a message's headers, for {@link decodeInbound}. */
-export function msgIdOf(headers: { get(key: string): string } | undefined): string | undefined {
-  const value = headers?.get("Nats-Msg-Id");
-  return value === undefined || value === "" ? undefined : value;
+/** {@link decodeInbound} of a JetStream message as the client delivers it (its id header read). */
+export function decodeDelivered(
+  subjects: ClusterSubjects,
+  message: { subject: string; data: Uint8Array; seq: number; headers?: { get(key: string): string } | undefined },
+): DecodedInbound {
+  const value = message.headers?.get("Nats-Msg-Id");
+  const msgId = value === undefined || value === "" ? undefined : value;
+  return decodeInbound(subjects, {
+    subject: message.subject,
+    data: message.data,
+    seq: message.seq,
+    ...(msgId === undefined ? {} : { msgId }),
+  });
 }

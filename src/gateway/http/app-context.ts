@@ -1,6 +1,7 @@
 /** What the gateway's routes work with (http/app.ts builds the app from it). */
 import type { Logger, SessionState } from "../../index.js";
 import type { ApiKeys } from "../api-keys.js";
+import type { ClusterSnapshot } from "../cluster/cluster-runtime.js";
 import type { RoutedAccount } from "../contributions.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { Outbox } from "../outbox/outbox.js";
@@ -21,7 +22,12 @@ export interface AppContext {
   maxWaitMs: number;
   tls?: { cert: string; key: string };
   closing: () => boolean;
-  readiness: () => { account: string; state: SessionState }[];
+  /** Each account's session; in cluster mode with `leader` (an account another gateway leads is not waited for). */
+  readiness: () => { account: string; state: SessionState; leader?: boolean }[];
+  /** In cluster mode: the cluster as this gateway sees it. */
+  cluster?: () => ClusterSnapshot;
+  /** In cluster mode: whether NATS is reachable and the view follows the streams. */
+  healthy?: () => boolean;
   wake: (account: string) => void;
   /** Items per second the account is settling now (its rate in use, else its limit). */
   drainRate: (account: string) => number;

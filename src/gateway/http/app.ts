@@ -115,8 +115,16 @@ export async function buildApp(context: AppContext): Promise<FastifyInstance> {
   app.get("/readyz", (_request, reply) => {
     const accounts = context.readiness();
     const writable = context.outbox.writable;
-    const ready = !context.closing() && writable && accounts.every((account) => account.state === "ready");
-    return reply.code(ready ? 200 : 503).send({ ready, outbox: { path: context.outbox.path, writable }, accounts });
+    const healthy = context.healthy?.() ?? true;
+    const ready =
+      !context.closing() &&
+      writable &&
+      healthy &&
+      accounts.every((account) => account.leader === false || account.state === "ready");
+    const body = { ready, outbox: { path: context.outbox.path, writable }, accounts };
+    return reply
+      .code(ready ? 200 : 503)
+      .send(context.cluster === undefined ? body : { ...body, cluster: context.cluster() });
   });
   app.get("/metrics", async (_request, reply) =>
     reply.type("text/plain; version=0.0.4; charset=utf-8").send(await context.metrics.text()),

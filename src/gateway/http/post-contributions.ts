@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { ITEM_ERRORS, type ItemResult, Unparsable, acceptItems } from "../contributions.js";
 import { type ResultView, viewResult } from "../item-view.js";
-import { FINAL_STATES, type StoredItem } from "../outbox/outbox.js";
+import { FINAL_STATES, OutboxUnavailableError, RequestConflictError, type StoredItem } from "../outbox/outbox.js";
 import type { AppContext } from "./app-context.js";
 import { authenticate, sendError } from "./replies.js";
 
@@ -80,6 +80,21 @@ export function registerContributions(app: FastifyInstance, context: AppContext)
         { outbox: context.outbox, accounts: context.accounts, now: context.now, wake: context.wake },
         idempotency,
       );
+    } catch (error) {
+      if (error instanceof RequestConflictError) {
+        return await sendError(reply, 422, "idempotency-key-reused", error.message);
+      }
+      if (error instanceof OutboxUnavailableError) {
+        context.log.warn({ err: error }, "items could not be stored");
+        void reply.header("Retry-After", "1");
+        return await sendError(
+          reply,
+          503,
+          "unavailable",
+          `${error.message}: try again (the same ids or Idempotency-Key)`,
+        );
+      }
+      throw error;
     } finally {
       if (idempotency !== undefined) requestsInProgress.delete(idempotency.key);
     }

@@ -49,7 +49,7 @@ export class CommittedCounts implements TurnListener {
 
   /** In the transaction under way: an outcome was recorded at `cursor`. */
   recordOutcome(cursor: number): void {
-    this.#turnCursor = cursor;
+    this.#turnCursor = Math.max(this.#turnCursor, cursor);
   }
 
   /** A turn's transaction begins: its changes are collected apart from the committed counts. */

@@ -80,3 +80,27 @@ export function parseFields(json: string): StoredFields {
 export function canonicalJson(fields: StoredFields): string {
   return JSON.stringify(Object.fromEntries(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }
+
+/** The item as the outbox holds it after `settlement` at `atMs` (what a read would return). */
+export function settledView(item: StoredItem, settlement: Settlement, atMs: number): StoredItem {
+  const view: StoredItem = { ...item, state: settlement.state, settledAtMs: atMs };
+  switch (settlement.state) {
+    case "acked":
+      if (settlement.postId !== undefined) view.postId = settlement.postId;
+      break;
+    case "naked":
+      view.nakCode = settlement.nakCode;
+      view.text = settlement.text;
+      if (settlement.postId !== undefined) view.postId = settlement.postId;
+      break;
+    case "failed":
+      view.text = settlement.text;
+      break;
+    case "conflated":
+      view.conflatedInto = settlement.into;
+      break;
+    case "superseded":
+      break;
+  }
+  return view;
+}

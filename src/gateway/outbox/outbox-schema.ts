@@ -101,6 +101,7 @@ type Statement<Parameters extends unknown[], Row = unknown> = BetterSqlite3.Stat
  */
 export interface Statements {
   insertItem: Statement<[string, string, string, string, number, number]>;
+  insertItemAt: Statement<[number, string, string, string, string, number, number]>;
   itemById: Statement<[string], ItemRow>;
   insertRequest: Statement<[string, string, string, number]>;
   requestByKey: Statement<[string], RequestRow>;
@@ -116,6 +117,7 @@ export interface Statements {
     SettledRow
   >;
   insertOutcome: Statement<[number, number]>;
+  insertOutcomeAt: Statement<[number, number, number]>;
   upsertLastValues: Statement<[number, number]>;
   outcomesAfter: Statement<[number, number], ItemRow & { cursor: number }>;
   lastValues: Statement<[string, number], LastValueRow>;
@@ -131,6 +133,12 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
     insertItem: db.prepare<[string, string, string, string, number, number]>(
       "INSERT INTO items (id, account, ric, fields, bytes, state, accepted_at) VALUES (?, ?, ?, ?, ?, 'accepted', ?) " +
         "ON CONFLICT (id) DO NOTHING",
+    ),
+    // The cluster's view (cluster/cluster-outbox.ts): an item at the inbound stream's sequence. Either unique
+    // column may conflict (the same message seen by two paths): nothing happens then.
+    insertItemAt: db.prepare<[number, string, string, string, string, number, number]>(
+      "INSERT INTO items (seq, id, account, ric, fields, bytes, state, accepted_at) " +
+        "VALUES (?, ?, ?, ?, ?, ?, 'accepted', ?) ON CONFLICT DO NOTHING",
     ),
     itemById: db.prepare<[string], ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = ?`),
     insertRequest: db.prepare<[string, string, string, number]>(
@@ -169,6 +177,10 @@ export function prepareStatements(db: BetterSqlite3.Database): Statements {
         "conflated_into = ? WHERE id = ? AND state IN ('accepted', 'sent') RETURNING seq, account, bytes",
     ),
     insertOutcome: db.prepare<[number, number]>("INSERT INTO outcomes (item_seq, at) VALUES (?, ?)"),
+    // The cluster's view: an outcome at the outcomes stream's sequence.
+    insertOutcomeAt: db.prepare<[number, number, number]>(
+      "INSERT INTO outcomes (cursor, item_seq, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
     // One statement per Ack: SQLite walks the item's fields JSON itself, and a value already recorded by a
     // newer item (higher seq) is kept, so a late Ack of an older item never overwrites it.
     upsertLastValues: db.prepare<[number, number]>(

@@ -136,6 +136,22 @@ export interface LastValue {
   ackedAtMs: number;
 }
 
+/** The outbox could not store a request's items now (cluster mode: NATS did not acknowledge them in time). */
+export class OutboxUnavailableError extends Error {
+  override name = "OutboxUnavailableError";
+}
+
+/**
+ * The request's Idempotency-Key was used for another body (cluster mode: found by its claim, which another
+ * gateway may have made).
+ */
+export class RequestConflictError extends Error {
+  override name = "RequestConflictError";
+  constructor() {
+    super("this Idempotency-Key was used with another body");
+  }
+}
+
 /**
  * The durable store of a gateway's contributions. Writes are durable when their promise resolves (group
  * commit: the writes of one event-loop turn share one transaction); reads see every resolved write.

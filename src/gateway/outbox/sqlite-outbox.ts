@@ -36,6 +36,58 @@ export { OutboxOpenError, type OutboxOpenReason } from "./outbox-file.js";
 export type { SqliteOutboxStats } from "./group-commit.js";
 export type { SqliteOutboxOptions } from "./sqlite-outbox-options.js";
 
+/** An item for the cluster's view: with the inbound stream's sequence and its acceptance time. */
+export interface SequencedItem extends NewItem {
+  seq: number;
+  /** Epoch milliseconds. */
+  acceptedAtMs: number;
+}
+
+/** An item checked, with its fields as JSON and its size (RIC and fields), bytes. */
+interface Prepared<T extends NewItem> {
+  item: T;
+  fields: string;
+  bytes: number;
+}
+
+/** @throws TypeError for an item the outbox cannot store as given (see checkNewItem). */
+function prepare<T extends NewItem>(item: T): Prepared<T> {
+  checkNewItem(item);
+  const fields = JSON.stringify(item.fields);
+  return { item, fields, bytes: Buffer.byteLength(item.ric) + Buffer.byteLength(fields) };
+}
+
+/** Whether a stored row is the same contribution as `item` (RIC and fields, field order aside). */
+function sameAs(row: { ric: string; fields: string }, item: NewItem): boolean {
+  return row.ric === item.ric && canonicalJson(parseFields(row.fields)) === canonicalJson(item.fields);
+}
+
+/** The settlement that leads to `item`'s final state. @throws TypeError when it is not final. */
+function settlementOf(item: StoredItem): Settlement {
+  switch (item.state) {
+    case "acked":
+      return { id: item.id, state: "acked", ...(item.postId === undefined ? {} : { postId: item.postId }) };
+    case "naked":
+      return {
+        id: item.id,
+        state: "naked",
+        nakCode: item.nakCode ?? "",
+        text: item.text ?? "",
+        ...(item.postId === undefined ? {} : { postId: item.postId }),
+      };
+    case "failed":
+      return { id: item.id, state: "failed", text: item.text ?? "" };
+    case "superseded":
+      return { id: item.id, state: "superseded" };
+    case "conflated":
+      return { id: item.id, state: "conflated", into: item.conflatedInto ?? "" };
+    case "accepted":
+    case "sent":
+    default:
+      throw new TypeError(`outbox: item ${item.id} is ${JSON.stringify(item.state)}, not final`);
+  }
+}
+
 /** The most rows any read returns. */
 const MAX_LIMIT = 10_000;
 /** Items (and requests) deleted per compaction transaction. */
@@ -70,15 +122,39 @@ export class SqliteOutbox implements Outbox {
     atMs: number,
     request?: IdempotentRequest & { ids: readonly (string | null)[] },
   ): Promise<AcceptedItem[]> {
-    let prepared: { item: NewItem; fields: string; bytes: number }[];
+    return this.#store(items, request === undefined ? undefined : { ...request, atMs }, (entry) =>
+      this.#insertNew(entry, atMs),
+    );
+  }
+
+  /**
+   * The cluster's view (docs/cluster.md, "Reads from a local view"): stores items at the sequence the inbound
+   * stream gave them, so that `seq` orders items the same way on every gateway. An item already there (by id
+   * or by seq) is left as it is: `existing` when it is the same contribution, else `conflict`.
+   * @param request the request to replay under its Idempotency-Key, stored with the items.
+   */
+  acceptAt(
+    items: readonly SequencedItem[],
+    request?: IdempotentRequest & { ids: readonly (string | null)[]; atMs: number },
+  ): Promise<AcceptedItem[]> {
+    for (const item of items) {
+      if (!(Number.isSafeInteger(item.seq) && item.seq > 0))
+        return rejected(new TypeError(`outbox: item ${item.id}: bad seq`));
+    }
+    return this.#store(items, request, (entry) => this.#insertAt(entry));
+  }
+
+  /** Checks and stores `items` with `insert`, and `request`, in this turn's transaction. */
+  #store<T extends NewItem>(
+    items: readonly T[],
+    request: (IdempotentRequest & { ids: readonly (string | null)[]; atMs: number }) | undefined,
+    insert: (entry: Prepared<T>) => AcceptedItem,
+  ): Promise<AcceptedItem[]> {
+    let prepared: Prepared<T>[];
     let requestIds: string | undefined;
     try {
       this.#ensureOpen();
-      prepared = items.map((item) => {
-        checkNewItem(item);
-        const fields = JSON.stringify(item.fields);
-        return { item, fields, bytes: Buffer.byteLength(item.ric) + Buffer.byteLength(fields) };
-      });
+      prepared = items.map(prepare);
       if (request !== undefined) requestIds = JSON.stringify(request.ids);
     } catch (error) {
       return rejected(error);
@@ -88,24 +164,88 @@ export class SqliteOutbox implements Outbox {
     const results: AcceptedItem[] = [];
     return this.#enqueue(
       () => {
-        for (const { item, fields, bytes } of prepared) {
-          const run = statements.insertItem.run(item.id, item.account, item.ric, fields, bytes, atMs);
-          if (run.changes === 1) {
-            results.push({ kind: "stored", id: item.id, seq: Number(run.lastInsertRowid) });
-            this.#counts.add(item.account, 1, bytes);
-            continue;
-          }
-          const row = statements.itemById.get(item.id);
-          if (row === undefined) throw new Error(`outbox ${this.path}: item ${item.id} neither stored nor found`);
-          const same = row.ric === item.ric && canonicalJson(parseFields(row.fields)) === canonicalJson(item.fields);
-          results.push(same ? { kind: "existing", item: toItem(row) } : { kind: "conflict", id: item.id });
-        }
+        for (const entry of prepared) results.push(insert(entry));
         if (request !== undefined && requestIds !== undefined) {
-          statements.insertRequest.run(request.key, request.bodyHash, requestIds, atMs);
+          statements.insertRequest.run(request.key, request.bodyHash, requestIds, request.atMs);
         }
       },
       () => results,
     );
+  }
+
+  /** Inserts one new item (in a transaction under way). */
+  #insertNew({ item, fields, bytes }: Prepared<NewItem>, atMs: number): AcceptedItem {
+    const run = this.#statements.insertItem.run(item.id, item.account, item.ric, fields, bytes, atMs);
+    if (run.changes === 1) {
+      this.#counts.add(item.account, 1, bytes);
+      return { kind: "stored", id: item.id, seq: Number(run.lastInsertRowid) };
+    }
+    const row = this.#statements.itemById.get(item.id);
+    if (row === undefined) throw new Error(`outbox ${this.path}: item ${item.id} neither stored nor found`);
+    return sameAs(row, item) ? { kind: "existing", item: toItem(row) } : { kind: "conflict", id: item.id };
+  }
+
+  /**
+   * The cluster's view: records outcomes as the outcomes stream has them (`cursor` = its sequence, `item` in its
+   * final state), in one transaction. An item the view does not have yet (the outcome came first) is stored from
+   * the record; one final already is left as it is.
+   * @returns the items that reached their final state with this call, as stored.
+   */
+  applyOutcomes(records: readonly OutcomeRecord[]): Promise<StoredItem[]> {
+    let prepared: { record: OutcomeRecord; columns: SettlementColumns; entry: Prepared<SequencedItem> }[];
+    try {
+      this.#ensureOpen();
+      prepared = records.map((record) => ({
+        record,
+        columns: settlementColumns(settlementOf(record.item)),
+        entry: prepare(record.item),
+      }));
+    } catch (error) {
+      return rejected(error);
+    }
+    if (prepared.length === 0) return Promise.resolve([]);
+    const statements = this.#statements;
+    const changed: StoredItem[] = [];
+    return this.#enqueue(
+      () => {
+        for (const { record, columns, entry } of prepared) {
+          const { item } = record;
+          this.#insertAt(entry);
+          const atMs = item.settledAtMs ?? item.acceptedAtMs;
+          const { state, postId, nakCode, text, into, id } = columns;
+          const row = statements.settle.get(state, atMs, postId, nakCode, text, into, id);
+          if (row === undefined) continue; // final already
+          statements.insertOutcomeAt.run(record.cursor, row.seq, atMs);
+          this.#counts.recordOutcome(record.cursor);
+          this.#counts.add(row.account, -1, -row.bytes);
+          if (state === "acked") statements.upsertLastValues.run(atMs, row.seq);
+          const stored = statements.itemById.get(id);
+          if (stored !== undefined) changed.push(toItem(stored));
+        }
+      },
+      () => changed,
+    );
+  }
+
+  /** Inserts one item at its seq (the view's insert, in a transaction under way). */
+  #insertAt({ item, fields, bytes }: Prepared<SequencedItem>): AcceptedItem {
+    const statements = this.#statements;
+    const run = statements.insertItemAt.run(
+      item.seq,
+      item.id,
+      item.account,
+      item.ric,
+      fields,
+      bytes,
+      item.acceptedAtMs,
+    );
+    if (run.changes === 1) {
+      this.#counts.add(item.account, 1, bytes);
+      return { kind: "stored", id: item.id, seq: item.seq };
+    }
+    const row = statements.itemById.get(item.id);
+    if (row === undefined) return { kind: "conflict", id: item.id }; // its seq holds another item
+    return sameAs(row, item) ? { kind: "existing", item: toItem(row) } : { kind: "conflict", id: item.id };
   }
 
   /** {@inheritDoc Outbox.request} */
