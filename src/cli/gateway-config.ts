@@ -8,13 +8,13 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { z } from "zod";
-import type { ApiKeyConfig, GatewayAccount } from "../gateway/index.js";
+import type { ApiKeyConfig, GatewayAccount, GatewayNatsOptions } from "../gateway/index.js";
 import { processSecrets } from "../internal.js";
 import type { Logger } from "../index.js";
 import { contributorOptions, readCaFile } from "./connect.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { configFilePath, expandHome } from "./file-paths.js";
-import { exposedFileWarning, resolveSettings } from "./settings.js";
+import { exposedFileWarning, readSecretFile, resolveSettings } from "./settings.js";
 
 const apiKeySchema = z
   .object({
@@ -41,8 +41,42 @@ const accountSchema = z
   })
   .loose(); // the connection keys are checked by the settings resolver, which names unknown ones
 
+const NATS_SECRETS = ["passwordFile", "passwordEnv", "tokenFile", "tokenEnv"] as const;
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+  .optional();
+
+const natsSchema = z
+  .object({
+    servers: z.array(z.string()).min(1),
+    user: z.string().min(1).optional(),
+    passwordFile: z.string().optional(),
+    passwordEnv: envName,
+    tokenFile: z.string().optional(),
+    tokenEnv: envName,
+    credsFile: z.string().optional(),
+    nkeySeedFile: z.string().optional(),
+    tls: z
+      .object({ caFile: z.string().optional(), certFile: z.string().optional(), keyFile: z.string().optional() })
+      .strict()
+      .optional(),
+    prefix: z.string().optional(),
+    inboundStream: z.string().optional(),
+    outcomeStream: z.string().optional(),
+    leaseBucket: z.string().optional(),
+    requestBucket: z.string().optional(),
+    replicas: z.number().int().optional(),
+    leaseTtlMs: z.number().int().optional(),
+    ackWaitMs: z.number().int().optional(),
+    gatewayId: z.string().optional(),
+  })
+  .strict();
+
 const configSchema = z
   .object({
+    nats: natsSchema.optional(),
     outbox: z.string().optional(),
     host: z.string().optional(),
     port: z.number().int().min(0).max(65_535).optional(),
@@ -65,6 +99,8 @@ export interface GatewayConfig {
   /** How long final items, outcomes and Idempotency-Keys are kept, hours. */
   retentionHours?: number;
   accounts: GatewayAccount[];
+  /** The cluster mode's NATS settings (docs/cluster.md), secrets read; file paths absolute. */
+  nats?: GatewayNatsOptions;
   /** Warnings to print (secret files others can read). */
   warnings: string[];
 }
@@ -158,5 +194,59 @@ export async function loadGatewayConfig(path: string, log: Logger): Promise<Gate
   if (config.apiKeys !== undefined) result.apiKeys = config.apiKeys;
   if (config.retentionHours !== undefined) result.retentionHours = config.retentionHours;
   if (config.apiKeyFile !== undefined) result.apiKeyFile = configFilePath(config.apiKeyFile, file);
+  if (config.nats !== undefined) result.nats = await natsSettings(config.nats, file, warnings);
   return result;
+}
+
+/**
+ * The `nats` section as the gateway takes it: the password or token read from its file or environment variable
+ * (and registered as a secret, so it is never printed), file paths made absolute from the config file's folder.
+ * @throws CliError (exit 1) naming what is missing or unreadable.
+ */
+async function natsSettings(
+  section: z.infer<typeof natsSchema>,
+  file: string,
+  warnings: string[],
+): Promise<GatewayNatsOptions> {
+  const where = `nats of --config '${file}'`;
+  const given = NATS_SECRETS.filter((key) => section[key] !== undefined);
+  if (given.length > 1) throw new CliError(`${where}: give one of ${NATS_SECRETS.join(", ")}`, EXIT.usage);
+  const { passwordFile, passwordEnv, tokenFile, tokenEnv, tls, credsFile, nkeySeedFile, ...rest } = section;
+  const options: GatewayNatsOptions = { ...rest };
+  const secret = async (path: string | undefined, env: string | undefined, what: string) => {
+    if (path !== undefined) {
+      const read = await readSecretFile(configFilePath(path, file), `NATS ${what} file`);
+      if (read.warning !== undefined) warnings.push(read.warning);
+      return read.text.trim();
+    }
+    if (env === undefined) return undefined;
+    const value = process.env[env];
+    if (value === undefined || value === "") {
+      throw new CliError(`${where}: the environment variable ${env} (${what}Env) is not set`, EXIT.usage);
+    }
+    return value;
+  };
+  const pass = await secret(passwordFile, passwordEnv, "password");
+  const token = await secret(tokenFile, tokenEnv, "token");
+  processSecrets.add(pass, "credential");
+  processSecrets.add(token, "credential");
+  if ((section.user === undefined) !== (pass === undefined)) {
+    throw new CliError(`${where}: user and passwordFile (or passwordEnv) go together`, EXIT.usage);
+  }
+  if (pass !== undefined) options.pass = pass;
+  if (token !== undefined) options.token = token;
+  for (const [key, path] of [
+    ["credsFile", credsFile],
+    ["nkeySeedFile", nkeySeedFile],
+  ] as const) {
+    if (path === undefined) continue;
+    const absolute = configFilePath(path, file);
+    const read = await readSecretFile(absolute, `NATS ${key === "credsFile" ? "credentials" : "NKey seed"} file`);
+    if (read.warning !== undefined) warnings.push(read.warning);
+    options[key] = absolute;
+  }
+  if (tls !== undefined) {
+    options.tls = Object.fromEntries(Object.entries(tls).map(([key, path]) => [key, configFilePath(path, file)]));
+  }
+  return options;
 }

@@ -8,3 +8,4 @@ export { startGateway, type GatewayAccount, type GatewayOptions, type RunningGat
 export { type ApiKeyConfig, generateApiKey, hashApiKey } from "./api-keys.js";
 export { OutboxOpenError } from "./outbox/sqlite-outbox.js";
 export type { ItemState } from "./outbox/outbox.js";
+export type { GatewayNatsOptions } from "./cluster/nats-options.js";

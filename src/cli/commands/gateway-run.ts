@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { ApiKeyConfig, RunningGateway } from "../../gateway/index.js";
+import type { ApiKeyConfig, GatewayNatsOptions, RunningGateway } from "../../gateway/index.js";
 import type { RunningSimulator } from "../../simulator/index.js";
 import { contributorOptions, embeddedSimulator, readGivenFile, resolveConnection } from "../connect.js";
 import type { ConnectionFlags } from "../connection-options.js";
@@ -28,6 +28,8 @@ export interface GatewayFlags extends Omit<ConnectionFlags, "port" | "hostname" 
   tlsKey?: string;
   retention?: number;
   shutdownTimeout: number;
+  nats?: string;
+  natsCreds?: string;
 }
 
 /** The single account's name when it comes from flags. */
@@ -92,6 +94,34 @@ async function printNewKey(name: string, json: boolean): Promise<void> {
   process.stdout.write(`${lines.map((line) => safeLine(line)).join("\n")}\n`);
 }
 
+/** The cluster mode's settings: the config file's `nats`, with `--nats` and `--nats-creds` over it. */
+function natsOptions(flags: GatewayFlags, fromConfig: GatewayNatsOptions | undefined): GatewayNatsOptions | undefined {
+  if (flags.nats === undefined && flags.natsCreds !== undefined && fromConfig === undefined) {
+    throw new CliError("--nats-creds goes with --nats (or the config file's nats)", EXIT.usage);
+  }
+  if (flags.nats === undefined) {
+    return fromConfig === undefined || flags.natsCreds === undefined
+      ? fromConfig
+      : { ...fromConfig, credsFile: resolve(flags.natsCreds) };
+  }
+  const servers = flags.nats
+    .split(",")
+    .map((url) => url.trim())
+    .filter((url) => url !== "");
+  if (servers.length === 0) throw new CliError("--nats needs at least one nats:// URL", EXIT.usage);
+  return {
+    ...fromConfig,
+    servers,
+    ...(flags.natsCreds === undefined ? {} : { credsFile: resolve(flags.natsCreds) }),
+  };
+}
+
+/** Whether `error` is nats.js failing to connect or to be let in (not a bad option of ours). */
+function isNatsConnectError(error: unknown): boolean {
+  const name = (error as Error).name;
+  return ["ConnectionError", "AuthorizationError", "UserAuthenticationExpiredError", "TimeoutError"].includes(name);
+}
+
 /** Runs the gateway until a signal; sets `process.exitCode`. */
 export async function runGateway(flags: GatewayFlags): Promise<void> {
   if (flags.newKey !== undefined) {
@@ -142,6 +172,20 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
       ? { cert: await readGivenFile(flags.tlsCert, "--tls-cert"), key: await readGivenFile(flags.tlsKey, "--tls-key") }
       : undefined;
 
+  const nats = natsOptions(flags, config?.nats);
+  if (nats !== undefined && !explicit) {
+    throw new CliError(
+      "--nats needs an RCC target (--url and credentials, or --config): every gateway of a cluster posts to the same RCC (try one from `rcc simulate`)",
+      EXIT.usage,
+    );
+  }
+  if (nats !== undefined && flags.outbox !== undefined) {
+    throw new CliError(
+      "--outbox does not apply with --nats: the cluster keeps its items in its NATS streams",
+      EXIT.usage,
+    );
+  }
+
   let sim: RunningSimulator | undefined;
   let temporaryOutbox: string | undefined;
   if (!explicit) {
@@ -151,11 +195,13 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
   }
   const outboxSetting = flags.outbox ?? config?.outbox;
   const outboxPath =
-    outboxSetting !== undefined
-      ? resolve(outboxSetting)
-      : explicit
-        ? resolve("rcc-gateway.db")
-        : (temporaryOutbox = join(tmpdir(), `rcc-gateway-demo-${randomBytes(6).toString("hex")}.db`));
+    nats !== undefined
+      ? undefined
+      : outboxSetting !== undefined
+        ? resolve(outboxSetting)
+        : explicit
+          ? resolve("rcc-gateway.db")
+          : (temporaryOutbox = join(tmpdir(), `rcc-gateway-demo-${randomBytes(6).toString("hex")}.db`));
 
   const cleanUp = async () => {
     await sim?.close();
@@ -169,7 +215,8 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
       accounts: config?.accounts ?? [
         { name: ACCOUNT_NAME, rics, contributor: contributorOptions(connection), conflate: flags.conflate === true },
       ],
-      outboxPath,
+      ...(outboxPath === undefined ? {} : { outboxPath }),
+      ...(nats === undefined ? {} : { nats }),
       apiKeys,
       host,
       port,
@@ -183,11 +230,13 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
     if (error instanceof CliError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const message =
-      code === "EADDRINUSE"
-        ? `port ${port} on ${host} is in use: pick another with --port`
-        : code === "EADDRNOTAVAIL"
-          ? `${host} is not an address of this machine: check --host`
-          : (error as Error).message;
+      nats !== undefined && isNatsConnectError(error)
+        ? `NATS at ${nats.servers.join(", ")} cannot be reached or refused this gateway (${(error as Error).message})`
+        : code === "EADDRINUSE"
+          ? `port ${port} on ${host} is in use: pick another with --port`
+          : code === "EADDRNOTAVAIL"
+            ? `${host} is not an address of this machine: check --host`
+            : (error as Error).message;
     throw new CliError(`the gateway could not start: ${message}`, EXIT.usage);
   }
 
@@ -196,13 +245,26 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
   ];
   if (flags.json) {
     process.stdout.write(
-      `${jsonLine({ url: gateway.url, outbox: gateway.outboxPath, accounts, ...(generatedKey === undefined ? {} : { apiKey: generatedKey }) })}\n`,
+      `${jsonLine({
+        url: gateway.url,
+        outbox: gateway.outboxPath,
+        accounts,
+        ...(generatedKey === undefined ? {} : { apiKey: generatedKey }),
+        ...(gateway.cluster === undefined
+          ? {}
+          : { cluster: { gatewayId: gateway.cluster().gatewayId, servers: gateway.cluster().servers } }),
+      })}\n`,
     );
   } else {
     const lines = [
       `rcc gateway ready (Ctrl+C to stop)${sim === undefined ? "" : " — against the embedded RCC simulator"}`,
       `  url      ${gateway.url}`,
-      `  outbox   ${gateway.outboxPath}${temporaryOutbox === undefined ? "" : " (temporary: removed on stop)"}`,
+      ...(gateway.cluster === undefined
+        ? [`  outbox   ${gateway.outboxPath}${temporaryOutbox === undefined ? "" : " (temporary: removed on stop)"}`]
+        : [
+            `  cluster  NATS ${gateway.cluster().servers.join(", ")} as ${gateway.cluster().gatewayId}`,
+            `  view     ${gateway.outboxPath} (local, rebuilt from the streams at each start)`,
+          ]),
       ...accounts.map((account) => `  account  ${account.name}: ${account.rics.join(", ")}`),
       ...(generatedKey === undefined
         ? []

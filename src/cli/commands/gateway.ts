@@ -25,6 +25,11 @@ export function registerGateway(program: Command): void {
       "JSON file with several accounts and the producers' keys (docs/gateway.md); flags below override its outbox, host and port",
     )
     .option("--outbox <file>", "the SQLite outbox file (default: rcc-gateway.db here; the demo: a temporary file)")
+    .option(
+      "--nats <urls>",
+      "run as one gateway of a cluster on NATS JetStream, comma-separated nats:// or tls:// URLs (docs/cluster.md); overrides the config file's nats.servers",
+    )
+    .option("--nats-creds <file>", "a NATS .creds file (JWT and NKey seed) for --nats")
     .option("--host <address>", "address the HTTP API listens on (default: 127.0.0.1)")
     .option(
       "--port <port>",
@@ -61,6 +66,8 @@ Examples:
   rcc gateway --json                   # one JSON line {"url","outbox","accounts","apiKey"} on stdout, logs on stderr
   rcc gateway --config /etc/rcc/gateway.json   # several accounts and the producers' keys
   rcc gateway --new-key pricing-engine --json   # a key and its entry for --api-key-file / apiKeys
+  rcc gateway --config /etc/rcc/gateway.json --nats nats://10.0.0.1:4222,nats://10.0.0.2:4222
+                                       # one gateway of a cluster: each account led by one gateway at a time
   RCC_PASSWORD_FILE=~/.rcc-pass rcc gateway --env prod --url wss://host/WebSocket --user GE-A-… \\
       --outbox /var/lib/rcc/outbox.db --api-key-file /etc/rcc/keys.json --port 8787
 
@@ -69,7 +76,7 @@ Examples:
 
 Exit codes:
   0    stopped with SIGTERM/SIGINT/SIGHUP (items not yet final stay in the outbox for the next start)
-  1    bad usage, or the gateway could not start (outbox unreadable, port taken, bad key file)
+  1    bad usage, or the gateway could not start (outbox unreadable, port taken, bad key file, NATS unreachable)
   130  stopped by a second signal before the Acks on the wire were in`,
     )
     .action(async (flags: GatewayFlags) => {

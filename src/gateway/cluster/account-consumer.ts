@@ -112,14 +112,21 @@ export class AccountConsumer {
     if (this.#messages !== undefined || this.#loop !== undefined || this.#stopped) return;
     const { js, jsm, stream, subjects, account, log = silentLogger } = this.#options;
     const name = consumerName(account);
-    await jsm.consumers.add(stream, {
-      durable_name: name,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: subjects.inboundOf(account),
-      ack_wait: this.#ackWaitMs * 1_000_000,
-      max_ack_pending: this.#maxAckPending,
-    });
+    const settings = { ack_wait: this.#ackWaitMs * 1_000_000, max_ack_pending: this.#maxAckPending };
+    try {
+      await jsm.consumers.add(stream, {
+        durable_name: name,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: subjects.inboundOf(account),
+        ...settings,
+      });
+    } catch (error) {
+      // Made by a gateway with other settings (its ack wait or bound changed): those two can be changed.
+      await jsm.consumers.update(stream, name, settings).catch(() => {
+        throw error;
+      });
+    }
     const consumer = await js.consumers.get(stream, name);
     const messages = await consumer.consume({ max_messages: Math.min(500, this.#maxAckPending) });
     if (this.#isStopped()) {

@@ -43,7 +43,11 @@ export interface GatewayNatsOptions {
    * after its last renewal (plus one login). @default 5_000
    */
   leaseTtlMs?: number;
-  /** How long JetStream waits for an item's ack before it delivers it again, milliseconds. @default 30_000 */
+  /**
+   * How long JetStream waits for an item's ack before it delivers it again, milliseconds. The leader reports the
+   * items it holds in progress every half of it, so only a dead or cut-off leader's items are delivered again, to
+   * the next leader, which takes over after about a lease time: the two are best equal. @default leaseTtlMs
+   */
   ackWaitMs?: number;
   /** This gateway's id in the cluster. @default `<hostname>-<pid>-<random>` (a new one per start) */
   gatewayId?: string;
@@ -58,7 +62,6 @@ const DEFAULT_NATS_OPTIONS = Object.freeze({
   requestBucket: "rcc-requests",
   replicas: 1,
   leaseTtlMs: 5_000,
-  ackWaitMs: 30_000,
 });
 
 /** {@link GatewayNatsOptions} checked, with defaults. */
@@ -88,10 +91,10 @@ export function resolveNatsOptions(options: GatewayNatsOptions): ResolvedNatsOpt
   if ((options.user === undefined) !== (options.pass === undefined)) {
     throw new Error("nats: user and pass go together");
   }
+  const withDefaults = { ...DEFAULT_NATS_OPTIONS, gatewayId: defaultGatewayId(), ...options };
   const settings = {
-    ...DEFAULT_NATS_OPTIONS,
-    gatewayId: defaultGatewayId(),
-    ...options,
+    ...withDefaults,
+    ackWaitMs: options.ackWaitMs ?? withDefaults.leaseTtlMs,
     servers: (servers as readonly string[]).slice(),
   };
   for (const key of ["inboundStream", "outcomeStream", "leaseBucket", "requestBucket"] as const) {
