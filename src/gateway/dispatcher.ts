@@ -106,6 +106,15 @@ export class AccountDispatcher {
     });
   }
 
+  /**
+   * An item at `seq` became pending behind the items already read (in cluster mode, an item delivered again
+   * after newer ones were delivered): read again from there.
+   */
+  rewind(seq: number): void {
+    this.#cursor = Math.min(this.#cursor, seq - 1);
+    this.wake();
+  }
+
   /** Stops handing items over; those with the contributor settle as the contributor decides. */
   stop(): void {
     this.#stopped = true;

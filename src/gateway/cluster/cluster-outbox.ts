@@ -61,8 +61,11 @@ export interface ClusterOutboxOptions {
   publish?: PublishOptions;
   /** Outcomes that reached the view (from any gateway), in the outcome stream's order. */
   onSettled: (items: readonly StoredItem[]) => void;
-  /** An account got an item to send: wake its dispatcher. */
-  wake: (account: string) => void;
+  /**
+   * An account got an item to send, at stream sequence `seq` (possibly behind items delivered before it: a
+   * redelivery): its dispatcher reads again from there.
+   */
+  wake: (account: string, seq: number) => void;
   log?: Logger;
 }
 
@@ -463,7 +466,7 @@ export class ClusterOutbox implements Outbox {
       const last = account.deliveries[account.deliveries.length - 1];
       account.deliveries.push(entry);
       if (last !== undefined && last.seq > entry.seq) account.sorted = false;
-      this.#options.wake(item.account);
+      this.#options.wake(item.account, entry.seq);
     });
   }
 

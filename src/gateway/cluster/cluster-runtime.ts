@@ -182,7 +182,7 @@ export class ClusterRuntime {
         claims: new RequestClaims(requestBucket),
         view,
         onSettled: options.onSettled,
-        wake: (account) => made.runtime?.wake(account),
+        wake: (account, seq) => made.runtime?.rewind(account, seq),
         log,
       });
       const keeper = new LeaseKeeper({
@@ -274,6 +274,11 @@ export class ClusterRuntime {
   /** New items for `account`: its dispatcher looks for them (when this gateway leads it). */
   wake(account: string): void {
     this.#terms.get(account)?.dispatcher.wake();
+  }
+
+  /** An item at `seq` was delivered for `account`: its dispatcher reads again from there. */
+  rewind(account: string, seq: number): void {
+    this.#terms.get(account)?.dispatcher.rewind(seq);
   }
 
   /** The cluster as this gateway sees it now. */

@@ -1,0 +1,139 @@
+/**
+ * `rcc gateway` in cluster mode as processes (docs/cluster.md): three gateways on one real nats-server, one
+ * account. The leader is killed with SIGKILL in the middle of a stream of accepted items: another gateway takes
+ * the lease within the lease time plus a login, every accepted item ends with exactly one final outcome, RCC's
+ * last value of every RIC is the last accepted one, and at no moment are two sessions logged in for the
+ * machine ID.
+ */
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { hashApiKey } from "../../src/gateway/index.js";
+import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { type CliProcess, spawnCli, stopAllCli, tempFiles } from "../helpers/cli.js";
+import { expectOneFinalOutcomeEach } from "../helpers/gateway.js";
+import { httpCall } from "../helpers/http.js";
+import { startNatsServer, stopAllNatsServers } from "../helpers/nats-server.js";
+import { closeAllSse, openSse } from "../helpers/sse.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+const files = tempFiles();
+const simulators: RunningSimulator[] = [];
+const LEASE_MS = 2_000;
+
+afterEach(async () => {
+  closeAllSse();
+  await stopAllCli();
+  await Promise.all(simulators.splice(0).map((sim) => sim.close()));
+  await stopAllNatsServers();
+});
+afterAll(() => files.remove());
+
+interface ReadyLine {
+  url: string;
+  cluster: { gatewayId: string; servers: string[] };
+}
+
+/** Starts `rcc gateway --json --config FILE` and resolves with its ready line. */
+async function gateway(config: string, env: Record<string, string>): Promise<{ run: CliProcess; ready: ReadyLine }> {
+  const run = spawnCli(["gateway", "--json", "--port", "0", "--config", config], { env, timeoutMs: 120_000 });
+  await waitFor(
+    () => run.stdout.includes("\n") || run.child.exitCode !== null,
+    20_000,
+    () => `the ready line\nstdout: ${run.stdout}\nstderr: ${run.stderr}`,
+    25,
+  );
+  return { run, ready: JSON.parse(run.stdout.split("\n")[0] ?? "") as ReadyLine };
+}
+
+/** Whether the gateway at `url` leads the account now (its /readyz says so). */
+async function leads(url: string): Promise<boolean> {
+  const answer = await httpCall(`${url}/readyz`).catch(() => undefined);
+  return answer?.status === 200 && (answer.body.cluster.accounts[0].leader as boolean);
+}
+
+describe("rcc gateway --nats, as processes", () => {
+  it("three gateways, one account: kill -9 of the leader mid-stream; another leads within the lease time and a login, every accepted item has one final outcome, RCC has the last accepted values, never two sessions at once", async () => {
+    const nats = await startNatsServer();
+    const sim = await startSimulator({ maxMessagesPerSecond: 1_000 });
+    simulators.push(sim);
+    const key = "producer-key-for-the-cluster-kill-test";
+    const account = sim.accounts[0]!;
+    const config = files.write(
+      "cluster.json",
+      JSON.stringify({
+        apiKeys: [{ name: "producer", sha256: hashApiKey(key) }],
+        accounts: [
+          {
+            name: "main",
+            rics: ["*"],
+            user: account.user,
+            authUrl: sim.authUrl,
+            urls: sim.wsUrls,
+            passwordEnv: "CLUSTER_TEST_PASSWORD",
+          },
+        ],
+        nats: { servers: [nats.url], leaseTtlMs: LEASE_MS },
+      }),
+    );
+    const env = { CLUSTER_TEST_PASSWORD: account.password };
+    const gateways = await Promise.all([1, 2, 3].map(() => gateway(config, env)));
+    let leader: (typeof gateways)[number] | undefined;
+    await waitFor(
+      async () => {
+        const leading = await Promise.all(gateways.map((g) => leads(g.ready.url)));
+        leader = gateways[leading.indexOf(true)];
+        return leading.filter(Boolean).length === 1;
+      },
+      15_000,
+      "one leader",
+    );
+    const followers = gateways.filter((g) => g !== leader);
+
+    // One producer, one request at a time, alternating between the two followers: the order of the 202s is
+    // the order of the stream, so the last accepted value of each RIC is well defined.
+    const accepted: string[] = [];
+    const lastAccepted = new Map<string, number>();
+    let stopped = false;
+    let sequence = 0;
+    const producer = (async () => {
+      for (let turn = 0; !stopped; turn++) {
+        const batch = Array.from({ length: 20 }, () => {
+          sequence += 1;
+          return { id: `c-${sequence}`, ric: `TRCCTEST0${(sequence % 9) + 1}`, fields: { BID: sequence } };
+        });
+        const answer = await httpCall(`${followers[turn % 2]!.ready.url}/v1/contributions`, {
+          bearer: key,
+          body: JSON.stringify(batch),
+        });
+        expect(answer.status).toBe(202);
+        for (const item of batch) {
+          accepted.push(item.id);
+          lastAccepted.set(item.ric, item.fields.BID);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    await waitFor(
+      () => accepted.length >= 1_000 && sim.state.counters.acks >= 300,
+      20_000,
+      "1,000 accepted, 300 acked",
+    );
+    leader!.run.child.kill("SIGKILL");
+    const killedAt = performance.now();
+    await leader!.run.exited;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // Acks already on their way settle
+    const acksAfterKill = sim.state.counters.acks;
+    await waitFor(() => sim.state.counters.acks > acksAfterKill, LEASE_MS + 8_000, "an Ack from the new leader", 10);
+    const failoverMs = performance.now() - killedAt;
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the stream goes on under the new leader
+    stopped = true;
+    await producer;
+
+    const stream = await openSse(`${followers[0]!.ready.url}/v1/outcomes?after=0`, { Authorization: `Bearer ${key}` });
+    await expectOneFinalOutcomeEach(stream, accepted, 60_000);
+    for (const [ric, bid] of lastAccepted) expect(sim.state.rics.get(ric)?.fields.BID, ric).toBe(bid);
+    expect(sim.state.loginsByUser.get(account.user)?.max).toBe(1);
+    // Taken over within the lease time, a lease round and a login (generous for 2 shared cores).
+    expect(failoverMs).toBeLessThan(LEASE_MS + 4_000);
+    expect((await Promise.all(followers.map((g) => leads(g.ready.url)))).filter(Boolean)).toHaveLength(1);
+  }, 120_000);
+});
