@@ -16,6 +16,7 @@ import {
 import { type Logger, silentLogger } from "../../index.js";
 import { decodeDelivered, type InboundItem } from "./inbound-stream.js";
 import { leaseKey } from "./lease.js";
+import { PULL_EXPIRES_MS } from "./streams.js";
 import type { ClusterSubjects } from "./subjects.js";
 
 /** How one delivery of an item went. */
@@ -128,7 +129,10 @@ export class AccountConsumer {
       });
     }
     const consumer = await js.consumers.get(stream, name);
-    const messages = await consumer.consume({ max_messages: Math.min(500, this.#maxAckPending) });
+    const messages = await consumer.consume({
+      max_messages: Math.min(500, this.#maxAckPending),
+      expires: PULL_EXPIRES_MS,
+    });
     if (this.#isStopped()) {
       await messages.close(); // stopped while starting
       return;

@@ -42,6 +42,7 @@ import {
 } from "./inbound-stream.js";
 import { followOutcomes, lookUpOutcome, recordOutcome } from "./outcome-stream.js";
 import type { RequestClaims } from "./request-claims.js";
+import { PULL_EXPIRES_MS } from "./streams.js";
 import type { ClusterSubjects } from "./subjects.js";
 
 /** Options of {@link ClusterOutbox}. */
@@ -100,6 +101,14 @@ export class ClusterOutbox implements Outbox {
   #failed: Error | undefined;
   #closed: Promise<void> | undefined;
   readonly #caughtUpWaiters = new Set<() => void>();
+  /**
+   * Acknowledged values this gateway recorded that the view may not show yet (its outcomes consumer is a moment
+   * behind): the re-send rule must see them at once, or an item delivered again just after a newer one of its RIC
+   * was acknowledged would be sent with the older value. By RIC, then field; dropped once the view has them.
+   */
+  readonly #recentAcks = new Map<string, Map<string, LastValue & { cursor: number }>>();
+  /** The same entries in the order they were remembered, to drop them as the view catches up. */
+  #recentOrder: { cursor: number; ric: string; field: string }[] = [];
 
   constructor(options: ClusterOutboxOptions) {
     this.#options = options;
@@ -175,7 +184,7 @@ export class ClusterOutbox implements Outbox {
     const signal = this.#abort.signal;
     try {
       const consumer = await js.consumers.get(inboundStream);
-      const messages = await consumer.consume();
+      const messages = await consumer.consume({ expires: PULL_EXPIRES_MS });
       signal.addEventListener("abort", () => void messages.close(), { once: true });
       let uncommitted: Promise<unknown>[] = [];
       for await (const message of messages) {
@@ -210,6 +219,7 @@ export class ClusterOutbox implements Outbox {
       for await (const entry of followOutcomes(js, outcomeStream, 0, signal)) {
         const write = this.#view.applyOutcomes([entry]).then((changed) => {
           this.#outcomesApplied = Math.max(this.#outcomesApplied, entry.cursor);
+          if (this.#recentAcks.size > 0) this.#forgetAppliedAcks();
           if (changed.length > 0) onSettled(changed);
           this.#progressed();
         });
@@ -376,7 +386,9 @@ export class ClusterOutbox implements Outbox {
           return;
         }
         try {
-          await recordOutcome(js, jsm, outcomeStream, subjects, settledView(item, settlement, atMs));
+          const final = settledView(item, settlement, atMs);
+          const recorded = await recordOutcome(js, jsm, outcomeStream, subjects, final);
+          if (recorded.recorded && final.state === "acked") this.#rememberAck(final, recorded.cursor);
           this.#settleDelivery(delivery, "done");
         } catch (error) {
           // Not recorded: the message is delivered again (to whoever leads then), and sent again.
@@ -412,8 +424,42 @@ export class ClusterOutbox implements Outbox {
     return this.#view.lastCursor();
   }
 
+  /** {@inheritDoc Outbox.lastValues} The view's, with the Acks this gateway recorded that it may not show yet. */
   lastValues(ric: string): Record<string, LastValue> {
-    return this.#view.lastValues(ric);
+    const values = this.#view.lastValues(ric);
+    for (const [field, recent] of this.#recentAcks.get(ric) ?? []) {
+      if ((values[field]?.seq ?? 0) < recent.seq) {
+        values[field] = { value: recent.value, id: recent.id, seq: recent.seq, ackedAtMs: recent.ackedAtMs };
+      }
+    }
+    return values;
+  }
+
+  #rememberAck(item: StoredItem, cursor: number): void {
+    if (cursor <= this.#outcomesApplied) return; // the view has it already
+    let fields = this.#recentAcks.get(item.ric);
+    if (fields === undefined) {
+      fields = new Map<string, LastValue & { cursor: number }>();
+      this.#recentAcks.set(item.ric, fields);
+    }
+    for (const [field, value] of Object.entries(item.fields)) {
+      if ((fields.get(field)?.seq ?? 0) >= item.seq) continue;
+      fields.set(field, { value, id: item.id, seq: item.seq, ackedAtMs: item.settledAtMs ?? 0, cursor });
+      this.#recentOrder.push({ cursor, ric: item.ric, field });
+    }
+  }
+
+  /** Drops the remembered Acks the view shows now (oldest first; one recorded late waits for those before it). */
+  #forgetAppliedAcks(): void {
+    let done = 0;
+    for (const entry of this.#recentOrder) {
+      if (entry.cursor > this.#outcomesApplied) break;
+      done += 1;
+      const fields = this.#recentAcks.get(entry.ric);
+      if (fields?.get(entry.field)?.cursor === entry.cursor) fields.delete(entry.field);
+      if (fields?.size === 0) this.#recentAcks.delete(entry.ric);
+    }
+    if (done > 0) this.#recentOrder = this.#recentOrder.slice(done);
   }
 
   /** {@inheritDoc Outbox.depth} Over the whole cluster: every gateway's items of the account not yet final. */

@@ -31,6 +31,40 @@ import { ensureOutcomeStream } from "./outcome-stream.js";
 import { RequestClaims } from "./request-claims.js";
 import { clusterSubjects } from "./subjects.js";
 
+/** How long start-up waits for JetStream to be ready (a NATS cluster electing its leaders), milliseconds. */
+const STARTUP_RETRY_MS = 30_000;
+
+/**
+ * `work()`, tried again every 500 ms while it fails with what a starting JetStream answers, until `forMs`.
+ * @throws its last error, or at once one a retry cannot fix (a stream made with other subjects, bad credentials).
+ */
+async function retryUntil<T>(forMs: number, log: Logger, work: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + forMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const transient = /JetStream|timeout|no responders|not (ready|enabled)|leader/i.test(String(error));
+      const name = (error as Error).name;
+      if (!transient || name === "AuthorizationError" || performance.now() + 500 > deadline) throw error;
+      if (attempt === 1) log.info({ err: error }, "JetStream is not ready yet: waiting for it");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+/** `work`, or nothing once `ms` passed (its failure is ignored either way). */
+async function bounded(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /** How often the supervisor checks the terms, milliseconds. */
 const SUPERVISE_EVERY_MS = 50;
 
@@ -129,6 +163,7 @@ export class ClusterRuntime {
     this.#jsm = parts.jsm;
     this.#inboundStream = parts.inboundStream;
     this.#supervisor = setInterval(() => this.supervise(), SUPERVISE_EVERY_MS);
+    void this.#watchConnection();
     this.#snapshotTimer = setInterval(() => void this.#refreshSnapshot(), 1_000);
     this.#snapshotTimer.unref();
   }
@@ -145,30 +180,41 @@ export class ClusterRuntime {
     const nc = await connect(await natsConnectionOptions(nats));
     let viewDir: string | undefined;
     try {
-      const jsm = await jetstreamManager(nc);
-      const js = jetstream(nc);
       const subjects = clusterSubjects(nats.prefix);
-      const inboundStream = await ensureInboundStream(jsm, subjects, {
-        name: nats.inboundStream,
-        replicas: nats.replicas,
-        maxAgeMs: options.retentionMs,
-      });
-      const outcomeStream = await ensureOutcomeStream(jsm, subjects, {
-        name: nats.outcomeStream,
-        replicas: nats.replicas,
-        maxAgeMs: options.retentionMs,
-      });
-      const kvm = new Kvm(nc);
-      const leaseBucket = await kvm.create(nats.leaseBucket, {
-        ttl: nats.leaseTtlMs,
-        history: 1,
-        replicas: nats.replicas,
-      });
-      const requestBucket = await kvm.create(nats.requestBucket, {
-        ttl: options.retentionMs,
-        history: 1,
-        replicas: nats.replicas,
-      });
+      // A NATS cluster that is just starting has no JetStream meta leader for a few seconds: the streams and
+      // buckets are made once it has, within STARTUP_RETRY_MS.
+      const { jsm, inboundStream, outcomeStream, leaseBucket, requestBucket } = await retryUntil(
+        STARTUP_RETRY_MS,
+        log,
+        async () => {
+          const manager = await jetstreamManager(nc);
+          const kvm = new Kvm(nc);
+          return {
+            jsm: manager,
+            inboundStream: await ensureInboundStream(manager, subjects, {
+              name: nats.inboundStream,
+              replicas: nats.replicas,
+              maxAgeMs: options.retentionMs,
+            }),
+            outcomeStream: await ensureOutcomeStream(manager, subjects, {
+              name: nats.outcomeStream,
+              replicas: nats.replicas,
+              maxAgeMs: options.retentionMs,
+            }),
+            leaseBucket: await kvm.create(nats.leaseBucket, {
+              ttl: nats.leaseTtlMs,
+              history: 1,
+              replicas: nats.replicas,
+            }),
+            requestBucket: await kvm.create(nats.requestBucket, {
+              ttl: options.retentionMs,
+              history: 1,
+              replicas: nats.replicas,
+            }),
+          };
+        },
+      );
+      const js = jetstream(nc);
       viewDir = await mkdtemp(join(tmpdir(), "rcc-gateway-view-"));
       const view = await openSqliteOutbox(join(viewDir, "view.sqlite"), { synchronous: "normal" });
       // The runtime is made last; the callbacks made before it reach it through this.
@@ -257,7 +303,21 @@ export class ClusterRuntime {
     return !this.#nc.isClosed() && this.outbox.writable && this.#connected;
   }
 
+  /** Whether the NATS connection is up (false from a disconnect until the reconnect). */
   #connected = true;
+
+  async #watchConnection(): Promise<void> {
+    const { log } = this.#options;
+    for await (const status of this.#nc.status()) {
+      if (status.type === "disconnect") {
+        this.#connected = false;
+        log.warn({ server: status.server }, "lost the NATS connection: reconnecting (leases run out meanwhile)");
+      } else if (status.type === "reconnect") {
+        this.#connected = true;
+        log.info({ server: status.server }, "reconnected to NATS");
+      }
+    }
+  }
 
   /** The Contributor of `account`'s current term, or an idle one when this gateway does not lead it. */
   contributor(account: string): Contributor {
@@ -326,7 +386,6 @@ export class ClusterRuntime {
   /** @internal the keeper's events: check the terms now. */
   supervise(): void {
     if (this.#closing) return;
-    this.#connected = !this.#nc.isClosed();
     const held = new Set(this.#keeper.held);
     for (const account of this.#options.accounts) {
       const lease = this.#keeper.lease(account);
@@ -396,11 +455,15 @@ export class ClusterRuntime {
     this.#closing = true;
     clearInterval(this.#supervisor);
     clearInterval(this.#snapshotTimer);
-    await this.#keeper.stop({ release: true });
+    // Cut off from NATS, the steps that talk to it would wait for their timeouts: each is bounded, and what it
+    // could not do (delete a lease) is done by the leases' age limit.
+    const natsStepMs = 3_000 + this.#options.drainTimeoutMs;
+    await bounded(this.#keeper.stop({ release: true }), natsStepMs);
     await Promise.all([...this.#terms.keys()].map((account) => this.endTerm(account, "released")));
     await Promise.all([...this.#idle.values()].map((contributor) => contributor.close({ dropQueued: true })));
     await this.outbox.close();
-    await this.#nc.drain().catch(() => this.#nc.close());
+    if (this.#connected) await bounded(this.#nc.drain(), 3_000);
+    await this.#nc.close().catch(() => undefined);
     await rm(this.#viewDir, { recursive: true, force: true });
   }
 }

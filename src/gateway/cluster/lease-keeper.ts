@@ -162,29 +162,31 @@ export class LeaseKeeper {
     await this.#options.bucket.delete(memberKey(this.#options.gatewayId)).catch(() => undefined);
   }
 
-  /** One round: announce, count, renew, take up to the share, give up above it. */
+  /**
+   * One round: renew and announce, count, take up to the share, give up above it. The renewals go first and do
+   * not wait for the count: listing the members makes a consumer on the bucket's stream, which can take seconds
+   * while a NATS node is down, and a lease must not lapse for that (the count from the last round stands).
+   */
   async #runRound(): Promise<void> {
-    const { bucket, gatewayId, accounts, log = silentLogger } = this.#options;
-    try {
-      await bucket.put(memberKey(gatewayId), gatewayId);
-      let members = 0;
-      for await (const _key of await bucket.keys("member.*")) members += 1;
-      this.#liveGateways = Math.max(1, members);
-    } catch (error) {
-      log.warn({ err: error }, "the lease bucket cannot be reached: keeping the leases held until they run out");
-    }
-    const share = Math.ceil(accounts.length / this.#liveGateways);
-    // Every held lease renewed at once: one slow call must not hold back the others' renewals.
+    const { bucket, gatewayId, log = silentLogger } = this.#options;
     const held = this.held;
-    const renewals = await Promise.all(
-      held.map((account) => {
-        const lease = this.#leases.get(account) as Lease;
-        return lease.renew().catch(() => lease.remainingMs() > 0); // NATS unreachable: kept while fencing allows
+    const [, renewals] = await Promise.all([
+      bucket.put(memberKey(gatewayId), gatewayId).catch((error: unknown) => {
+        log.warn({ err: error }, "the lease bucket cannot be reached: keeping the leases held until they run out");
       }),
-    );
+      // Every held lease renewed at once: one slow call must not hold back the others' renewals.
+      Promise.all(
+        held.map((account) => {
+          const lease = this.#leases.get(account) as Lease;
+          return lease.renew().catch(() => lease.remainingMs() > 0); // NATS unreachable: kept while fencing allows
+        }),
+      ),
+    ]);
     held.forEach((account, index) => {
       if (renewals[index] !== true) this.#lose(account);
     });
+    await this.#countMembers();
+    const share = Math.ceil(this.#options.accounts.length / this.#liveGateways);
     for (const account of this.#preference) {
       if (this.#stopped || this.#held.size >= share) break;
       if (this.#held.has(account)) continue;
@@ -203,6 +205,32 @@ export class LeaseKeeper {
     // Above the share (a gateway joined): give up the least preferred first.
     const extra = this.held.slice(share);
     for (const account of extra) await this.#release(account);
+  }
+
+  /** The listing of members under way, if any (one at a time; a round waits for it at most a round's time). */
+  #counting: Promise<void> | undefined;
+
+  async #countMembers(): Promise<void> {
+    const { bucket, log = silentLogger } = this.#options;
+    this.#counting ??= (async () => {
+      try {
+        let members = 0;
+        for await (const _key of await bucket.keys("member.*")) members += 1;
+        this.#liveGateways = Math.max(1, members);
+      } catch (error) {
+        log.warn({ err: error }, "the gateways of the cluster could not be counted: keeping the last count");
+      } finally {
+        this.#counting = undefined;
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#counting,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, this.#renewEveryMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   #lose(account: string): void {

@@ -9,7 +9,7 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { StoredItem } from "../outbox/outbox.js";
 import { isWrongLastSequence } from "./lease.js";
-import { ensureStream, NANOS_PER_MS } from "./streams.js";
+import { ensureStream, NANOS_PER_MS, PULL_EXPIRES_MS } from "./streams.js";
 import type { ClusterSubjects } from "./subjects.js";
 
 /** Options of {@link ensureOutcomeStream}. */
@@ -103,7 +103,7 @@ export async function* followOutcomes(
     stream,
     after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 } : {},
   );
-  const messages = await consumer.consume();
+  const messages = await consumer.consume({ expires: PULL_EXPIRES_MS });
   const stop = () => void messages.close();
   signal.addEventListener("abort", stop, { once: true });
   if (aborted()) stop(); // aborted while the consumer was being made: the listener came too late

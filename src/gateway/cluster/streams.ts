@@ -4,6 +4,13 @@ import { JetStreamApiError, type JetStreamManager, type StreamConfig } from "@na
 /** JetStream takes durations in nanoseconds. */
 export const NANOS_PER_MS = 1_000_000;
 
+/**
+ * How long each pull request of a consumer lasts, milliseconds. The client expects a heartbeat from the server
+ * every half of it and starts over (on another NATS node, when one died) after two are missed, so this bounds how
+ * long a consumer can stall after a node failure: about 5 s rather than the client's default of 30 s or more.
+ */
+export const PULL_EXPIRES_MS = 5_000;
+
 /** JetStream's "stream not found". */
 const STREAM_NOT_FOUND = 10059;
 
