@@ -108,4 +108,37 @@ describe("the cluster outbox", () => {
     expect(outbox.lastValues("TRCCTEST01").BID).toMatchObject({ value: 7, id: "s-1" });
     expect(outbox.outcomesAfter(0, 10).map((record) => record.item.id)).toEqual(["s-1"]);
   });
+
+  test("an outcome that cannot be recorded hands the item back; its redelivery is pending again, and then settles", async () => {
+    const { outbox, jsm } = await clusterOutbox();
+    const [stored] = (await outbox.accept([item("f-1", 3)], Date.now())) as { kind: "stored"; seq: number }[];
+    const first = outbox.deliver(item("f-1", 3), { seq: stored!.seq, deliveryCount: 1, acceptedAtMs: Date.now() });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await outbox.markSent([{ id: "f-1", postId: 1 }], Date.now());
+    await jsm.streams.delete("RCC_OUTCOMES"); // nowhere to record outcomes
+    await expect(outbox.settle([{ id: "f-1", state: "acked", postId: 1 }], Date.now())).rejects.toThrow();
+    expect(await first).toBe("again");
+    expect(outbox.get("f-1")?.state).toBe("accepted");
+    await ensureOutcomeStream(jsm, subjects);
+    const second = outbox.deliver(item("f-1", 3), { seq: stored!.seq, deliveryCount: 2, acceptedAtMs: Date.now() });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Sent once before: the re-send rule applies to it (attempts 1).
+    expect(outbox.pending("main", 0, 10).map((pending) => [pending.id, pending.attempts])).toEqual([["f-1", 1]]);
+    await outbox.markSent([{ id: "f-1", postId: 2 }], Date.now());
+    await outbox.settle([{ id: "f-1", state: "acked", postId: 2 }], Date.now());
+    expect(await second).toBe("done");
+  });
+
+  test("a redelivery of an item the view still holds as sent (its last delivery ended without an outcome) is pending", async () => {
+    const { outbox } = await clusterOutbox();
+    const [stored] = (await outbox.accept([item("g-1", 4)], Date.now())) as { kind: "stored"; seq: number }[];
+    const first = outbox.deliver(item("g-1", 4), { seq: stored!.seq, deliveryCount: 1, acceptedAtMs: Date.now() });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await outbox.markSent([{ id: "g-1", postId: 1 }], Date.now());
+    outbox.release("main"); // the term ended with the post on the wire
+    expect(await first).toBe("again");
+    void outbox.deliver(item("g-1", 4), { seq: stored!.seq, deliveryCount: 2, acceptedAtMs: Date.now() });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(outbox.pending("main", 0, 10).map((pending) => pending.id)).toEqual(["g-1"]);
+  });
 });

@@ -14,7 +14,7 @@
  *   `"done"` and the inbound message is acknowledged. Outcomes reach the view, and the waiters, through the
  *   outcomes consumer only, so each is told once and in the stream's order.
  */
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { type Logger, silentLogger } from "../../index.js";
 import type {
   AcceptedItem,
@@ -72,6 +72,10 @@ export interface ClusterOutboxOptions {
 
 /** Writes to the view not yet committed, at most, before a follower waits for them. */
 const MAX_UNCOMMITTED = 1_000;
+/** Pause before a view's consumer that ended is started again, milliseconds. */
+const FOLLOW_RESTART_MS = 500;
+/** How often the watchdog compares the view with the streams, milliseconds. */
+const WATCHDOG_EVERY_MS = 5_000;
 /** Items of one request published at once, at most. */
 const PUBLISH_CONCURRENCY = 256;
 
@@ -142,9 +146,18 @@ export class ClusterOutbox implements Outbox {
    * @returns whether the view caught up in time.
    */
   async start(timeoutMs = 60_000): Promise<boolean> {
-    this.#followers = [this.#followInbound(), this.#followOutcomes()];
+    this.#followers = [
+      this.#keepFollowing("inbound", (signal, from) => this.#followInbound(signal, from)),
+      this.#keepFollowing("outcomes", (signal, from) => this.#followOutcomes(signal, from)),
+    ];
+    this.#watchdog = setInterval(() => {
+      this.#checkFollowers().catch(() => undefined); // NATS unreachable: the next check tries again
+    }, WATCHDOG_EVERY_MS);
+    this.#watchdog.unref();
     return this.catchUp(timeoutMs);
   }
+
+  #watchdog: NodeJS.Timeout | undefined;
 
   /**
    * Waits until the view holds every message both streams hold now (a new leader calls it before sending, so
@@ -178,14 +191,70 @@ export class ClusterOutbox implements Outbox {
     for (const check of [...this.#caughtUpWaiters]) check();
   }
 
-  /** The inbound stream's messages, every account's, into the view (bad ones are the leader's to report). */
-  async #followInbound(): Promise<void> {
+  /**
+   * Runs `follow` (one follower of a stream) until the outbox closes, starting it again from where the view is
+   * whenever it ends or fails (an ordered consumer whose server died can end, or stall, without an error), and
+   * when the watchdog finds it stalled: behind its stream and no further than at the last check.
+   */
+  async #keepFollowing(
+    name: "inbound" | "outcomes",
+    follow: (signal: AbortSignal, from: number) => Promise<void>,
+  ): Promise<void> {
+    const closed = this.#abort.signal;
+    // A function, not the property: TypeScript would keep its value from the loop's test across the awaits.
+    const isClosed = (): boolean => closed.aborted;
+    while (!isClosed()) {
+      const run = new AbortController();
+      const stop = () => run.abort();
+      closed.addEventListener("abort", stop, { once: true });
+      this.#restarts[name] = stop;
+      try {
+        await follow(run.signal, name === "inbound" ? this.#inboundApplied : this.#outcomesApplied);
+      } catch (error) {
+        if (!run.signal.aborted) this.#log.warn({ err: error, stream: name }, "the view's consumer failed");
+      } finally {
+        closed.removeEventListener("abort", stop);
+      }
+      if (isClosed()) break;
+      this.#log.warn({ stream: name }, "the view's consumer stopped: starting it again where the view is");
+      await new Promise((resolve) => setTimeout(resolve, FOLLOW_RESTART_MS));
+    }
+  }
+
+  /** How to start each follower again (the watchdog's lever). */
+  readonly #restarts: Record<"inbound" | "outcomes", () => void> = { inbound: () => {}, outcomes: () => {} };
+  /** What the view had applied at the watchdog's last check. */
+  #lastCheck = { inbound: 0, outcomes: 0 };
+
+  /** The watchdog: a follower behind its stream that made no progress since the last check is started again. */
+  async #checkFollowers(): Promise<void> {
+    const { jsm, inboundStream, outcomeStream } = this.#options;
+    const applied = { inbound: this.#inboundApplied, outcomes: this.#outcomesApplied };
+    for (const [name, stream] of [
+      ["inbound", inboundStream],
+      ["outcomes", outcomeStream],
+    ] as const) {
+      const last = (await jsm.streams.info(stream)).state.last_seq;
+      if (last > applied[name] && applied[name] === this.#lastCheck[name]) {
+        this.#log.warn({ stream: name, applied: applied[name], last }, "the view's consumer is stalled");
+        this.#restarts[name]();
+      }
+    }
+    this.#lastCheck = applied;
+  }
+
+  /** The inbound stream's messages after `from`, every account's, into the view (bad ones are the leader's). */
+  async #followInbound(signal: AbortSignal, from: number): Promise<void> {
     const { js, inboundStream, subjects } = this.#options;
-    const signal = this.#abort.signal;
+    const consumer = await js.consumers.get(
+      inboundStream,
+      from > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 } : {},
+    );
+    const messages = await consumer.consume({ expires: PULL_EXPIRES_MS });
+    const stop = () => void messages.close();
+    signal.addEventListener("abort", stop, { once: true });
+    if (signal.aborted) stop();
     try {
-      const consumer = await js.consumers.get(inboundStream);
-      const messages = await consumer.consume({ expires: PULL_EXPIRES_MS });
-      signal.addEventListener("abort", () => void messages.close(), { once: true });
       let uncommitted: Promise<unknown>[] = [];
       for await (const message of messages) {
         const decoded = decodeDelivered(subjects, message);
@@ -205,33 +274,28 @@ export class ClusterOutbox implements Outbox {
         }
         if (signal.aborted) break;
       }
-    } catch (error) {
-      if (!signal.aborted) this.#failWith(error);
+    } finally {
+      signal.removeEventListener("abort", stop);
     }
   }
 
-  /** The outcomes stream into the view; each outcome that is new there is told to `onSettled`. */
-  async #followOutcomes(): Promise<void> {
+  /** The outcomes stream after `from` into the view; each outcome that is new there is told to `onSettled`. */
+  async #followOutcomes(signal: AbortSignal, from: number): Promise<void> {
     const { js, outcomeStream, onSettled } = this.#options;
-    const signal = this.#abort.signal;
-    try {
-      let uncommitted: Promise<unknown>[] = [];
-      for await (const entry of followOutcomes(js, outcomeStream, 0, signal)) {
-        const write = this.#view.applyOutcomes([entry]).then((changed) => {
-          this.#outcomesApplied = Math.max(this.#outcomesApplied, entry.cursor);
-          if (this.#recentAcks.size > 0) this.#forgetAppliedAcks();
-          if (changed.length > 0) onSettled(changed);
-          this.#progressed();
-        });
-        write.catch(this.#failWith);
-        uncommitted.push(write);
-        if (uncommitted.length >= MAX_UNCOMMITTED) {
-          await Promise.all(uncommitted);
-          uncommitted = [];
-        }
+    let uncommitted: Promise<unknown>[] = [];
+    for await (const entry of followOutcomes(js, outcomeStream, from, signal)) {
+      const write = this.#view.applyOutcomes([entry]).then((changed) => {
+        this.#outcomesApplied = Math.max(this.#outcomesApplied, entry.cursor);
+        if (this.#recentAcks.size > 0) this.#forgetAppliedAcks();
+        if (changed.length > 0) onSettled(changed);
+        this.#progressed();
+      });
+      write.catch(this.#failWith);
+      uncommitted.push(write);
+      if (uncommitted.length >= MAX_UNCOMMITTED) {
+        await Promise.all(uncommitted);
+        uncommitted = [];
       }
-    } catch (error) {
-      if (!signal.aborted) this.#failWith(error);
     }
   }
 
@@ -391,7 +455,9 @@ export class ClusterOutbox implements Outbox {
           if (recorded.recorded && final.state === "acked") this.#rememberAck(final, recorded.cursor);
           this.#settleDelivery(delivery, "done");
         } catch (error) {
-          // Not recorded: the message is delivered again (to whoever leads then), and sent again.
+          // Not recorded: the message is delivered again (to whoever leads then), and sent again; here it is
+          // `accepted` again, so a redelivery to this gateway is pending.
+          await this.#view.markUnsent([settlement.id]).catch(() => undefined);
           this.#settleDelivery(delivery, "again");
           throw error;
         }
@@ -488,6 +554,9 @@ export class ClusterOutbox implements Outbox {
     }
     const known = this.#view.get(item.id);
     if (known === undefined || FINAL_STATES.has(known.state)) return "done";
+    // `sent` with no delivery under way: an earlier delivery ended without an outcome (its term ended, or the
+    // outcome could not be recorded). It is this delivery's to send again.
+    if (known.state === "sent" && !this.#delivered.has(item.id)) await this.#view.markUnsent([item.id]);
     if (delivery.deliveryCount > 1) {
       // An earlier leader may have recorded its outcome and died before acknowledging the message.
       const { jsm, outcomeStream, subjects } = this.#options;
@@ -553,6 +622,7 @@ export class ClusterOutbox implements Outbox {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       for (const account of [...this.#byAccount.keys()]) this.release(account);
+      if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
       this.#abort.abort();
       await Promise.allSettled(this.#followers);
       await this.#view.close();
