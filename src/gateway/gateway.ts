@@ -252,6 +252,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
           }),
           startedAtMs,
           now(),
+          runtime?.snapshot(),
         ),
       onOutcomes: (listener) => {
         outcomeListeners.add(listener);

@@ -3,6 +3,7 @@
  * latest outcomes. No price, key or password is in it (outcomes carry ids, RICs, states and Nak codes).
  */
 import type { SessionState } from "../index.js";
+import type { ClusterSnapshot } from "./cluster/cluster-runtime.js";
 import type { Outbox } from "./outbox/outbox.js";
 
 /** One account as the status page shows it. */
@@ -45,6 +46,8 @@ export interface GatewayStatus {
   accounts: AccountStatus[];
   /** The latest outcomes, newest first. */
   recent: RecentOutcome[];
+  /** In cluster mode: the cluster as this gateway sees it (its leases, NATS, live gateways). */
+  cluster?: ClusterSnapshot;
 }
 
 /** Outcomes a snapshot lists. */
@@ -56,6 +59,7 @@ export function readStatus(
   accounts: readonly Omit<AccountStatus, "pendingItems" | "pendingBytes" | "oldestPendingSeconds">[],
   startedAtMs: number,
   nowMs: number,
+  cluster?: ClusterSnapshot,
 ): GatewayStatus {
   const recent = outbox
     .outcomesAfter(Math.max(0, outbox.lastCursor() - RECENT), RECENT)
@@ -87,5 +91,6 @@ export function readStatus(
       };
     }),
     recent,
+    ...(cluster === undefined ? {} : { cluster }),
   };
 }

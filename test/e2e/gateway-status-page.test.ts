@@ -15,6 +15,7 @@ import { type GatewayAccount, type RunningGateway, generateApiKey, startGateway 
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { httpCall } from "../helpers/http.js";
 import { closeAllSse, openSse, type SseStream } from "../helpers/sse.js";
+import { startNatsServer, stopAllNatsServers } from "../helpers/nats-server.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 // The project compiles without the DOM library (Node code only); these are the few browser globals the
@@ -151,6 +152,7 @@ describe("the gateway's status page in Chromium", () => {
     expect(await page.locator("#outbox").textContent()).toBe(gateway.outboxPath);
     expect(await page.locator("#started time").getAttribute("datetime")).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(await page.locator("#outcomes-empty").isVisible()).toBe(true);
+    expect(await page.locator("#cluster").isVisible()).toBe(false); // single-node: no cluster panel
     expect(problems).toEqual([]);
   });
 
@@ -372,4 +374,55 @@ describe("the status page's event stream", () => {
     await gateways.splice(0)[0]!.close();
     await Promise.all(streams.map((stream) => stream.ended));
   });
+
+  test("in cluster mode shows the cluster: this gateway, NATS, the lease of each account and who holds it", async () => {
+    const nats = await startNatsServer();
+    const sim = await startSimulator({});
+    simulators.push(sim);
+    const login = sim.accounts[0]!;
+    const start = (gatewayId: string) =>
+      startGateway({
+        accounts: [
+          {
+            name: "main",
+            rics: ["*"],
+            contributor: {
+              urls: sim.wsUrls,
+              authUrl: sim.authUrl,
+              user: login.user,
+              password: login.password,
+              clientId: login.clientId,
+            },
+          },
+        ],
+        apiKeys: [{ name: "desk", sha256: key.sha256 }],
+        port: 0,
+        nats: { servers: [nats.url], gatewayId, leaseTtlMs: 2_000 },
+      }).then((gateway) => {
+        gateways.push(gateway);
+        return gateway;
+      });
+    const leader = await start("gw-leader");
+    await waitFor(() => leader.ready() && leader.cluster!().accounts[0]!.leader, 10_000, "gw-leader leads");
+    const follower = await start("gw-follower");
+    await postAndWait(follower, [{ ric: "TRCCTEST01", fields: { BID: 1 } }]);
+    const { page, problems } = await openStatusPage(follower);
+    await page.locator("#cluster").waitFor({ state: "visible", timeout: 5_000 });
+    expect(await page.locator("#cluster-gateway").textContent()).toBe("gw-follower");
+    expect(await page.locator("#cluster-nats").textContent()).toBe(`connected · ${nats.url}`);
+    const lease = page.locator('#leases tr[data-account="main"]');
+    // The holder as read from the lease bucket (refreshed every second).
+    await lease.locator('td[data-key="holder"]', { hasText: "gw-leader" }).waitFor({ timeout: 5_000 });
+    expect(await lease.getAttribute("data-leader")).toBe("false");
+    await page.locator("#cluster-summary", { hasText: "(2 gateways; this one leads 0)" }).waitFor({ timeout: 5_000 });
+    // The item the leader sent is in this gateway's outcomes too.
+    await page.locator("#outcomes tbody tr").first().waitFor({ timeout: 5_000 });
+    expect(await page.locator("#outcomes tbody tr").count()).toBe(1);
+    expect(problems).toEqual([]);
+    // On the leader's page, the lease is this gateway's.
+    const onLeader = await openStatusPage(leader);
+    await onLeader.page.locator('#leases tr[data-leader="true"]').waitFor({ timeout: 5_000 });
+    expect(await onLeader.page.locator('#leases td[data-key="holder"]').textContent()).toBe("this gateway");
+    await stopAllNatsServers();
+  }, 60_000);
 });

@@ -11,6 +11,7 @@ const $ = (selector) => document.querySelector(selector);
 const linkStatus = $("#link-status");
 const accountsBody = $("#accounts").tBodies[0];
 const outcomesBody = $("#outcomes").tBodies[0];
+const leasesBody = $("#leases").tBodies[0];
 
 const TIME_FORMAT = new Intl.DateTimeFormat(undefined, {
   hour: "2-digit",
@@ -113,6 +114,34 @@ function outcomeRow(outcome) {
   );
 }
 
+/** One account's lease as this gateway sees it (cluster mode). */
+function leaseRow(lease) {
+  const holder = lease.leader ? "this gateway" : (lease.holder ?? "nobody (being taken over)");
+  return el(
+    "tr",
+    {},
+    { account: lease.account, leader: String(lease.leader) },
+    cell("account", lease.account),
+    el("td", {}, { key: "holder" }, badge(holder, { "this gateway": "ok" })),
+    cell("age", lease.leader ? formatAge(lease.leaseAgeSeconds) : "—", "num"),
+    cell("lag", lease.consumerLag === undefined || lease.consumerLag === null ? "—" : count(lease.consumerLag), "num"),
+    cell("redeliveries", count(lease.redeliveries), "num"),
+  );
+}
+
+/** The cluster panel: shown only in cluster mode. */
+function renderCluster(cluster) {
+  $("#cluster").hidden = cluster === undefined;
+  if (cluster === undefined) return;
+  $("#cluster-gateway").textContent = cluster.gatewayId;
+  $("#cluster-nats").textContent =
+    `${cluster.connected ? "connected" : "DISCONNECTED"} · ${cluster.servers.join(", ")}`;
+  $("#cluster-nats").dataset.connected = String(cluster.connected);
+  const leading = cluster.accounts.filter((lease) => lease.leader).length;
+  $("#cluster-summary").textContent = `(${count(cluster.liveGateways)} gateways; this one leads ${count(leading)})`;
+  leasesBody.replaceChildren(...cluster.accounts.map(leaseRow));
+}
+
 let snapshots = 0;
 
 function render(status) {
@@ -121,6 +150,7 @@ function render(status) {
   $("#started").replaceChildren(timeElement(status.startedAt, DATE_TIME_FORMAT));
   $("#updated").replaceChildren(timeElement(status.at));
   accountsBody.replaceChildren(...status.accounts.map(accountRow));
+  renderCluster(status.cluster);
   $("#account-count").textContent = `(${status.accounts.length})`;
   outcomesBody.replaceChildren(...status.recent.map(outcomeRow));
   $("#outcome-count").textContent = status.recent.length === 0 ? "" : `(last ${status.recent.length})`;
