@@ -167,6 +167,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     runtime = await ClusterRuntime.start({
       nats: cluster,
       accounts: [...names],
+      contributes: (name, ric) => routed.find((account) => account.name === name)?.rics.matches(ric) === true,
       makeContributor: (name, mayPost) => makeContributor(byName.get(name) as GatewayAccount, mayPost),
       onSettled,
       retentionMs,

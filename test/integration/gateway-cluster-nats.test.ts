@@ -277,7 +277,9 @@ describe("rcc gateway --nats", () => {
     const nats = await startNatsServer();
     const sim = await startSimulator({});
     simulators.push(sim);
-    const a = await gateway(nats, sim, "gw-a");
+    const a = await gateway(nats, sim, "gw-a", {
+      accounts: [{ name: "main", rics: ["TRCCTEST*"], contributor: simContributor(sim) }],
+    });
     await waitFor(() => a.ready() && a.cluster!().accounts[0]!.leader, 10_000, "a leads");
     const nc = await connect({ servers: nats.url });
     connections.push(nc);
@@ -290,6 +292,9 @@ describe("rcc gateway --nats", () => {
       });
       good.push(`d-${n}`);
       if (n === 10) await js.publish(subjects.inbound("main", "TRCCTEST.N"), "not json", { msgID: "bad-json" });
+      if (n === 15) {
+        await js.publish(subjects.inbound("main", "OTHER.RIC"), JSON.stringify({ id: "not-ours", fields: { BID: 1 } }));
+      }
       if (n === 20) {
         await js.publish(
           subjects.inbound("main", "TRCCTEST.N"),
@@ -308,5 +313,10 @@ describe("rcc gateway --nats", () => {
     expect((await lookUp("bad-json")).body.text).toMatch(/not JSON/);
     await waitFor(async () => (await lookUp("bad-field")).body.state === "failed", 5_000, "bad-field failed");
     expect((await lookUp("bad-field")).body.text).toMatch(/extra/);
+    // A RIC the account's patterns do not cover: refused as HTTP would refuse it, never posted.
+    await waitFor(async () => (await lookUp("not-ours")).body.state === "failed", 5_000, "not-ours failed");
+    expect((await lookUp("not-ours")).body).toMatchObject({ ric: "OTHER.RIC" });
+    expect((await lookUp("not-ours")).body.text).toMatch(/does not contribute "OTHER\.RIC"/);
+    expect(sim.state.rics.has("OTHER.RIC")).toBe(false);
   }, 30_000);
 });

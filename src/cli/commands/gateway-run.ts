@@ -185,6 +185,11 @@ export async function runGateway(flags: GatewayFlags): Promise<void> {
       EXIT.usage,
     );
   }
+  if (nats !== undefined && config?.outbox !== undefined) {
+    process.stderr.write(
+      `rcc: warning: the config file's outbox (${config.outbox}) is not used in cluster mode: the items are in the NATS streams\n`,
+    );
+  }
 
   let sim: RunningSimulator | undefined;
   let temporaryOutbox: string | undefined;

@@ -1,5 +1,5 @@
 /**
- * The gateway's outbox in cluster mode (docs/cluster.md, "How the gateway runs on these"): the same contract as
+ * The gateway's outbox in cluster mode (docs/cluster.md, "How the gateway runs"): the same contract as
  * the single-node SQLite outbox (outbox/outbox.ts), so the HTTP API, its checks and its answers are the same.
  *
  * - **Writes go to NATS.** `accept` claims the request's Idempotency-Key (request-claims.ts), publishes each new
@@ -589,14 +589,14 @@ export class ClusterOutbox implements Outbox {
    * The leader's side: a message that is not a valid item. Its outcome is `failed` with the reason (so a lookup
    * of its id says why), unless it has one already.
    */
-  async invalid(id: string, error: string, seq: number, account: string): Promise<void> {
+  async invalid(id: string, error: string, seq: number, account: string, ric = ""): Promise<void> {
     const { js, jsm, outcomeStream, subjects } = this.#options;
     const now = Date.now();
     const item: StoredItem = {
       seq,
       id,
       account,
-      ric: "",
+      ric,
       fields: {},
       state: "failed",
       acceptedAtMs: now,

@@ -73,6 +73,11 @@ export interface ClusterRuntimeOptions {
   nats: GatewayNatsOptions;
   /** The accounts of the cluster (every gateway must have the same list). */
   accounts: readonly string[];
+  /**
+   * Whether `account` contributes `ric` (its RIC patterns): an item published straight to NATS for a RIC its
+   * account does not contribute is refused with a `failed` outcome, as an HTTP item would be with 422.
+   */
+  contributes: (account: string, ric: string) => boolean;
   /** A new Contributor for a term of `account`, posting only while `mayPost` says so. */
   makeContributor: (account: string, mayPost: () => boolean) => Contributor;
   /** Outcomes the view learnt (any gateway's). */
@@ -253,8 +258,17 @@ export class ClusterRuntime {
           ackWaitMs: nats.ackWaitMs,
           mayAct: () => lease.remainingMs() > 0,
           log,
-          handle: (item, delivery) => {
+          handle: async (item, delivery) => {
             if (delivery.deliveryCount > 1) made.runtime?.countRedelivery(account);
+            if (!options.contributes(account, item.ric)) {
+              const error = `account '${account}' does not contribute ${JSON.stringify(item.ric)} (its RIC patterns)`;
+              log.warn(
+                { account, id: item.id, seq: delivery.seq, error },
+                "an inbound item is refused: recorded as failed",
+              );
+              await outbox.invalid(item.id, error, delivery.seq, account, item.ric);
+              return "done";
+            }
             return outbox.deliver(item, delivery);
           },
           invalid: (id, error, seq) => {

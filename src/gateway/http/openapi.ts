@@ -133,7 +133,9 @@ export function openApiDocument(): Record<string, unknown> {
             "415": errorResponse("not application/json or application/x-ndjson"),
             "422": errorResponse("no account for the RICs, or an Idempotency-Key reused with another body"),
             "429": errorResponse("the account's outbox is full: Retry-After says when to try again"),
-            "503": errorResponse("the gateway is stopping"),
+            "503": errorResponse(
+              "the gateway is stopping (shutting-down), or in cluster mode NATS did not store the items in time (unavailable: Retry-After; send again with the same ids or Idempotency-Key)",
+            ),
           },
         },
       },
