@@ -8,7 +8,7 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../src/gateway/index.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { type CliProcess, spawnCli, stopAllCli, tempFiles } from "../helpers/cli.js";
+import { type CliProcess, runCli, spawnCli, stopAllCli, tempFiles } from "../helpers/cli.js";
 import { expectOneFinalOutcomeEach } from "../helpers/gateway.js";
 import { httpCall } from "../helpers/http.js";
 import { startNatsServer, stopAllNatsServers } from "../helpers/nats-server.js";
@@ -136,4 +136,54 @@ describe("rcc gateway --nats, as processes", () => {
     expect(failoverMs).toBeLessThan(LEASE_MS + 4_000);
     expect((await Promise.all(followers.map((g) => leads(g.ready.url)))).filter(Boolean)).toHaveLength(1);
   }, 120_000);
+
+  it("nats credentials from the config file: user and passwordFile let it in; a wrong password exits 1 naming NATS; neither password is ever printed", async () => {
+    const natsPassword = "nats-pass-for-the-credentials-test";
+    const nats = await startNatsServer({ args: ["--user", "rcc-gw", "--pass", natsPassword] });
+    const sim = await startSimulator({});
+    simulators.push(sim);
+    const account = sim.accounts[0]!;
+    const config = (passwordFile: string) =>
+      files.write(
+        `creds-${passwordFile.length}.json`,
+        JSON.stringify({
+          apiKeys: [{ name: "producer", sha256: hashApiKey("k") }],
+          accounts: [
+            {
+              name: "main",
+              rics: ["*"],
+              user: account.user,
+              authUrl: sim.authUrl,
+              urls: sim.wsUrls,
+              passwordEnv: "PW",
+            },
+          ],
+          nats: { servers: [nats.url], user: "rcc-gw", passwordFile, leaseTtlMs: LEASE_MS },
+        }),
+      );
+    const good = files.write("nats-good.pass", `${natsPassword}\n`);
+    const bad = files.write("nats-bad-password.pass", "not-the-nats-password\n");
+    const env = { PW: account.password };
+
+    const started = await gateway(config(good), env);
+    await waitFor(() => leads(started.ready.url), 10_000, "it leads");
+    expect(started.ready.cluster.servers).toEqual([nats.url]);
+    started.run.child.kill("SIGTERM");
+    const stopped = await started.run.exited;
+    expect(stopped.code).toBe(0);
+
+    const refused = await runCli(["gateway", "--json", "--port", "0", "--config", config(bad)], {
+      env,
+      timeoutMs: 30_000,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /the gateway could not start: NATS at nats:\/\/127\.0\.0\.1:\d+ cannot be reached or refused this gateway/,
+    );
+    for (const output of [stopped.stdout, stopped.stderr, refused.stdout, refused.stderr]) {
+      expect(output).not.toContain(natsPassword);
+      expect(output).not.toContain("not-the-nats-password");
+      expect(output).not.toContain(account.password);
+    }
+  }, 60_000);
 });

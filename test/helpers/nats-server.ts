@@ -41,6 +41,8 @@ export interface NatsServerOptions {
   cluster?: { name: string; routePort: number; routePorts: readonly number[] };
   /** Server name. @default a unique one */
   name?: string;
+  /** More command-line arguments, e.g. `["--user", "u", "--pass", "p"]` for a server that wants them. */
+  args?: readonly string[];
 }
 
 const running = new Set<NatsServer>();
@@ -81,6 +83,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     const routes = routePorts.filter((other) => other !== routePort).map((other) => `nats://127.0.0.1:${other}`);
     if (routes.length > 0) args.push("--routes", routes.join(","));
   }
+  args.push(...(options.args ?? []));
   let log = "";
   let child: ChildProcess;
   const launch = async (): Promise<void> => {
