@@ -174,9 +174,9 @@ describe("rcc gateway --nats, as processes", () => {
 
     const refused = await runCli(["gateway", "--json", "--port", "0", "--config", config(bad)], {
       env,
-      timeoutMs: 30_000,
+      timeoutMs: 60_000,
     });
-    expect(refused.code).toBe(1);
+    expect(refused.code, `stderr: ${refused.stderr}`).toBe(1);
     expect(refused.stderr).toMatch(
       /the gateway could not start: NATS at nats:\/\/127\.0\.0\.1:\d+ cannot be reached or refused this gateway/,
     );
@@ -185,5 +185,5 @@ describe("rcc gateway --nats, as processes", () => {
       expect(output).not.toContain("not-the-nats-password");
       expect(output).not.toContain(account.password);
     }
-  }, 60_000);
+  }, 120_000);
 });
