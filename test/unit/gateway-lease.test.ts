@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { Lease, type LeaseEntry, type LeaseStore, leaseKey } from "../../src/gateway/cluster/lease.js";
+import { LeaseKeeper } from "../../src/gateway/cluster/lease-keeper.js";
 import { ManualClock } from "../../src/util/clock.js";
 
 /** JetStream's answer to a compare-and-set that lost. */
@@ -78,6 +79,28 @@ class MemoryBucket implements LeaseStore {
       if (entry === undefined) return null;
       return { revision: entry.revision, operation: entry.op, string: () => entry.value };
     });
+  }
+
+  /** Writes `key` whatever is there (a presence key). */
+  put(key: string, data: string): Promise<number> {
+    return this.#call(() => this.#write(key, data, "PUT"));
+  }
+
+  /** Live keys under `filter` ("prefix.*"); with `listTwice`, each twice, as a NATS listing gives a key rewritten while it runs. */
+  listTwice = false;
+  keys(filter = "*"): Promise<AsyncIterable<string>> {
+    const prefix = filter.replace(/\*$/, "");
+    return this.#call(() => {
+      const keys = [...this.#entries.keys()].filter((key) => key.startsWith(prefix) && this.#live(key)?.op === "PUT");
+      const listed = this.listTwice ? keys.flatMap((key) => [key, key]) : keys;
+      return {
+        [Symbol.asyncIterator]: () => listed.values()[Symbol.iterator](),
+      } as unknown as AsyncIterable<string>;
+    });
+  }
+
+  status(): Promise<{ ttl: number }> {
+    return Promise.resolve({ ttl: this.ttlMs });
   }
 
   delete(key: string, options?: { previousSeq: number }): Promise<void> {
@@ -193,5 +216,28 @@ describe("leaseKey", () => {
     const names = ["a_5F", "a_", "a.", "a-", "A", "a"];
     expect(new Set(names.map(leaseKey)).size).toBe(names.length);
     for (const name of names) expect(leaseKey(name)).toMatch(/^lease\.[-_=A-Za-z0-9]+$/);
+  });
+});
+
+describe("LeaseKeeper's count of the live gateways", () => {
+  test("counts each gateway once when the listing gives a key twice (a presence key rewritten while it runs)", async () => {
+    const bucket = new MemoryBucket(new ManualClock(0), 5_000);
+    bucket.listTwice = true;
+    const keeper = new LeaseKeeper({
+      bucket,
+      gatewayId: "gw-alone",
+      accounts: ["desk-1", "desk-2"],
+      ttlMs: 5_000,
+      renewEveryMs: 50,
+      events: { gained: () => undefined, lost: () => undefined, releasing: () => Promise.resolve() },
+    });
+    await keeper.start();
+    const deadline = performance.now() + 2_000;
+    while (keeper.held.length < 2 && performance.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    // Alone, it leads both accounts: a count of 2 would have given it a share of 1.
+    expect(keeper.liveGateways).toBe(1);
+    expect(keeper.held).toHaveLength(2);
+    await keeper.stop({ release: false });
   });
 });

@@ -120,6 +120,9 @@ export class ClusterOutbox implements Outbox {
     this.#log = options.log ?? silentLogger;
   }
 
+  /** Outcomes come from whichever gateway leads an account, at any moment. */
+  readonly settlesElsewhere = true;
+
   /** The view's file. */
   get path(): string {
     return this.#view.path;

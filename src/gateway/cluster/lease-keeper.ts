@@ -214,9 +214,10 @@ export class LeaseKeeper {
     const { bucket, log = silentLogger } = this.#options;
     this.#counting ??= (async () => {
       try {
-        let members = 0;
-        for await (const _key of await bucket.keys("member.*")) members += 1;
-        this.#liveGateways = Math.max(1, members);
+        // Distinct keys: a listing returns a key again when it is rewritten while the listing runs.
+        const members = new Set<string>();
+        for await (const key of await bucket.keys("member.*")) members.add(key);
+        this.#liveGateways = Math.max(1, members.size);
       } catch (error) {
         log.warn({ err: error }, "the gateways of the cluster could not be counted: keeping the last count");
       } finally {

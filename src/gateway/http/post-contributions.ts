@@ -161,7 +161,16 @@ export function registerContributions(app: FastifyInstance, context: AppContext)
    */
   async function waitForFinal(items: readonly StoredItem[], timeoutMs: number): Promise<Map<string, StoredItem>> {
     const pending = items.filter((item) => !FINAL_STATES.has(item.state)).map((item) => item.id);
-    const current = await context.waiters.waitFor(pending, timeoutMs);
+    const waiting = context.waiters.waitFor(pending, timeoutMs); // registered now, before anything else runs
+    // In cluster mode an item's leader can be another gateway, whose outcome may have reached this one's view
+    // before the wait began (while the request's items were being published): told now, from the view.
+    if (context.outbox.settlesElsewhere === true && pending.length > 0) {
+      const final = context.outbox
+        .getMany(pending)
+        .filter((item) => item !== undefined && FINAL_STATES.has(item.state));
+      if (final.length > 0) context.waiters.settled(final as StoredItem[]);
+    }
+    const current = await waiting;
     const late = pending.filter((id) => !current.has(id)); // still pending at the timeout: read their state now
     if (late.length > 0)
       for (const item of context.outbox.getMany(late)) if (item !== undefined) current.set(item.id, item);

@@ -164,6 +164,13 @@ export interface Outbox {
   readonly writable: boolean;
 
   /**
+   * True when items may reach their final state by other means than this gateway's dispatchers, at any moment
+   * (cluster mode: another gateway leads the account), so that a wait must also read the states once it began.
+   * @default undefined (false)
+   */
+  readonly settlesElsewhere?: boolean;
+
+  /**
    * Stores new items (state `accepted`), in order, and the request under its Idempotency-Key when given.
    * Resolves once they are durable. An id already stored is not stored again (`existing` or `conflict`).
    * @param atMs the acceptance time, epoch milliseconds.
