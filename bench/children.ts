@@ -12,14 +12,36 @@ import { DEMO_ACCOUNT, type SimulatorOptions } from "../src/simulator/index.js";
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const running = new Set<ChildProcess>();
+/** Children that lead a process group of their own ({@link spawnTrackedCommand}): killed with their group. */
+const groupLeaders = new WeakSet<ChildProcess>();
 let exitHookInstalled = false;
 
 /** Kills every child still running (SIGKILL); safe to call more than once. */
 export function killAllChildren(): void {
   for (const child of running) {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    if (child.exitCode === null && child.signalCode === null) killChild(child);
   }
   running.clear();
+}
+
+/** SIGKILL of a child, and of its whole process group when it leads one. */
+function killChild(child: ChildProcess): void {
+  if (groupLeaders.has(child) && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+      return;
+    } catch {
+      // The group is gone already: the child alone, below.
+    }
+  }
+  child.kill("SIGKILL");
+}
+
+function installExitHook(): void {
+  if (!exitHookInstalled) {
+    process.on("exit", killAllChildren);
+    exitHookInstalled = true;
+  }
 }
 
 /**
@@ -32,16 +54,32 @@ function childNodeArgs(): string[] {
 
 /** Spawns a tracked `node` child with piped stdio; stderr is kept (last 4 kB) for error messages. */
 export function spawnTracked(args: string[], env: NodeJS.ProcessEnv = process.env): TrackedChild {
-  if (!exitHookInstalled) {
-    process.on("exit", killAllChildren);
-    exitHookInstalled = true;
-  }
+  installExitHook();
   const child = spawn(process.execPath, [...childNodeArgs(), ...args], {
     cwd: ROOT,
     env,
     stdio: ["pipe", "pipe", "pipe"],
   });
   running.add(child);
+  return new TrackedChild(child);
+}
+
+/**
+ * Spawns a tracked program that is not Node (nats-server) under `sh`, in a process group of its own: the shell
+ * starts it, waits for its stdin to end (the parent stopping it, or dying) and then stops it with SIGTERM, so the
+ * program, which does not read stdin itself, goes with the bench process as the Node children do; and
+ * {@link killAllChildren} kills the whole group.
+ */
+export function spawnTrackedCommand(command: string, args: string[]): TrackedChild {
+  installExitHook();
+  const script = `"$0" "$@" </dev/null & child=$!; read -r line; kill -TERM "$child"; wait "$child"`;
+  const child = spawn("sh", ["-c", script, command, ...args], {
+    cwd: ROOT,
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
+  });
+  running.add(child);
+  groupLeaders.add(child);
   return new TrackedChild(child);
 }
 
@@ -110,7 +148,7 @@ export class TrackedChild {
   async stop(graceMs = 3000): Promise<void> {
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;
     this.process.stdin?.end();
-    const timer = setTimeout(() => this.process.kill("SIGKILL"), graceMs);
+    const timer = setTimeout(() => killChild(this.process), graceMs);
     await this.exited;
     clearTimeout(timer);
     this.#reader.close();

@@ -16,7 +16,7 @@
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { generateApiKey } from "../src/gateway/index.js";
+import { type GatewayNatsOptions, generateApiKey } from "../src/gateway/index.js";
 import type { NewItem } from "../src/gateway/outbox/outbox.js";
 import { openSqliteOutbox } from "../src/gateway/outbox/sqlite-outbox.js";
 import { ROOT, type SimProcess, startSimProcess, spawnTracked } from "./children.js";
@@ -35,14 +35,24 @@ import { type ThroughputRun, measureContributorThroughput } from "./throughput.j
 export interface GatewayProcessOptions {
   /** The one account's name (the restart scenario's outbox is filled under it). */
   account: string;
-  outboxPath: string;
+  /** The SQLite outbox of a single-node gateway; unused with `nats`. */
+  outboxPath?: string;
   wsUrls: string[];
   credentials: SimProcess["credentials"];
   /** The producers' key, as the gateway's configuration holds it. */
   apiKeySha256: string;
+  /** Cluster mode (bench/cluster.ts): the gateway joins a cluster on these NATS servers instead of an outbox file. */
+  nats?: GatewayNatsOptions;
+  /**
+   * The accounts, each with its RIC patterns and simulator credentials, instead of `account` with every RIC and
+   * `credentials` (bench/cluster.ts's three-account scenario).
+   */
+  accounts?: { name: string; rics: string[]; credentials: SimProcess["credentials"] }[];
+  /** The gateway's log level (on stderr). @default "warn" */
+  logLevel?: "info" | "warn";
 }
 
-type ProcessUsage = Awaited<ReturnType<SimProcess["usage"]>>;
+export type ProcessUsage = Awaited<ReturnType<SimProcess["usage"]>>;
 
 /** A closed-loop run with the probe's readings at the start and the end of its window. */
 type Probed<T> = DriveFigures & { before: T; after: T };
@@ -54,7 +64,7 @@ interface Usages {
 }
 
 /** The gateway running in a child process. */
-interface GatewayProcess {
+export interface GatewayProcess {
   url: string;
   pid: number;
   /** Child start → gateway module loaded (tsx compiling included), milliseconds. */
@@ -63,6 +73,12 @@ interface GatewayProcess {
   startMs: number;
   usage(): Promise<ProcessUsage>;
   close(): Promise<void>;
+  /** Kills the process outright (SIGKILL, as a crash would: no Login Close, no lease release); resolves once gone. */
+  kill(): Promise<void>;
+  /** The last few kB of its log (warnings and errors, as JSON lines). */
+  stderr(): string;
+  /** Whether the process is still running. */
+  alive(): boolean;
 }
 
 const ACCOUNT = "bench";
@@ -89,16 +105,27 @@ function sizes(quick: boolean) {
 }
 
 /** Starts bench/gateway-process.ts on `outboxPath` against `sim`; resolves once it listens. */
-async function startGatewayProcess(sim: SimProcess, outboxPath: string, apiKeySha256: string): Promise<GatewayProcess> {
-  const options: GatewayProcessOptions = {
+function startGatewayProcess(sim: SimProcess, outboxPath: string, apiKeySha256: string): Promise<GatewayProcess> {
+  return spawnGatewayProcess({
     account: ACCOUNT,
     outboxPath,
     wsUrls: sim.wsUrls,
     credentials: sim.credentials,
     apiKeySha256,
-  };
+  });
+}
+
+/**
+ * Starts bench/gateway-process.ts with `options` (and `env` over this process's environment); resolves once it
+ * listens.
+ */
+export async function spawnGatewayProcess(
+  options: GatewayProcessOptions,
+  env: NodeJS.ProcessEnv = {},
+): Promise<GatewayProcess> {
   const child = spawnTracked(["--import", "tsx", "bench/gateway-process.ts"], {
     ...process.env,
+    ...env,
     BENCH_GATEWAY_OPTIONS: JSON.stringify(options),
   });
   let ready: { url: string; pid: number; loadMs: number; startMs: number };
@@ -116,11 +143,17 @@ async function startGatewayProcess(sim: SimProcess, outboxPath: string, apiKeySh
     },
     // The gateway closes its session (Login Close) and the outbox within its 2 s shutdown timeout.
     close: () => child.stop(8_000),
+    async kill() {
+      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
+      await child.exited;
+    },
+    stderr: () => child.stderr,
+    alive: () => child.process.exitCode === null && child.process.signalCode === null,
   };
 }
 
 /** Waits until `GET /readyz` answers 200 (the account's session is logged in). */
-async function waitReady(client: GatewayHttpClient): Promise<void> {
+export async function waitReady(client: GatewayHttpClient): Promise<void> {
   const deadline = performance.now() + 20_000;
   for (;;) {
     const answer = await client.get("/readyz");
@@ -138,7 +171,7 @@ interface Histogram {
 }
 
 /** Reads histogram `name` from the gateway's `/metrics` (labels other than `le` ignored: one account). */
-async function readHistogram(client: GatewayHttpClient, name: string): Promise<Histogram> {
+export async function readHistogram(client: GatewayHttpClient, name: string): Promise<Histogram> {
   const { body } = await client.get("/metrics");
   const histogram: Histogram = { buckets: new Map(), sum: 0, count: 0 };
   for (const line of body.split("\n")) {
@@ -156,7 +189,11 @@ async function readHistogram(client: GatewayHttpClient, name: string): Promise<H
 }
 
 /** The mean of the observations between two readings, milliseconds, and the share of them ≤ `le` seconds. */
-function histogramDelta(before: Histogram, after: Histogram, le: string): { meanMs: number; shareAtMost: number } {
+export function histogramDelta(
+  before: Histogram,
+  after: Histogram,
+  le: string,
+): { meanMs: number; shareAtMost: number } {
   const count = after.count - before.count;
   const under = (after.buckets.get(le) ?? 0) - (before.buckets.get(le) ?? 0);
   return {
@@ -166,14 +203,14 @@ function histogramDelta(before: Histogram, after: Histogram, le: string): { mean
 }
 
 /** Throws unless the answer's status is one of `expected`. */
-function expectStatus(answer: { status: number; body: string }, expected: readonly number[]): void {
+export function expectStatus(answer: { status: number; body: string }, expected: readonly number[]): void {
   if (!expected.includes(answer.status)) {
     throw new Error(`POST /v1/contributions answered ${answer.status}: ${answer.body.slice(0, 300)}`);
   }
 }
 
 /** How many items of a POST answer are acked. */
-function ackedItems(body: string): number {
+export function ackedItems(body: string): number {
   const parsed = JSON.parse(body) as { items: { state?: string }[] };
   let acked = 0;
   for (const item of parsed.items) if (item.state === "acked") acked += 1;
@@ -187,7 +224,7 @@ async function usageOf(gateway: GatewayProcess, sim: SimProcess): Promise<Usages
 }
 
 /** Figures of a run as result params: requests, items, latencies. */
-function driveParams(run: DriveFigures): Record<string, unknown> {
+export function driveParams(run: DriveFigures): Record<string, unknown> {
   return {
     windowMs: round(run.windowMs),
     requests: run.requests,

@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --quick] [-- --only name,name]`: runs the benchmarks in order, prints one JSON line per
+ * `npm run bench [-- --quick] [-- --only name,name | -- name …]`: runs the benchmarks in order, prints one JSON line per
  * result on stdout and a short table on stderr. Nothing here is part of `npm test`.
  */
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { bulk } from "./bulk.js";
 import { killAllChildren } from "./children.js";
+import { cluster } from "./cluster.js";
 import { codec } from "./codec.js";
 import { type Bench, type BenchResult, meetsGoal } from "./result.js";
 import { fanIn } from "./fan-in.js";
@@ -31,6 +32,7 @@ const BENCHES: Record<string, Bench> = {
   gateway,
   wire,
   oneshot,
+  cluster,
 };
 
 /** Linux CPU pressure (share of time some task waited for a CPU, last 10 s): other load skews every figure. */
@@ -47,7 +49,12 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes("--quick");
   const onlyIndex = args.indexOf("--only");
-  const only = onlyIndex >= 0 ? (args[onlyIndex + 1] ?? "").split(",") : Object.keys(BENCHES);
+  // Names may also be given bare (`npm run bench -- cluster`), as `--only` takes them.
+  const named = args.filter(
+    (arg, index) => !arg.startsWith("--") && (onlyIndex < 0 || index !== onlyIndex + 1) && arg !== "",
+  );
+  const listed = [...(onlyIndex >= 0 ? (args[onlyIndex + 1] ?? "").split(",") : []), ...named];
+  const only = listed.length > 0 ? listed : Object.keys(BENCHES);
   const unknown = only.filter((name) => !(name in BENCHES));
   if (unknown.length > 0) {
     process.stderr.write(`unknown benchmark(s): ${unknown.join(", ")}; known: ${Object.keys(BENCHES).join(", ")}\n`);
