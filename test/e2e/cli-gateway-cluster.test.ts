@@ -6,7 +6,9 @@
  * machine ID.
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { nkeys } from "@nats-io/transport-node";
 import { hashApiKey } from "../../src/gateway/index.js";
+import { generateSelfSigned } from "../../src/simulator/tls.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 import { type CliProcess, runCli, spawnCli, stopAllCli, tempFiles } from "../helpers/cli.js";
 import { expectOneFinalOutcomeEach } from "../helpers/gateway.js";
@@ -186,4 +188,50 @@ describe("rcc gateway --nats, as processes", () => {
       expect(output).not.toContain(account.password);
     }
   }, 120_000);
+
+  it("nats credentials from the config file: a token from tokenEnv, an NKey seed file, and TLS with a caFile each let it in", async () => {
+    const sim = await startSimulator({});
+    simulators.push(sim);
+    const account = sim.accounts[0]!;
+    const env = { PW: account.password, NATS_TOKEN: "token-for-the-nats-test" };
+    const accounts = [
+      { name: "main", rics: ["*"], user: account.user, authUrl: sim.authUrl, urls: sim.wsUrls, passwordEnv: "PW" },
+    ];
+    const user = nkeys.createUser();
+    const seedFile = files.write("user.nk", new TextDecoder().decode(user.getSeed()));
+    const nkeyConfig = files.write("nkey.conf", `authorization { users: [ { nkey: "${user.getPublicKey()}" } ] }\n`);
+    const tls = await generateSelfSigned();
+    const certFile = files.write("nats-cert.pem", tls.cert);
+    const keyFile = files.write("nats-key.pem", tls.key);
+    const cases = [
+      { name: "token", args: ["--auth", env.NATS_TOKEN], nats: { tokenEnv: "NATS_TOKEN" }, scheme: "nats" },
+      { name: "nkey", args: ["-c", nkeyConfig], nats: { nkeySeedFile: seedFile }, scheme: "nats" },
+      {
+        name: "tls",
+        args: ["--tls", "--tlscert", certFile, "--tlskey", keyFile],
+        nats: { tls: { caFile: certFile } },
+        scheme: "tls",
+      },
+    ];
+    for (const { name, args, nats: credentials, scheme } of cases) {
+      const nats = await startNatsServer({ args });
+      const url = `${scheme}://127.0.0.1:${nats.port}`;
+      const config = files.write(
+        `${name}.json`,
+        JSON.stringify({
+          apiKeys: [{ name: "producer", sha256: hashApiKey("k") }],
+          accounts,
+          nats: { servers: [url], leaseTtlMs: LEASE_MS, ...credentials },
+        }),
+      );
+      const started = await gateway(config, env);
+      await waitFor(() => leads(started.ready.url), 10_000, `it leads with ${name}`);
+      started.run.child.kill("SIGTERM");
+      const stopped = await started.run.exited;
+      expect(stopped.code, `${name}: ${stopped.stderr}`).toBe(0);
+      expect(stopped.stderr + stopped.stdout).not.toContain(env.NATS_TOKEN);
+      expect(stopped.stderr + stopped.stdout).not.toContain(new TextDecoder().decode(user.getSeed()));
+      await nats.stop();
+    }
+  }, 90_000);
 });
