@@ -8,7 +8,7 @@ import { type Contributor as ContributorType, type ContributorOptions, type Logg
 import { Contributor } from "../index.js";
 import { type ApiKeyConfig, ApiKeys } from "./api-keys.js";
 import { AccountDispatcher } from "./dispatcher.js";
-import { buildApp } from "./http/app.js";
+import { accountsReady, buildApp } from "./http/app.js";
 import { GatewayMetrics } from "./metrics.js";
 import type { Outbox, StoredItem } from "./outbox/outbox.js";
 import { openSqliteOutbox } from "./outbox/sqlite-outbox.js";
@@ -178,6 +178,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   const contributorOf = (name: string): ContributorType =>
     runtime?.contributor(name) ?? (contributors.get(name) as ContributorType);
+  /** Each account's session, and in cluster mode whether this gateway leads it (what /readyz and ready() read). */
+  const readiness = () =>
+    options.accounts.map((account) => ({
+      account: account.name,
+      state: contributorOf(account.name).state,
+      ...(runtime === undefined ? {} : { leader: runtime.leads(account.name) }),
+    }));
 
   const outbox: Outbox =
     runtime?.outbox ??
@@ -227,12 +234,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       maxWaitMs: options.maxWaitMs ?? 10_000,
       ...(options.tls === undefined ? {} : { tls: options.tls }),
       closing: () => closing,
-      readiness: () =>
-        options.accounts.map((account) => ({
-          account: account.name,
-          state: contributorOf(account.name).state,
-          ...(runtime === undefined ? {} : { leader: runtime.leads(account.name) }),
-        })),
+      readiness,
       wake: (account) => (runtime === undefined ? dispatchers.get(account)?.wake() : runtime.wake(account)),
       drainRate: (account) => sentLastSecond.get(account)?.rate || contributorOf(account).stats().maxMessagesPerSecond,
       status: () =>
@@ -272,13 +274,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw error;
   }
 
-  const isReady = () =>
-    runtime === undefined
-      ? [...contributors.values()].every((contributor) => contributor.state === "ready")
-      : runtime.healthy() &&
-        options.accounts.every(
-          (account) => !runtime.leads(account.name) || contributorOf(account.name).state === "ready",
-        );
+  const isReady = () => (runtime?.healthy() ?? true) && accountsReady(readiness());
 
   const rateTimer = setInterval(() => {
     for (const name of names) {

@@ -168,11 +168,7 @@ export class ClusterOutbox implements Outbox {
    * @returns false when `timeoutMs` passed first.
    */
   async catchUp(timeoutMs: number): Promise<boolean> {
-    const [inbound, outcomes] = await Promise.all([
-      this.#options.jsm.streams.info(this.#options.inboundStream),
-      this.#options.jsm.streams.info(this.#options.outcomeStream),
-    ]);
-    const target = { inbound: inbound.state.last_seq, outcomes: outcomes.state.last_seq };
+    const target = await this.#lastSequences();
     const reached = () => this.#inboundApplied >= target.inbound && this.#outcomesApplied >= target.outcomes;
     if (reached()) return true;
     return new Promise<boolean>((resolve) => {
@@ -231,19 +227,22 @@ export class ClusterOutbox implements Outbox {
 
   /** The watchdog: a follower behind its stream that made no progress since the last check is started again. */
   async #checkFollowers(): Promise<void> {
-    const { jsm, inboundStream, outcomeStream } = this.#options;
     const applied = { inbound: this.#inboundApplied, outcomes: this.#outcomesApplied };
-    for (const [name, stream] of [
-      ["inbound", inboundStream],
-      ["outcomes", outcomeStream],
-    ] as const) {
-      const last = (await jsm.streams.info(stream)).state.last_seq;
-      if (last > applied[name] && applied[name] === this.#lastCheck[name]) {
-        this.#log.warn({ stream: name, applied: applied[name], last }, "the view's consumer is stalled");
+    const last = await this.#lastSequences();
+    for (const name of ["inbound", "outcomes"] as const) {
+      if (last[name] > applied[name] && applied[name] === this.#lastCheck[name]) {
+        this.#log.warn({ stream: name, applied: applied[name], last: last[name] }, "the view's consumer is stalled");
         this.#restarts[name]();
       }
     }
     this.#lastCheck = applied;
+  }
+
+  /** The last sequence of each stream now. */
+  async #lastSequences(): Promise<{ inbound: number; outcomes: number }> {
+    const { jsm, inboundStream, outcomeStream } = this.#options;
+    const [inbound, outcomes] = await Promise.all([jsm.streams.info(inboundStream), jsm.streams.info(outcomeStream)]);
+    return { inbound: inbound.state.last_seq, outcomes: outcomes.state.last_seq };
   }
 
   /** The inbound stream's messages after `from`, every account's, into the view (bad ones are the leader's). */
@@ -322,8 +321,9 @@ export class ClusterOutbox implements Outbox {
     const { claims, js, subjects, jsm, inboundStream } = this.#options;
     let toPublish = [...items];
     let claimed: { revision: number } | undefined;
-    if (request !== undefined) {
-      const claim = { key: request.key, bodyHash: request.bodyHash, ids: request.ids, atMs };
+    const claim =
+      request === undefined ? undefined : { key: request.key, bodyHash: request.bodyHash, ids: request.ids, atMs };
+    if (claim !== undefined && request !== undefined) {
       const result = await this.#unavailableOnFailure(() => claims.claim(claim), "claiming the Idempotency-Key");
       if (result.kind === "conflict") throw new RequestConflictError();
       if (result.kind === "claimed") claimed = { revision: result.revision };
@@ -371,8 +371,7 @@ export class ClusterOutbox implements Outbox {
       results[entry.position] =
         outcome?.kind === "stored" ? { kind: "existing", item: this.#view.get(entry.item.id) as StoredItem } : outcome;
     }
-    if (claimed !== undefined && request !== undefined) {
-      const claim = { key: request.key, bodyHash: request.bodyHash, ids: request.ids, atMs };
+    if (claimed !== undefined && claim !== undefined) {
       claims.complete(claim, claimed.revision).catch((error: unknown) => {
         this.#log.warn({ err: error }, "an Idempotency-Key claim could not be marked complete (a replay republishes)");
       });
@@ -384,7 +383,6 @@ export class ClusterOutbox implements Outbox {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof RequestConflictError) throw error;
       throw new OutboxUnavailableError(`NATS did not answer ${doing}: ${(error as Error).message}`, { cause: error });
     }
   }

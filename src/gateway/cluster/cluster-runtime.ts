@@ -22,6 +22,7 @@ import { AccountDispatcher } from "../dispatcher.js";
 import type { StoredItem } from "../outbox/outbox.js";
 import { openSqliteOutbox } from "../outbox/sqlite-outbox.js";
 import { AccountConsumer, consumerName } from "./account-consumer.js";
+import { bounded } from "./bounded.js";
 import { ClusterOutbox } from "./cluster-outbox.js";
 import { ensureInboundStream } from "./inbound-stream.js";
 import type { Lease } from "./lease.js";
@@ -51,18 +52,6 @@ async function retryUntil<T>(forMs: number, log: Logger, work: () => Promise<T>)
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
-}
-
-/** `work`, or nothing once `ms` passed (its failure is ignored either way). */
-async function bounded(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    work.catch(() => undefined),
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
 }
 
 /** How often the supervisor checks the terms, milliseconds. */

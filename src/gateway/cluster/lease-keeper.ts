@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { type Logger, silentLogger } from "../../index.js";
+import { bounded } from "./bounded.js";
 import { Lease, type LeaseStore, leaseKey } from "./lease.js";
 
 /** The lease bucket as the keeper uses it: the lease operations, plus presence writes and a key listing. */
@@ -224,14 +225,7 @@ export class LeaseKeeper {
         this.#counting = undefined;
       }
     })();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.#counting,
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, this.#renewEveryMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await bounded(this.#counting, this.#renewEveryMs);
   }
 
   #lose(account: string): void {

@@ -116,11 +116,7 @@ export async function buildApp(context: AppContext): Promise<FastifyInstance> {
     const accounts = context.readiness();
     const writable = context.outbox.writable;
     const healthy = context.healthy?.() ?? true;
-    const ready =
-      !context.closing() &&
-      writable &&
-      healthy &&
-      accounts.every((account) => account.leader === false || account.state === "ready");
+    const ready = !context.closing() && writable && healthy && accountsReady(accounts);
     const body = { ready, outbox: { path: context.outbox.path, writable }, accounts };
     return reply
       .code(ready ? 200 : 503)
@@ -132,4 +128,12 @@ export async function buildApp(context: AppContext): Promise<FastifyInstance> {
   app.get("/openapi.json", () => openApiDocument());
   registerStatusPage(app, { status: context.status, onOutcomes: context.onOutcomes, closing: context.closing });
   return app;
+}
+
+/**
+ * Whether the accounts a gateway must serve are logged in: every account, or in cluster mode (`leader` given)
+ * those this gateway leads.
+ */
+export function accountsReady(accounts: readonly { state: string; leader?: boolean }[]): boolean {
+  return accounts.every((account) => account.leader === false || account.state === "ready");
 }
