@@ -10,7 +10,7 @@ import { nkeys } from "@nats-io/transport-node";
 import { hashApiKey } from "../../src/gateway/index.js";
 import { generateSelfSigned } from "../../src/simulator/tls.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { type CliProcess, runCli, spawnCli, stopAllCli, tempFiles } from "../helpers/cli.js";
+import { type CliProcess, runCli, spawnGateway, stopAllCli, tempFiles } from "../helpers/cli.js";
 import { expectOneFinalOutcomeEach } from "../helpers/gateway.js";
 import { httpCall } from "../helpers/http.js";
 import { startNatsServer, stopAllNatsServers } from "../helpers/nats-server.js";
@@ -36,14 +36,8 @@ interface ReadyLine {
 
 /** Starts `rcc gateway --json --config FILE` and resolves with its ready line. */
 async function gateway(config: string, env: Record<string, string>): Promise<{ run: CliProcess; ready: ReadyLine }> {
-  const run = spawnCli(["gateway", "--json", "--port", "0", "--config", config], { env, timeoutMs: 120_000 });
-  await waitFor(
-    () => run.stdout.includes("\n") || run.child.exitCode !== null,
-    20_000,
-    () => `the ready line\nstdout: ${run.stdout}\nstderr: ${run.stderr}`,
-    25,
-  );
-  return { run, ready: JSON.parse(run.stdout.split("\n")[0] ?? "") as ReadyLine };
+  const { run, ready } = await spawnGateway(["--config", config], env, 120_000);
+  return { run, ready: ready as ReadyLine };
 }
 
 /** Whether the gateway at `url` leads the account now (its /readyz says so). */

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../src/gateway/index.js";
 import { type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { type CliProcess, runCli, simEnv, spawnCli, stopAllCli, tempFiles } from "../helpers/cli.js";
+import { type CliProcess, runCli, simEnv, spawnCli, spawnGateway, stopAllCli, tempFiles } from "../helpers/cli.js";
 import { httpCall } from "../helpers/http.js";
 import { expectOneFinalOutcomeEach } from "../helpers/gateway.js";
 import { closeAllSse, openSse } from "../helpers/sse.js";
@@ -36,15 +36,8 @@ async function gateway(
   args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<{ run: CliProcess; ready: ReadyLine }> {
-  const run = spawnCli(["gateway", "--json", "--port", "0", ...args], { env, timeoutMs: 60_000 });
-  // The whole line on stdout (the "gateway started" log line on stderr carries a "url" too).
-  await waitFor(
-    () => run.stdout.includes("\n") || run.child.exitCode !== null,
-    20_000,
-    () => `the ready line\nstdout: ${run.stdout}\nstderr: ${run.stderr}`,
-    25,
-  );
-  return { run, ready: JSON.parse(run.stdout.split("\n")[0] ?? "") as ReadyLine };
+  const { run, ready } = await spawnGateway(args, env);
+  return { run, ready: ready as ReadyLine };
 }
 
 describe("rcc gateway", () => {

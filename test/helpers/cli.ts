@@ -103,6 +103,26 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   return spawnCli(args, { ...options, input: options.input ?? "" }).exited;
 }
 
+/**
+ * Starts `rcc gateway --json --port 0 …args` and resolves with the process and its ready line (the first line on
+ * stdout, parsed: the caller knows its shape).
+ */
+export async function spawnGateway(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<{ run: CliProcess; ready: unknown }> {
+  const run = spawnCli(["gateway", "--json", "--port", "0", ...args], { env, timeoutMs });
+  // The whole line on stdout (the "gateway started" log line on stderr carries a "url" too).
+  await waitFor(
+    () => run.stdout.includes("\n") || run.child.exitCode !== null,
+    20_000,
+    () => `the ready line\nstdout: ${run.stdout}\nstderr: ${run.stderr}`,
+    25,
+  );
+  return { run, ready: JSON.parse(run.stdout.split("\n")[0] ?? "") as unknown };
+}
+
 /** Kills (SIGKILL, by pid) every child still running; call in afterEach. */
 export async function stopAllCli(): Promise<void> {
   const waits = [...live].map(
